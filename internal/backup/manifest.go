@@ -1,0 +1,45 @@
+package backup
+
+import "time"
+
+// ManifestFormatVersion is the version of the manifest JSON written next to every object.
+const ManifestFormatVersion = 1
+
+// Manifest describes one stored object so that it can be understood, verified
+// and restored without the catalog (SPEC §3).
+type Manifest struct {
+	FormatVersion   int         `json:"format_version"`
+	ID              string      `json:"id"`
+	Server          string      `json:"server"`
+	Database        string      `json:"database"`
+	Type            string      `json:"type"`
+	Engine          string      `json:"engine"`         // mysql | mariadb | postgres
+	ServerVersion   string      `json:"server_version"` // as the server reports it
+	DumpTool        string      `json:"dump_tool"`      // mariadb-dump | mysqldump | pg_dump
+	DumpToolVersion string      `json:"dump_tool_version,omitempty"`
+	DumpFlags       []string    `json:"dump_flags"`
+	DumpFormat      string      `json:"dump_format"` // sql | pg_custom
+	StartedAt       time.Time   `json:"started_at"`
+	FinishedAt      time.Time   `json:"finished_at"`
+	RawBytes        int64       `json:"raw_bytes"`
+	StoredBytes     int64       `json:"stored_bytes"`
+	SHA256          string      `json:"sha256"`
+	Compression     string      `json:"compression"` // zstd | gzip | none
+	Encryption      *Encryption `json:"encryption,omitempty"`
+	Position        *Position   `json:"position,omitempty"`
+	Object          string      `json:"object"` // the object's key, relative to the storage root
+}
+
+// Encryption records how the object is encrypted.
+type Encryption struct {
+	Format     string   `json:"format"`     // age
+	Recipients []string `json:"recipients"` // SHA-256 fingerprints of the recipients' public keys
+}
+
+// Position is the replication position the dump is consistent with, where the server has one.
+type Position struct {
+	BinlogFile string `json:"binlog_file,omitempty"`
+	BinlogPos  uint64 `json:"binlog_pos,omitempty"`
+	GTID       string `json:"gtid,omitempty"`
+	LSN        string `json:"lsn,omitempty"` // PostgreSQL WAL LSN at dump start
+}

@@ -1,0 +1,89 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+	"github.com/gosqlguard/gosqlguard/internal/storage/local"
+)
+
+// failingBackend accepts some bytes, then fails, like a disk that fills up.
+type failingBackend struct {
+	storage.Backend
+	after int64
+}
+
+func (f failingBackend) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
+	n, _ := io.CopyN(io.Discard, r, f.after)
+	return n, errors.New("disk full")
+}
+
+func TestFanOut(t *testing.T) {
+	ctx := context.Background()
+	newLocal := func(name string) *local.Backend {
+		b, err := local.New(name, filepath.Join(t.TempDir(), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	data := bytes.Repeat([]byte("0123456789"), 500000)
+
+	t.Run("all succeed", func(t *testing.T) {
+		a, b := newLocal("a"), newLocal("b")
+		f := storage.NewFanOut(ctx, []storage.Target{{Backend: a, Key: "k"}, {Backend: b, Key: "k"}})
+		if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range f.Close(nil) {
+			if r.Err != nil || r.Size != int64(len(data)) {
+				t.Errorf("%s: size %d err %v", r.Backend.Name(), r.Size, r.Err)
+			}
+		}
+	})
+
+	t.Run("one fails, the other goes on", func(t *testing.T) {
+		a := newLocal("a")
+		bad := failingBackend{Backend: newLocal("bad"), after: 1 << 20}
+		f := storage.NewFanOut(ctx, []storage.Target{{Backend: bad, Key: "k"}, {Backend: a, Key: "k"}})
+		if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		res := f.Close(nil)
+		if res[0].Err == nil {
+			t.Error("failing storage reported success")
+		}
+		if res[1].Err != nil || res[1].Size != int64(len(data)) {
+			t.Errorf("healthy storage: size %d err %v", res[1].Size, res[1].Err)
+		}
+	})
+
+	t.Run("all fail", func(t *testing.T) {
+		bad := failingBackend{Backend: newLocal("bad"), after: 10}
+		f := storage.NewFanOut(ctx, []storage.Target{{Backend: bad, Key: "k"}})
+		if _, err := io.Copy(f, bytes.NewReader(data)); !errors.Is(err, storage.ErrAllFailed) {
+			t.Errorf("Copy = %v, want ErrAllFailed", err)
+		}
+		f.Close(nil)
+	})
+
+	t.Run("cause aborts every put", func(t *testing.T) {
+		a, b := newLocal("a"), newLocal("b")
+		f := storage.NewFanOut(ctx, []storage.Target{{Backend: a, Key: "k"}, {Backend: b, Key: "k"}})
+		f.Write(data[:1000])
+		boom := errors.New("dump failed")
+		for _, r := range f.Close(boom) {
+			if !errors.Is(r.Err, boom) {
+				t.Errorf("%s: %v, want the cause", r.Backend.Name(), r.Err)
+			}
+			if _, err := r.Backend.Stat(ctx, "k"); !storage.IsNotExist(err) {
+				t.Errorf("%s: object visible after abort: %v", r.Backend.Name(), err)
+			}
+		}
+	})
+}

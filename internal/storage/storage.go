@@ -1,0 +1,67 @@
+// Package storage defines the Backend every storage implements, the errors they
+// share, and the fan-out that feeds several backends from one stream.
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path"
+	"strings"
+	"time"
+)
+
+// ErrNotExist is returned (wrapped) when a key does not exist.
+var ErrNotExist = errors.New("object does not exist")
+
+// ErrInvalidKey is returned (wrapped) for a key that could escape the storage root.
+var ErrInvalidKey = errors.New("invalid object key")
+
+// IsNotExist reports whether err says that an object does not exist.
+func IsNotExist(err error) bool { return errors.Is(err, ErrNotExist) }
+
+// Info describes one stored object.
+type Info struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+}
+
+// Backend is one place where backups are stored.
+//
+// Keys are slash-separated, relative, and never contain "." or ".." elements.
+type Backend interface {
+	// Name is the storage's name from the config.
+	Name() string
+	// Put stores everything read from r under key. It returns only when the
+	// object is durable. On error no object, partial or whole, is visible
+	// under key and nothing is left behind.
+	Put(ctx context.Context, key string, r io.Reader) (int64, error)
+	// Open returns the object's content. A missing key gives ErrNotExist.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Stat describes the object. A missing key gives ErrNotExist.
+	Stat(ctx context.Context, key string) (Info, error)
+	// List returns every object whose key starts with prefix, in key order.
+	List(ctx context.Context, prefix string) ([]Info, error)
+	// Delete removes the object. Deleting a missing key gives ErrNotExist.
+	Delete(ctx context.Context, key string) error
+}
+
+// CheckKey refuses keys that are empty, absolute, or contain "." or ".."
+// elements, empty elements or backslashes.
+func CheckKey(key string) error {
+	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") || strings.ContainsRune(key, 0) {
+		return errors.Join(ErrInvalidKey, errors.New(quote(key)))
+	}
+	for _, el := range strings.Split(key, "/") {
+		if el == "" || el == "." || el == ".." {
+			return errors.Join(ErrInvalidKey, errors.New(quote(key)))
+		}
+	}
+	if path.Clean(key) != key {
+		return errors.Join(ErrInvalidKey, errors.New(quote(key)))
+	}
+	return nil
+}
+
+func quote(s string) string { return "key " + strings.ReplaceAll(s, "\n", "\\n") }
