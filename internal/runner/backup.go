@@ -1,0 +1,186 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+)
+
+// Backup dumps job's database once into every one of its storages.
+//
+// The catalog row is opened as running first and written last, after every
+// object and manifest is durable. The returned backup has its final status;
+// the error is non-nil unless that status is success.
+func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
+	if len(job.Storages) == 0 {
+		return nil, errors.New("backup: no storage to write to")
+	}
+	b := &backup.Backup{
+		Server:      job.Server,
+		Database:    job.Database,
+		Type:        job.Type,
+		Status:      backup.StatusRunning,
+		StartedAt:   r.now(),
+		Compression: r.Pipeline.Codec,
+		Encrypted:   r.Pipeline.Encrypted(),
+	}
+	b.ID = backup.NewID(b.StartedAt)
+	key := ObjectKey(b, job.Extension+"."+r.Pipeline.Extension())
+	if r.Pipeline.Extension() == "" {
+		key = ObjectKey(b, job.Extension)
+	}
+	targets := make([]storage.Target, len(job.Storages))
+	for i, s := range job.Storages {
+		targets[i] = storage.Target{Backend: s, Key: key}
+		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: key, Status: backup.LocationPending})
+	}
+	if err := r.Catalog.Insert(ctx, b); err != nil {
+		return nil, fmt.Errorf("backup: catalog: %w", err)
+	}
+	log := r.logger().With(jobLogAttrs(b)...)
+	log.Info("backup started", "storages", len(targets))
+
+	fan := storage.NewFanOut(ctx, targets)
+	pw, err := pipeline.NewWriter(fan, r.Pipeline)
+	var info dump.Info
+	if err == nil {
+		info, err = job.Dumper.Dump(ctx, job.Database, progressWriter{pw, job.Progress})
+		if err == nil {
+			err = pw.Close() // flush the compressor's and age's trailers into the storages
+		} else {
+			pw.Close()
+		}
+	}
+	results := fan.Close(err) // a non-nil err aborts every Put: nothing under the final key
+	dumpErr := err
+	b.FinishedAt = ptr(r.now())
+	if pw != nil {
+		b.RawBytes, b.StoredBytes, b.SHA256 = pw.RawBytes(), pw.StoredBytes(), pw.SHA256()
+	}
+	b.Manifest = r.manifest(b, info, key)
+
+	// Manifests next to every object that made it; a storage that cannot take
+	// its manifest loses the object too, so that every stored object is self-describing.
+	mctx := context.WithoutCancel(ctx)
+	var storageErrs []error
+	for i, res := range results {
+		loc := &b.Locations[i]
+		if dumpErr == nil && res.Err == nil {
+			res.Err = r.putManifest(ctx, res.Backend, key, b.Manifest)
+			if res.Err != nil {
+				res.Backend.Delete(mctx, key)
+			}
+		}
+		switch {
+		case res.Err == nil && dumpErr == nil:
+			loc.Status = backup.LocationSuccess
+		default:
+			loc.Status = backup.LocationFailed
+			if dumpErr == nil || !errors.Is(res.Err, dumpErr) {
+				loc.Error = res.Err.Error()
+				storageErrs = append(storageErrs, fmt.Errorf("storage %s: %w", loc.Storage, res.Err))
+				log.Error("storage failed", "storage", loc.Storage, "error", res.Err)
+			}
+		}
+	}
+	b.Status, err = r.outcome(ctx, b, dumpErr, storageErrs)
+	if err != nil {
+		b.Error = err.Error()
+	}
+	if uerr := r.Catalog.Update(mctx, b); uerr != nil {
+		return b, errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
+	}
+	log.Info("backup finished", "status", b.Status, "raw_bytes", b.RawBytes, "stored_bytes", b.StoredBytes,
+		"seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), "error", b.Error)
+	return b, err
+}
+
+// outcome decides the final status from the dump's and the storages' errors.
+func (r *Runner) outcome(ctx context.Context, b *backup.Backup, dumpErr error, storageErrs []error) (backup.Status, error) {
+	ok := 0
+	for _, l := range b.Locations {
+		if l.Status == backup.LocationSuccess {
+			ok++
+		}
+	}
+	switch {
+	case dumpErr != nil && ctx.Err() != nil:
+		return backup.StatusInterrupted, fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	case dumpErr != nil && (errors.Is(dumpErr, storage.ErrAllFailed) || len(storageErrs) == len(b.Locations)):
+		return backup.StatusFailed, errors.Join(storageErrs...)
+	case dumpErr != nil:
+		return backup.StatusFailed, dumpErr
+	case ok == len(b.Locations):
+		return backup.StatusSuccess, nil
+	case ok > 0:
+		return backup.StatusPartial, errors.Join(storageErrs...)
+	}
+	return backup.StatusFailed, errors.Join(storageErrs...)
+}
+
+func (r *Runner) putManifest(ctx context.Context, s storage.Backend, objectKey string, m *backup.Manifest) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	if _, err := s.Put(ctx, ManifestKey(objectKey), bytes.NewReader(append(data, '\n'))); err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	return nil
+}
+
+func (r *Runner) manifest(b *backup.Backup, d dump.Info, key string) *backup.Manifest {
+	m := &backup.Manifest{
+		FormatVersion:   backup.ManifestFormatVersion,
+		ID:              b.ID,
+		Server:          b.Server,
+		Database:        b.Database,
+		Type:            b.Type,
+		Engine:          d.Engine,
+		ServerVersion:   d.ServerVersion,
+		DumpTool:        d.Tool,
+		DumpToolVersion: d.ToolVersion,
+		DumpFlags:       d.Flags,
+		DumpFormat:      d.Format,
+		StartedAt:       b.StartedAt,
+		RawBytes:        b.RawBytes,
+		StoredBytes:     b.StoredBytes,
+		SHA256:          b.SHA256,
+		Compression:     b.Compression,
+		Position:        d.Position,
+		Object:          key[strings.LastIndexByte(key, '/')+1:],
+	}
+	if b.FinishedAt != nil {
+		m.FinishedAt = *b.FinishedAt
+	}
+	if r.Pipeline.Encrypted() {
+		m.Encryption = &backup.Encryption{Format: "age"}
+		for _, rc := range r.Pipeline.Recipients {
+			m.Encryption.Recipients = append(m.Encryption.Recipients, pipeline.Fingerprint(rc))
+		}
+	}
+	return m
+}
+
+type progressWriter struct {
+	w        *pipeline.Writer
+	progress func(int64)
+}
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	if p.progress != nil {
+		p.progress(p.w.RawBytes())
+	}
+	return n, err
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,80 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+)
+
+// RestoreRequest says what to restore where.
+type RestoreRequest struct {
+	Backup     *backup.Backup
+	Storage    string      // read from this storage; empty: the first one that verifies
+	ToDatabase string      // empty: the backup's own database
+	Dumper     dump.Dumper // of the target server
+}
+
+// Restore verifies the chosen copy of a backup in full, and only then streams
+// it into the target database. A copy that fails verification is never
+// restored: the target is untouched.
+func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
+	b := req.Backup
+	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
+		return fmt.Errorf("restore %s: backup status is %s, not restorable", b.ID, b.Status)
+	}
+	if b.Encrypted && len(r.Identities) == 0 {
+		return fmt.Errorf("restore %s: backup is encrypted and no identity_file is configured", b.ID)
+	}
+	db := req.ToDatabase
+	if db == "" {
+		db = b.Database
+	}
+	loc, err := r.pickVerified(ctx, b, req.Storage)
+	if err != nil {
+		return fmt.Errorf("restore %s: %w; target database untouched", b.ID, err)
+	}
+	s, err := r.backend(loc.Storage)
+	if err != nil {
+		return err
+	}
+	log := r.logger().With(jobLogAttrs(b)...).With("storage", loc.Storage, "to_database", db)
+	log.Info("restore started")
+	err = r.readChecked(ctx, s, b, loc.Key, func(content io.Reader) error {
+		return req.Dumper.Restore(ctx, db, content)
+	})
+	if err != nil {
+		log.Error("restore failed", "error", err)
+		return fmt.Errorf("restore %s into %s: %w", b.ID, db, err)
+	}
+	log.Info("restore finished")
+	return nil
+}
+
+// pickVerified returns the first location (or the named one) whose object verifies.
+func (r *Runner) pickVerified(ctx context.Context, b *backup.Backup, storageName string) (backup.Location, error) {
+	if storageName != "" {
+		if b.Location(storageName) == nil {
+			return backup.Location{}, fmt.Errorf("backup has no copy in storage %q", storageName)
+		}
+	}
+	var errs []error
+	for _, loc := range b.Locations {
+		if (storageName != "" && loc.Storage != storageName) || loc.Status != backup.LocationSuccess {
+			continue
+		}
+		res := r.verifyLocation(ctx, b, loc)
+		if res.Err == nil {
+			return loc, nil
+		}
+		errs = append(errs, fmt.Errorf("storage %s: verify: %w", loc.Storage, res.Err))
+		r.logger().Warn("copy failed verification", "id", b.ID, "storage", loc.Storage, "error", res.Err)
+	}
+	if len(errs) == 0 {
+		return backup.Location{}, errors.New("no complete copy in any storage")
+	}
+	return backup.Location{}, errors.Join(errs...)
+}

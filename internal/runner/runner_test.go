@@ -1,0 +1,247 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+	"github.com/gosqlguard/gosqlguard/internal/storage/local"
+)
+
+// fakeDumper writes content, optionally failing after failAfter bytes.
+// Real engines are tested against real servers; this exercises the runner's own logic.
+type fakeDumper struct {
+	content   []byte
+	failAfter int
+	restored  bytes.Buffer
+}
+
+func (f *fakeDumper) Databases(context.Context) ([]string, error) { return []string{"db"}, nil }
+
+func (f *fakeDumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, error) {
+	info := dump.Info{Engine: "fake", Tool: "fake-dump", Format: "sql", Extension: "sql"}
+	data := f.content
+	if f.failAfter > 0 {
+		data = data[:f.failAfter]
+	}
+	for len(data) > 0 {
+		n := min(len(data), 64<<10)
+		if _, err := w.Write(data[:n]); err != nil {
+			return info, err
+		}
+		data = data[n:]
+	}
+	if f.failAfter > 0 {
+		return info, errors.New("fake-dump: exit status 2: connection lost")
+	}
+	return info, nil
+}
+
+func (f *fakeDumper) Restore(ctx context.Context, db string, r io.Reader) error {
+	f.restored.Reset()
+	_, err := io.Copy(&f.restored, r)
+	return err
+}
+
+type fixture struct {
+	r      *Runner
+	stores []*local.Backend
+}
+
+func newFixture(t *testing.T, opts pipeline.Options, ids ...age.Identity) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	cat, err := sqlite.Open(context.Background(), filepath.Join(dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cat.Close() })
+	f := &fixture{}
+	var backends []storage.Backend
+	for _, name := range []string{"one", "two"} {
+		b, err := local.New(name, filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.stores = append(f.stores, b)
+		backends = append(backends, b)
+	}
+	f.r = &Runner{Catalog: cat, Storages: backends, Pipeline: opts, Identities: ids}
+	return f
+}
+
+func (f *fixture) job(d dump.Dumper) Job {
+	return Job{Server: "srv", Database: "db", Type: "manual", Extension: "sql", Dumper: d, Storages: f.r.Storages}
+}
+
+func sample() []byte {
+	return bytes.Repeat([]byte("INSERT INTO t VALUES (1,'😀');\n"), 200000)
+}
+
+func TestBackupVerifyRestore(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	for name, tc := range map[string]struct {
+		opts pipeline.Options
+		ids  []age.Identity
+	}{
+		"zstd":     {pipeline.Options{Codec: "zstd"}, nil},
+		"gzip":     {pipeline.Options{Codec: "gzip"}, nil},
+		"zstd+age": {pipeline.Options{Codec: "zstd", Recipients: []age.Recipient{id.Recipient()}}, []age.Identity{id}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, tc.opts, tc.ids...)
+			d := &fakeDumper{content: sample()}
+			b, err := f.r.Backup(ctx, f.job(d))
+			if err != nil {
+				t.Fatalf("Backup: %v", err)
+			}
+			if b.Status != backup.StatusSuccess || b.RawBytes != int64(len(d.content)) {
+				t.Fatalf("status %s raw %d, want success %d", b.Status, b.RawBytes, len(d.content))
+			}
+			got, err := f.r.Catalog.Get(ctx, b.ID)
+			if err != nil || got.SHA256 != b.SHA256 || len(got.Locations) != 2 || got.Manifest == nil {
+				t.Fatalf("catalog row = %+v, %v", got, err)
+			}
+			for _, s := range f.stores {
+				mr, err := s.Open(ctx, ManifestKey(b.Locations[0].Key))
+				if err != nil {
+					t.Fatalf("%s: manifest: %v", s.Name(), err)
+				}
+				m, _ := io.ReadAll(mr)
+				mr.Close()
+				if !bytes.Contains(m, []byte(b.SHA256)) {
+					t.Errorf("%s: manifest lacks the checksum", s.Name())
+				}
+			}
+			if _, err := f.r.Verify(ctx, got, ""); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if err := f.r.Restore(ctx, RestoreRequest{Backup: got, Dumper: d, ToDatabase: "copy"}); err != nil {
+				t.Fatalf("Restore: %v", err)
+			}
+			if !bytes.Equal(d.restored.Bytes(), d.content) {
+				t.Fatalf("restored %d bytes, want the %d dumped", d.restored.Len(), len(d.content))
+			}
+		})
+	}
+}
+
+func TestFailedDumpLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	good, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample(), failAfter: 3 << 20}))
+	if err == nil || b.Status != backup.StatusFailed {
+		t.Fatalf("Backup = %v, status %s; want failed", err, b.Status)
+	}
+	row, _ := f.r.Catalog.Get(ctx, b.ID)
+	if row.Status != backup.StatusFailed || !strings.Contains(row.Error, "connection lost") {
+		t.Errorf("catalog row: status %s error %q", row.Status, row.Error)
+	}
+	for _, s := range f.stores {
+		list, _ := s.List(ctx, "")
+		for _, o := range list {
+			if strings.Contains(o.Key, b.ID) {
+				t.Errorf("%s: object of failed backup left: %s", s.Name(), o.Key)
+			}
+		}
+		if len(list) != 2 { // the good backup's object and manifest
+			t.Errorf("%s: %d objects, want the 2 of the earlier backup", s.Name(), len(list))
+		}
+	}
+	if _, err := f.r.Verify(ctx, good, ""); err != nil {
+		t.Errorf("earlier backup damaged: %v", err)
+	}
+}
+
+func TestOneStorageFailsGivesPartial(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	// Make storage "two" unwritable: its root becomes a file.
+	root := f.stores[1].Root()
+	os.RemoveAll(root)
+	os.WriteFile(root, nil, 0o600)
+	b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+	if b.Status != backup.StatusPartial || err == nil {
+		t.Fatalf("status %s err %v, want partial with an error", b.Status, err)
+	}
+	if l := b.Location("one"); l.Status != backup.LocationSuccess {
+		t.Errorf("storage one: %s", l.Status)
+	}
+	if l := b.Location("two"); l.Status != backup.LocationFailed || l.Error == "" {
+		t.Errorf("storage two: %s %q", l.Status, l.Error)
+	}
+	if _, err := f.r.Verify(ctx, b, ""); err != nil {
+		t.Errorf("the good copy fails verify: %v", err)
+	}
+}
+
+func TestCorruptionIsCaughtBeforeRestore(t *testing.T) {
+	ctx := context.Background()
+	for _, damage := range []string{"flip", "truncate", "delete"} {
+		t.Run(damage, func(t *testing.T) {
+			f := newFixture(t, pipeline.Options{Codec: "zstd"})
+			d := &fakeDumper{content: sample()}
+			b, err := f.r.Backup(ctx, Job{Server: "srv", Database: "db", Type: "manual", Extension: "sql", Dumper: d, Storages: f.r.Storages[:1]})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(f.stores[0].Root(), filepath.FromSlash(b.Locations[0].Key))
+			data, _ := os.ReadFile(p)
+			switch damage {
+			case "flip":
+				data[len(data)/2] ^= 0x20
+				os.WriteFile(p, data, 0o600)
+			case "truncate":
+				os.WriteFile(p, data[:len(data)-10], 0o600)
+			case "delete":
+				os.Remove(p)
+			}
+			if _, err := f.r.Verify(ctx, b, ""); err == nil {
+				t.Fatal("Verify passed a damaged object")
+			}
+			d.restored.WriteString("untouched")
+			err = f.r.Restore(ctx, RestoreRequest{Backup: b, Dumper: d})
+			if err == nil || !strings.Contains(err.Error(), "untouched") {
+				t.Fatalf("Restore = %v, want a refusal", err)
+			}
+			if d.restored.String() != "untouched" {
+				t.Fatal("Restore reached the target database")
+			}
+		})
+	}
+}
+
+func TestEncryptedNeedsIdentity(t *testing.T) {
+	ctx := context.Background()
+	id, _ := age.GenerateX25519Identity()
+	f := newFixture(t, pipeline.Options{Codec: "zstd", Recipients: []age.Recipient{id.Recipient()}})
+	d := &fakeDumper{content: sample()}
+	b, err := f.r.Backup(ctx, f.job(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.r.Verify(ctx, b, "") // checksum only, without the identity
+	if err != nil || res[0].Deep {
+		t.Fatalf("Verify without identity = %+v, %v", res, err)
+	}
+	if err := f.r.Restore(ctx, RestoreRequest{Backup: b, Dumper: d}); err == nil {
+		t.Fatal("restore of an encrypted backup without identity succeeded")
+	}
+}
