@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+)
+
+// List returns the backups matching every set field of f, newest first (by
+// ID), each with its locations and manifest. A status that is not one of
+// backup.Statuses matches nothing. A negative Limit is an error. The result
+// is never nil, so an empty result encodes as a JSON array.
+func (s *Store) List(ctx context.Context, f catalog.Filter) ([]*backup.Backup, error) {
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("catalog: list: negative limit %d", f.Limit)
+	}
+	var (
+		where []string
+		args  []any
+	)
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	eq("b.server", f.Server)
+	eq(`b."database"`, f.Database)
+	eq("b.type", f.Type)
+	eq("b.status", string(f.Status))
+	if f.Storage != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM locations s WHERE s.backup_id = b.id AND s.storage = ?)`)
+		args = append(args, f.Storage)
+	}
+	if !f.Since.IsZero() {
+		t, err := formatTime(f.Since)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: list: since: %w", err)
+		}
+		where = append(where, "b.started_at >= ?")
+		args = append(args, t)
+	}
+	if !f.Until.IsZero() {
+		t, err := formatTime(f.Until)
+		if err != nil {
+			return nil, fmt.Errorf("catalog: list: until: %w", err)
+		}
+		where = append(where, "b.started_at < ?")
+		args = append(args, t)
+	}
+	if f.Before != "" {
+		where = append(where, "b.id < ?")
+		args = append(args, f.Before)
+	}
+	bs, err := s.query(ctx, where, args, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: list: %w", err)
+	}
+	return bs, nil
+}
+
+// query returns the backups matching all of where (conditions on backups b),
+// newest first, at most limit of them (0: all), with their locations.
+//
+// It is a single statement, so backups and locations come from one snapshot
+// of the database: the page of backups is chosen in a subquery and joined to
+// its locations, rather than loading locations with a second query.
+func (s *Store) query(ctx context.Context, where []string, args []any, limit int) ([]*backup.Backup, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT b.id, b.server, b."database", b.type, b.status, b.started_at, b.finished_at,
+		b.raw_bytes, b.stored_bytes, b.sha256, b.compression, b.encrypted, b.error, b.manifest,
+		l.storage, l."key", l.status, l.error
+	FROM (SELECT * FROM backups b`)
+	if len(where) > 0 {
+		q.WriteString(" WHERE ")
+		q.WriteString(strings.Join(where, " AND "))
+	}
+	q.WriteString(` ORDER BY b.id DESC LIMIT ?) b
+	LEFT JOIN locations l ON l.backup_id = b.id
+	ORDER BY b.id DESC, l.position`)
+	if limit == 0 {
+		limit = -1 // SQLite: no limit
+	}
+	args = append(args, limit)
+
+	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+
+	out := []*backup.Backup{} // never nil: an empty result is an empty list
+	var last *backup.Backup
+	for rows.Next() {
+		var (
+			r                          row
+			storage, key, status, lerr sql.NullString
+		)
+		if err := rows.Scan(&r.id, &r.server, &r.database, &r.typ, &r.status, &r.startedAt, &r.finishedAt,
+			&r.rawBytes, &r.storedBytes, &r.sha256, &r.compression, &r.encrypted, &r.errMsg, &r.manifest,
+			&storage, &key, &status, &lerr); err != nil {
+			return nil, err
+		}
+		if last == nil || last.ID != r.id {
+			b, err := r.decode()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b)
+			last = b
+		}
+		if storage.Valid {
+			last.Locations = append(last.Locations, backup.Location{
+				Storage: storage.String,
+				Key:     key.String,
+				Status:  backup.LocationStatus(status.String),
+				Error:   lerr.String,
+			})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,111 @@
+// Package sqlite is the embedded catalog: a catalog.Store kept in one SQLite
+// file, through the pure-Go modernc.org/sqlite driver (no cgo).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+)
+
+// busyTimeoutMillis is how long a statement waits for another connection's
+// (or another process's) write lock before failing with SQLITE_BUSY.
+const busyTimeoutMillis = 5000
+
+// Store is a catalog.Store in an SQLite database. It is safe for concurrent
+// use: readers run in parallel (WAL), writers take the write lock when their
+// transaction begins and queue behind each other for up to busy_timeout.
+type Store struct {
+	db *sql.DB
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// Open opens the catalog at path, creating the file (mode 0600) and its
+// parent directory (mode 0700) if missing, and brings the schema up to date.
+// A database written by a newer build gives ErrSchemaTooNew and is left
+// untouched.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("catalog: open: empty path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	// Creating the file here, rather than letting SQLite do it under the
+	// umask, keeps the catalog private: SQLite gives the -wal and -shm files
+	// the database file's mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+
+	db, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	// A small pool: WAL lets these read in parallel; writes serialise anyway.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database. Calls after the first are no-ops.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("catalog: close: %w", err)
+	}
+	return nil
+}
+
+// dsn builds a file: URI for path with the connection settings every pooled
+// connection needs. The path is percent-encoded, so names containing '?', '#'
+// or '%' open the file they name.
+//
+// _txlock=immediate makes every read-write transaction take the write lock
+// at BEGIN, where busy_timeout applies; a deferred transaction that reads
+// and then writes can instead fail at once with SQLITE_BUSY under WAL.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMillis))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	u := url.URL{Path: filepath.ToSlash(path)}
+	return "file:" + u.EscapedPath() + "?" + q.Encode()
+}
+
+// inTx runs fn in a read-write transaction, committing if fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
