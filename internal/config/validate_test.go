@@ -1,0 +1,167 @@
+package config
+
+import (
+	"testing"
+
+	"filippo.io/age"
+)
+
+func TestServerRules(t *testing.T) {
+	wantProblems(t, `
+servers:
+  - {name: a, type: oracle, host: h, user: u}
+  - {name: b, type: mysql, user: u}
+  - {name: c, type: mysql, host: h, socket: /s, user: u}
+  - {name: d, type: postgres, host: h, port: 0}
+  - {name: e, type: mysql, host: h, user: u, databases: [ok, "a/b", "..", ok, "x\0y"]}
+  - {name: f, type: mysql, host: h, user: u, exclude: ["tmp_*", "[a-"]}
+  - {name: this-name-is-far-too-long-to-be-a-server-name-in-any-sane-configuration, type: mysql, host: h, user: u}
+storages:
+  - {name: local, type: local, path: p}
+`, "", nil,
+		`servers[0].type: must be mysql or postgres, not "oracle"`,
+		"servers[1].host: host or socket is required",
+		"servers[2].socket: cannot be used together with host",
+		"servers[3].port: must be between 1 and 65535",
+		"servers[3].user: required",
+		`servers[4].databases[1]: invalid database name "a/b": must not contain /, \ or NUL`,
+		`servers[4].databases[2]: invalid database name ".."`,
+		`servers[4].databases[3]: database "ok" is listed twice`,
+		`servers[4].databases[4]: invalid database name "x\x00y": must not contain /, \ or NUL`,
+		`servers[5].exclude[1]: invalid glob pattern "[a-"`,
+		`servers[6].name: invalid server name "this-name-is-far-too-long-to-be-a-server-name-in-any-sane-configuration": longer than 64 characters`,
+	)
+}
+
+func TestStorageRules(t *testing.T) {
+	dir := t.TempDir()
+	wantProblems(t, `
+servers:
+  - {name: main, type: mysql, host: h, user: u}
+storages:
+  - {name: l, type: local, bucket: b, path_style: false}
+  - {name: s1, type: s3, path: /x, endpoint: "s3.example.com", prefix: /abs}
+  - {name: s2, type: s3, bucket: b, prefix: "a/../b", access_key_id: k}
+  - {name: s3, type: s3, bucket: b, secret_access_key: k, sse: aes, part_size: 1MiB, upload_concurrency: 0}
+  - {name: s4, type: s3, bucket: b, sse_kms_key_id: k, ca_bundle: missing.pem, part_size: 6GiB}
+  - {name: s5, type: ftp}
+  - {name: s6, type: s3, bucket: b, retention: {manual: {keep: 0, max_age: -1d}}}
+`, dir, nil,
+		"storages[0].bucket: only valid for type s3",
+		"storages[0].path_style: only valid for type s3",
+		"storages[0].path: required for type local",
+		"storages[1].path: only valid for type local (use bucket and prefix)",
+		`storages[1].endpoint: must be an http:// or https:// URL, not "s3.example.com"`,
+		"storages[1].prefix: must not start with /",
+		"storages[1].bucket: required for type s3",
+		`storages[2].prefix: must not contain ".." elements`,
+		"storages[2].secret_access_key: required when access_key_id is set",
+		`storages[3].sse: must be AES256, aws:kms or aws:kms:dsse, not "aes"`,
+		"storages[3].part_size: must be between 5MiB and 5GiB",
+		"storages[3].upload_concurrency: must be >= 1",
+		"storages[3].access_key_id: required when secret_access_key is set",
+		"storages[4].sse_kms_key_id: only valid with sse aws:kms or aws:kms:dsse",
+		`storages[4].ca_bundle: cannot read "missing.pem": no such file or directory`,
+		"storages[4].part_size: must be between 5MiB and 5GiB",
+		`storages[5].type: must be local or s3, not "ftp"`,
+		"storages[6].retention.manual.max_age: must be >= 0",
+	)
+}
+
+func TestBackupTypeRules(t *testing.T) {
+	wantProblems(t, minimal+`
+backup_types:
+  manual: {schedule: "@daily"}
+  Daily: {schedule: "@daily"}
+  hourly: {}
+  weekly: {schedule: "0 3 * *", servers: [main, nope], storages: [local, gone]}
+  every: {schedule: "@every 0s"}
+schedule_timezone: Mars/Olympus
+`, "", nil,
+		"backup_types.manual.schedule: manual backups have no schedule",
+		`backup_types.Daily: invalid backup type name "Daily": must match ^[a-z0-9][a-z0-9_-]*$`,
+		"backup_types.hourly.schedule: required",
+		`backup_types.weekly.schedule: schedule "0 3 * *" must have 5 fields (minute hour day-of-month month day-of-week)`,
+		`backup_types.weekly.servers[1]: unknown server "nope"`,
+		`backup_types.weekly.storages[1]: unknown storage "gone"`,
+		"backup_types.every.schedule: @every needs a positive duration, e.g. @every 6h",
+		`schedule_timezone: unknown time zone "Mars/Olympus"`,
+	)
+}
+
+func TestEncryptionRules(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := id.Recipient().String()
+	dir := t.TempDir()
+	writeFile(t, dir, "recipients", "# team\n"+good+"\n\nage1notakey\n  "+good+"  \nssh-ed25519 AAAA\n")
+	writeFile(t, dir, "comments-only", "# nobody yet\n")
+	writeFile(t, dir, "key", id.String())
+
+	c := mustParse(t, minimal+"encryption: {recipients: ["+good+", "+good+"], identity_file: key}\n", dir, nil)
+	if len(c.Encryption.Recipients) != 1 {
+		t.Errorf("recipients = %v, want the duplicate removed", c.Encryption.Recipients)
+	}
+
+	tests := []struct{ name, encryption, want string }{
+		{"empty", "{}", "encryption.recipients: at least one recipient is required (recipients or recipients_file)"},
+		{"bad inline", "{recipients: [AGE-SECRET-KEY-1XYZ]}", "encryption.recipients[0]: not an age X25519 public key (age1...)"},
+		{"bad lines in file", "{recipients_file: recipients}", `encryption.recipients_file: "recipients" line 4, 6: not an age X25519 public key (age1...)`},
+		{"file without keys", "{recipients_file: comments-only}", "encryption.recipients: at least one recipient is required (recipients or recipients_file)"},
+		{"missing file", "{recipients_file: nope}", `encryption.recipients_file: cannot read "nope": no such file or directory`},
+		{"missing identity", "{recipients: [" + good + "], identity_file: /nonexistent/key}", `encryption.identity_file: cannot read "/nonexistent/key": no such file or directory`},
+		{"identity is a directory", "{recipients: [" + good + "], identity_file: .}", `encryption.identity_file: cannot read ".": not a regular file`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantProblems(t, minimal+"encryption: "+tt.encryption+"\n", dir, nil, tt.want)
+		})
+	}
+}
+
+func TestHTTPAndNotificationRules(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "token", "s3cr3t-token\n")
+	c := mustParse(t, minimal+"http: {auth: {tokens: [{name: ci, role: viewer, token_file: token}]}}\n", dir, nil)
+	if got, want := c.HTTP.Auth.Tokens[0].TokenSHA256, sha256Hex("s3cr3t-token"); got != want {
+		t.Errorf("token_sha256 from token_file = %s, want %s", got, want)
+	}
+
+	wantProblems(t, minimal+`
+http:
+  listen: localhost
+  auth:
+    tokens:
+      - {name: a, role: admin}
+      - {name: a, role: viewer, token_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0g"}
+      - {name: c, token_file: token, token_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+      - {name: d, role: viewer, token_file: missing}
+notifications:
+  webhooks:
+    - {url: "mailto:ops@example.com", events: [failure, started]}
+    - {events: [success]}
+`, dir, nil,
+		"http.listen: must be host:port, e.g. 127.0.0.1:8080",
+		"http.auth.tokens[0].token_sha256: one of token_sha256 or token_file is required",
+		`http.auth.tokens[1].name: duplicate token name "a" (first used at http.auth.tokens[0].name)`,
+		"http.auth.tokens[1].token_sha256: must be 64 hexadecimal characters (the SHA-256 of the token)",
+		"http.auth.tokens[2].token_file: cannot be used together with token_sha256",
+		"http.auth.tokens[2].role: required (viewer, operator or admin)",
+		`http.auth.tokens[3].token_file: cannot read "missing": no such file or directory`,
+		"notifications.webhooks[0].url: must be an http:// or https:// URL",
+		`notifications.webhooks[0].events[1]: must be failure or success, not "started"`,
+		"notifications.webhooks[1].url: required",
+	)
+}
+
+func TestCatalogRules(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "dsn", "postgres://u:p@h/db\n")
+	c := mustParse(t, minimal+"catalog: {driver: postgres, dsn_file: dsn}\n", dir, nil)
+	if c.Catalog.DSN.Value() != "postgres://u:p@h/db" {
+		t.Errorf("dsn from dsn_file = %q", c.Catalog.DSN.Value())
+	}
+	wantProblems(t, minimal+"catalog: {driver: mysql}\n", "", nil, "catalog.dsn: required for driver mysql")
+}
