@@ -95,6 +95,10 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	if err != nil {
 		b.Error = err.Error()
 	}
+	if b.Status == backup.StatusFailed || b.Status == backup.StatusInterrupted {
+		// Nothing was stored; RawBytes still says how far the dump got.
+		b.StoredBytes, b.SHA256, b.Manifest = 0, "", nil
+	}
 	if uerr := r.Catalog.Update(mctx, b); uerr != nil {
 		return b, errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
 	}

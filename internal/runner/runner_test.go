@@ -154,6 +154,9 @@ func TestFailedDumpLeavesNothing(t *testing.T) {
 	if row.Status != backup.StatusFailed || !strings.Contains(row.Error, "connection lost") {
 		t.Errorf("catalog row: status %s error %q", row.Status, row.Error)
 	}
+	if row.StoredBytes != 0 || row.SHA256 != "" || row.RawBytes == 0 {
+		t.Errorf("failed row claims stored data: stored %d sha %q raw %d", row.StoredBytes, row.SHA256, row.RawBytes)
+	}
 	for _, s := range f.stores {
 		list, _ := s.List(ctx, "")
 		for _, o := range list {

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+func checkOutput(o string) error {
+	if o != "table" && o != "json" {
+		return usageError("-o must be table or json, not %q", o)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func duration(b *backup.Backup) string {
+	if b.FinishedAt == nil {
+		return "-"
+	}
+	return b.FinishedAt.Sub(b.StartedAt).Round(100 * time.Millisecond).String()
+}
+
+func storages(b *backup.Backup) string {
+	var parts []string
+	for _, l := range b.Locations {
+		s := l.Storage
+		if l.Status != backup.LocationSuccess {
+			s += "(" + string(l.Status) + ")"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
+}
+
+func writeTable(w io.Writer, list []*backup.Backup) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSERVER\tDATABASE\tTYPE\tSTATUS\tSTARTED\tDURATION\tSIZE\tSTORAGES")
+	for _, b := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, b.Database, b.Type, b.Status,
+			b.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(b), humanBytes(b.StoredBytes), storages(b))
+	}
+	return tw.Flush()
+}
+
+func writeDetail(w io.Writer, b *backup.Backup) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	row("ID", b.ID)
+	row("Server", b.Server)
+	row("Database", b.Database)
+	row("Type", b.Type)
+	row("Status", string(b.Status))
+	row("Started", b.StartedAt.Local().Format(time.RFC3339))
+	if b.FinishedAt != nil {
+		row("Finished", b.FinishedAt.Local().Format(time.RFC3339))
+	}
+	row("Duration", duration(b))
+	row("Raw size", fmt.Sprintf("%s (%d bytes)", humanBytes(b.RawBytes), b.RawBytes))
+	row("Stored size", fmt.Sprintf("%s (%d bytes)", humanBytes(b.StoredBytes), b.StoredBytes))
+	row("SHA-256", b.SHA256)
+	row("Compression", b.Compression)
+	row("Encrypted", fmt.Sprint(b.Encrypted))
+	if b.Error != "" {
+		row("Error", oneLine(b.Error))
+	}
+	if m := b.Manifest; m != nil {
+		row("Engine", strings.TrimSpace(m.Engine+" "+m.ServerVersion))
+		row("Dump tool", strings.TrimSpace(m.DumpTool+" "+m.DumpToolVersion))
+		row("Dump flags", strings.Join(m.DumpFlags, " "))
+		if p := m.Position; p != nil {
+			if p.BinlogFile != "" {
+				row("Binlog", fmt.Sprintf("%s:%d", p.BinlogFile, p.BinlogPos))
+			}
+			if p.GTID != "" {
+				row("GTID", p.GTID)
+			}
+			if p.LSN != "" {
+				row("LSN", p.LSN)
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Locations:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STORAGE\tSTATUS\tKEY\tERROR")
+	for _, l := range b.Locations {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Storage, l.Status, l.Key, oneLine(l.Error))
+	}
+	return tw.Flush()
+}

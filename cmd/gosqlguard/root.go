@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/config"
+)
+
+// globals are the flags every command takes.
+type globals struct {
+	configPath string
+	logFormat  string
+	logLevel   string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "gosqlguard",
+		Short:         "Consistent, compressed, encrypted backups of MySQL/MariaDB and PostgreSQL",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.logFormat != "text" && g.logFormat != "json" {
+				return usageError("--log-format must be text or json, not %q", g.logFormat)
+			}
+			if _, err := parseLevel(g.logLevel); err != nil {
+				return usageError("%v", err)
+			}
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
+	defaultConfig := os.Getenv("GOSQLGUARD_CONFIG")
+	if defaultConfig == "" {
+		defaultConfig = "./gosqlguard.yaml"
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", defaultConfig, "config file (default: $GOSQLGUARD_CONFIG, else ./gosqlguard.yaml)")
+	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.AddCommand(
+		newBackupCommand(g),
+		newListCommand(g),
+		newShowCommand(g),
+		newRestoreCommand(g),
+		newVerifyCommand(g),
+		newConfigCommand(g),
+		newVersionCommand(g),
+	)
+	return root
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+func (g *globals) logger() *slog.Logger {
+	level, _ := parseLevel(g.logLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if g.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(g.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, opts))
+}
+
+// loadConfig loads and validates the config; any problem is a usage error (exit 2).
+func (g *globals) loadConfig() (*config.Config, error) {
+	cfg, err := config.Load(g.configPath, os.LookupEnv)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s:\n%w", filepath.Clean(g.configPath), err)}
+	}
+	return cfg, nil
+}
+
+// openApp loads the config and wires the application.
+func (g *globals) openApp(ctx context.Context) (*app.App, error) {
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(ctx, cfg, g.logger())
+	if err != nil {
+		return nil, &exitError{code: exitFailure, err: err}
+	}
+	return a, nil
+}
+
+// isCobraUsage recognises cobra's own argument and command errors.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return errors.Is(err, app.ErrUsage)
+}

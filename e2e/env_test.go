@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// uniqueName returns a database or user name no earlier run can have left.
+func uniqueName(prefix string) string {
+	var b [5]byte
+	rand.Read(b[:])
+	return "gsg_" + prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// nastyPassword contains every character that breaks naive quoting.
+const nastyPassword = `p'a"s$s; w>rd #\x`
+
+// setup is one test's config file and data directories.
+type setup struct {
+	dir        string
+	configPath string
+	storageDir string
+	env        []string
+}
+
+// serverSpec is one server entry of a generated config.
+type serverSpec struct {
+	name, typ, socket, user, passwordFile string
+	databases                             []string
+}
+
+// options tweak a generated config.
+type options struct {
+	codec     string
+	ageRecips []string
+	ageKey    string // identity file
+}
+
+// newSetup writes a config with one local storage and the given servers.
+func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
+	t.Helper()
+	s := &setup{dir: t.TempDir()}
+	s.storageDir = filepath.Join(s.dir, "backups")
+	s.configPath = filepath.Join(s.dir, "gosqlguard.yaml")
+	var b strings.Builder
+	fmt.Fprintf(&b, "catalog: {driver: sqlite, dsn: %q}\nservers:\n", filepath.Join(s.dir, "catalog.db"))
+	for _, srv := range servers {
+		fmt.Fprintf(&b, "  - name: %s\n    type: %s\n    socket: %s\n    user: %s\n", srv.name, srv.typ, srv.socket, srv.user)
+		if srv.passwordFile != "" {
+			fmt.Fprintf(&b, "    password_file: %q\n", srv.passwordFile)
+		}
+		if len(srv.databases) > 0 {
+			fmt.Fprintf(&b, "    databases: [%s]\n", strings.Join(srv.databases, ", "))
+		}
+	}
+	fmt.Fprintf(&b, "storages:\n  - {name: local, type: local, path: %q}\n", s.storageDir)
+	if o.codec != "" {
+		fmt.Fprintf(&b, "compression: {codec: %s}\n", o.codec)
+	}
+	if len(o.ageRecips) > 0 {
+		fmt.Fprintf(&b, "encryption:\n  recipients: [%s]\n", strings.Join(o.ageRecips, ", "))
+		if o.ageKey != "" {
+			fmt.Fprintf(&b, "  identity_file: %q\n", o.ageKey)
+		}
+	}
+	if err := os.WriteFile(s.configPath, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// run runs the binary on this setup's config.
+func (s *setup) run(t *testing.T, args ...string) result {
+	t.Helper()
+	return run(t, s.env, append(args, "--config", s.configPath)...)
+}
+
+func (s *setup) mustRun(t *testing.T, args ...string) result {
+	t.Helper()
+	return mustRun(t, s.env, append(args, "--config", s.configPath)...)
+}
+
+// objectPath is the local file of a stored object.
+func (s *setup) objectPath(key string) string {
+	return filepath.Join(s.storageDir, filepath.FromSlash(key))
+}
+
+// writeSecret writes a 0600 secret file.
+func writeSecret(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(p, []byte(content+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,145 @@
+// Package app is the one place that turns a config into wired components:
+// catalog, storages, dumpers and the runner.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"filippo.io/age"
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
+	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/mysql"
+	"github.com/gosqlguard/gosqlguard/internal/dump/postgres"
+	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+	"github.com/gosqlguard/gosqlguard/internal/storage/local"
+)
+
+// App holds the components built from one config.
+type App struct {
+	Config  *config.Config
+	Logger  *slog.Logger
+	Catalog *sqlite.Store
+	Runner  *runner.Runner
+	dumpers map[string]dump.Dumper
+}
+
+// New opens the catalog and builds storages, dumpers and the runner.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Logger: logger, dumpers: map[string]dump.Dumper{}}
+	opts, ids, err := pipelineOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var backends []storage.Backend
+	for _, s := range cfg.Storages {
+		b, err := newBackend(s)
+		if err != nil {
+			return nil, err
+		}
+		backends = append(backends, b)
+	}
+	for _, s := range cfg.Servers {
+		a.dumpers[s.Name] = newDumper(s, logger)
+	}
+	if cfg.Catalog.Driver != "sqlite" {
+		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", cfg.Catalog.Driver)
+	}
+	cat, err := sqlite.Open(ctx, cfg.Catalog.DSN.Value())
+	if err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	a.Catalog = cat
+	a.Runner = &runner.Runner{
+		Catalog:    cat,
+		Storages:   backends,
+		Pipeline:   opts,
+		Identities: ids,
+		Logger:     logger,
+	}
+	return a, nil
+}
+
+// Close releases the catalog.
+func (a *App) Close() error {
+	if a.Catalog != nil {
+		return a.Catalog.Close()
+	}
+	return nil
+}
+
+// Dumper returns the dumper of a configured server.
+func (a *App) Dumper(server string) (dump.Dumper, error) {
+	d, ok := a.dumpers[server]
+	if !ok {
+		return nil, fmt.Errorf("server %q is not configured", server)
+	}
+	return d, nil
+}
+
+func newBackend(s config.Storage) (storage.Backend, error) {
+	switch s.Type {
+	case "local":
+		return local.New(s.Name, s.Path)
+	}
+	return nil, fmt.Errorf("storage %s: type %q is not supported by this version", s.Name, s.Type)
+}
+
+func newDumper(s config.Server, logger *slog.Logger) dump.Dumper {
+	conn := dump.Conn{
+		Name:        s.Name,
+		Host:        s.Host,
+		Port:        s.Port,
+		Socket:      s.Socket,
+		User:        s.User,
+		Password:    s.Password.Value(),
+		DumpOptions: s.DumpOptions,
+	}
+	log := logger.With("server", s.Name)
+	if s.Type == "postgres" {
+		return postgres.New(conn, log)
+	}
+	return mysql.New(conn, log)
+}
+
+// extension is the raw dump's file extension for a server type.
+func extension(serverType string) string {
+	if serverType == "postgres" {
+		return "dump"
+	}
+	return "sql"
+}
+
+func pipelineOptions(cfg *config.Config) (pipeline.Options, []age.Identity, error) {
+	opts := pipeline.Options{Codec: cfg.Compression.Codec, Level: cfg.Compression.Level}
+	if cfg.Encryption == nil {
+		return opts, nil, nil
+	}
+	for _, r := range cfg.Encryption.Recipients {
+		rc, err := age.ParseX25519Recipient(r)
+		if err != nil {
+			return opts, nil, fmt.Errorf("encryption.recipients: %w", err)
+		}
+		opts.Recipients = append(opts.Recipients, rc)
+	}
+	var ids []age.Identity
+	if cfg.Encryption.IdentityFile != "" {
+		f, err := os.Open(cfg.Encryption.IdentityFile)
+		if err != nil {
+			return opts, nil, fmt.Errorf("encryption.identity_file: %w", errors.Unwrap(err))
+		}
+		defer f.Close()
+		ids, err = age.ParseIdentities(f)
+		if err != nil {
+			return opts, nil, fmt.Errorf("encryption.identity_file: %w", err)
+		}
+	}
+	return opts, ids, nil
+}

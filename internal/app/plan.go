@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+)
+
+// ErrUsage marks a request that names something the config does not have.
+var ErrUsage = errors.New("invalid request")
+
+// Selector narrows a backup run; empty fields select everything.
+type Selector struct {
+	Server   string
+	Database string
+	Type     string // empty: manual
+}
+
+// Plan resolves a selector into one job per server × database, discovering
+// databases where the config lists none. A server whose databases cannot be
+// listed is reported in errs; the other servers' jobs are still returned.
+func (a *App) Plan(ctx context.Context, sel Selector) (jobs []runner.Job, errs []error, err error) {
+	typ := sel.Type
+	if typ == "" {
+		typ = "manual"
+	}
+	bt, ok := a.Config.BackupTypes[typ]
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: backup type %q is not configured", ErrUsage, typ)
+	}
+	if sel.Server != "" && a.Config.Server(sel.Server) == nil {
+		return nil, nil, fmt.Errorf("%w: server %q is not configured", ErrUsage, sel.Server)
+	}
+	var backends []storage.Backend
+	for _, s := range a.Runner.Storages {
+		if len(bt.Storages) == 0 || slices.Contains(bt.Storages, s.Name()) {
+			backends = append(backends, s)
+		}
+	}
+	matched := false
+	for _, srv := range a.Config.Servers {
+		if (sel.Server != "" && srv.Name != sel.Server) || (len(bt.Servers) > 0 && !slices.Contains(bt.Servers, srv.Name)) {
+			continue
+		}
+		matched = true
+		d := a.dumpers[srv.Name]
+		dbs := srv.Databases
+		if len(dbs) == 0 {
+			found, err := d.Databases(ctx)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("server %s: list databases: %w", srv.Name, err))
+				continue
+			}
+			dbs = excludeGlobs(found, srv.Exclude)
+		}
+		if sel.Database != "" {
+			if !slices.Contains(dbs, sel.Database) {
+				errs = append(errs, fmt.Errorf("server %s: database %q is not among its databases to back up", srv.Name, sel.Database))
+				continue
+			}
+			dbs = []string{sel.Database}
+		}
+		for _, db := range dbs {
+			jobs = append(jobs, runner.Job{
+				Server: srv.Name, Database: db, Type: typ,
+				Extension: extension(srv.Type), Dumper: d, Storages: backends,
+			})
+		}
+	}
+	if !matched {
+		return nil, nil, fmt.Errorf("%w: backup type %q does not cover server %q", ErrUsage, typ, sel.Server)
+	}
+	return jobs, errs, nil
+}
+
+func excludeGlobs(dbs, patterns []string) []string {
+	var out []string
+	for _, db := range dbs {
+		excluded := false
+		for _, p := range patterns {
+			if ok, _ := path.Match(p, db); ok {
+				excluded = true
+				break
+			}
+		}
+		if !excluded {
+			out = append(out, db)
+		}
+	}
+	return out
+}
