@@ -1,0 +1,349 @@
+package dump
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func lookPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := LookTool("test tool", "", name)
+	if err != nil {
+		t.Skip(err)
+	}
+	return p
+}
+
+func TestRunStdoutAndEnv(t *testing.T) {
+	t.Setenv("MYSQL_PWD", "parent-secret")
+	t.Setenv("PGPASSWORD", "parent-secret")
+	dir := t.TempDir()
+	var out bytes.Buffer
+	c := Cmd{Path: lookPath(t, "env"), Dir: dir, Env: []string{"PGPASSFILE=/x/pgpass"}, Stdout: &out}
+	if _, err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Fields(out.String())
+	want := []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TZ=UTC", "HOME=" + dir, "PGPASSFILE=/x/pgpass"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("child env:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestRunLargeStdout(t *testing.T) {
+	const size = 20 << 20
+	var n countWriter
+	c := Cmd{Path: lookPath(t, "head"), Args: []string{"-c", "20971520", "/dev/zero"}, Stdout: &n}
+	if _, err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n.n != size {
+		t.Errorf("got %d bytes, want %d", n.n, size)
+	}
+	if n.max > readChunk {
+		t.Errorf("largest write %d > read chunk %d", n.max, readChunk)
+	}
+}
+
+type countWriter struct{ n, max int }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	c.max = max(c.max, len(p))
+	return len(p), nil
+}
+
+func TestEnlargePipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	enlargePipe(r)
+	sc, _ := r.SyscallConn()
+	var size int
+	_ = sc.Control(func(fd uintptr) { size, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
+	if size != pipeSize {
+		t.Logf("pipe size %d, want %d (a limit may apply)", size, pipeSize)
+	}
+	if size < 64<<10 {
+		t.Errorf("pipe size %d", size)
+	}
+}
+
+func TestRunExitErrorRedactsStderr(t *testing.T) {
+	sh := lookPath(t, "sh")
+	const secret = `p'a"s$s; w>rd`
+	c := Cmd{
+		Path:    sh,
+		Args:    []string{"-c", `echo "connecting with $1" >&2; echo "password=hunter2 postgres://u:pw@h/db" >&2; exit 3`, "sh", secret},
+		Secrets: []string{secret},
+	}
+	_, err := c.Run(context.Background())
+	var xe *ExitError
+	if !errors.As(err, &xe) {
+		t.Fatalf("got %v, want an ExitError", err)
+	}
+	msg := err.Error()
+	for _, bad := range []string{secret, "hunter2", ":pw@"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("error %q contains %q", msg, bad)
+		}
+	}
+	for _, want := range []string{"sh: exit status 3", "connecting with <redacted>", "password=<redacted>", "postgres://u:<redacted>@h/db"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+}
+
+func TestRunStderrCap(t *testing.T) {
+	sh := lookPath(t, "sh")
+	// 100 000 lines on stderr, the secret in the last-but-one.
+	c := Cmd{
+		Path:    sh,
+		Args:    []string{"-c", `i=0; while [ $i -lt 20000 ]; do echo "noise line $i" >&2; i=$((i+1)); done; echo "the secret is S3CRET" >&2; echo "final error" >&2; exit 1`},
+		Secrets: []string{"S3CRET"},
+	}
+	_, err := c.Run(context.Background())
+	var xe *ExitError
+	if !errors.As(err, &xe) {
+		t.Fatalf("got %v", err)
+	}
+	if len(xe.Stderr) > StderrCap+3 {
+		t.Errorf("stderr tail is %d bytes, want <= %d", len(xe.Stderr), StderrCap+3)
+	}
+	if !strings.HasPrefix(xe.Stderr, "...noise line ") || !strings.HasSuffix(xe.Stderr, "the secret is <redacted>\nfinal error") {
+		t.Errorf("tail = %q...%q", xe.Stderr[:40], xe.Stderr[len(xe.Stderr)-40:])
+	}
+}
+
+func TestTailBuffer(t *testing.T) {
+	tests := []struct {
+		name   string
+		writes []string
+		max    int
+		want   string
+	}{
+		{"short", []string{"a\n", "b\n"}, 16, "a\nb"},
+		{"exact", []string{"0123456789"}, 10, "0123456789"},
+		{"drops partial first line", []string{"line one\n", "line two\n", "line three"}, 16, "...line three"},
+		{"one big write", []string{strings.Repeat("x", 50) + "\nend"}, 10, "...end"},
+		{"cut secret without newline", []string{"xxxxxxxxSECRET tail"}, 10, "...tail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newTailBuffer(tt.max)
+			for _, w := range tt.writes {
+				if n, err := b.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write = %d, %v", n, err)
+				}
+			}
+			if got := b.String(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`login failed for p'a"ss`, `login failed for <redacted>`},
+		{`password=abc def`, `password=<redacted> def`},
+		{`PASSWORD: "a b" x`, `PASSWORD: <redacted> x`},
+		{`PGPASSWORD=zz`, `PGPASSWORD=<redacted>`},
+		{`--password=zz`, `--password=<redacted>`},
+		{`mysql -uroot -pzz db`, `mysql -uroot -p<redacted> db`},
+		{`dsn mysql://root:zz@tcp(h)/`, `dsn mysql://root:<redacted>@tcp(h)/`},
+		{`Access denied for user 'backup'@'localhost' (using password: YES)`, `Access denied for user 'backup'@'localhost' (using password: YES)`},
+		{`nothing here`, `nothing here`},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in, []string{`p'a"ss`, ""}); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	sleep := lookPath(t, "sleep")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	c := Cmd{Path: sleep, Args: []string{"30"}, Stdout: io.Discard}
+	_, err := c.Run(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want DeadlineExceeded", err)
+	}
+	if !strings.Contains(err.Error(), "killed by signal terminated") {
+		t.Errorf("error %q does not name the signal", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestRunWaitDelayKills(t *testing.T) {
+	sh := lookPath(t, "sh")
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	// The shell ignores SIGTERM; only the kill after WaitDelay ends it.
+	c := Cmd{Path: sh, Args: []string{"-c", `trap "" TERM; while :; do sleep 0.05; done`}, WaitDelay: 300 * time.Millisecond}
+	_, err := c.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("got %v, want killed", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestRunWriterError(t *testing.T) {
+	yes := lookPath(t, "yes")
+	boom := errors.New("storage full")
+	c := Cmd{Path: yes, Stdout: failWriter{boom}}
+	_, err := c.Run(context.Background())
+	if !errors.Is(err, boom) {
+		t.Errorf("got %v, want %v", err, boom)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (f failWriter) Write([]byte) (int, error) { return 0, f.err }
+
+func TestRunStdin(t *testing.T) {
+	cat := lookPath(t, "cat")
+	in := strings.Repeat("0123456789", 300000)
+	var out bytes.Buffer
+	c := Cmd{Path: cat, Stdin: strings.NewReader(in), Stdout: &out}
+	if _, err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != in {
+		t.Errorf("cat returned %d bytes, want %d", out.Len(), len(in))
+	}
+}
+
+func TestRunStdinErrorKillsChild(t *testing.T) {
+	sh := lookPath(t, "sh")
+	marker := filepath.Join(t.TempDir(), "eof-seen")
+	boom := errors.New("checksum mismatch")
+	// The child records whether it saw a clean end of input.
+	c := Cmd{
+		Path:  sh,
+		Args:  []string{"-c", `cat >/dev/null && touch "$1"`, "sh", marker},
+		Stdin: io.MultiReader(strings.NewReader("some data"), &slowErrReader{err: boom}),
+	}
+	_, err := c.Run(context.Background())
+	if !errors.Is(err, boom) {
+		t.Errorf("got %v, want %v", err, boom)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the child saw a clean EOF after an input error")
+	}
+}
+
+type slowErrReader struct{ err error }
+
+func (r *slowErrReader) Read([]byte) (int, error) {
+	time.Sleep(50 * time.Millisecond)
+	return 0, r.err
+}
+
+func TestOnStart(t *testing.T) {
+	var pid int
+	c := Cmd{Path: lookPath(t, "true"), OnStart: func(p int) { pid = p }}
+	if _, err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if pid <= 0 {
+		t.Errorf("OnStart got pid %d", pid)
+	}
+}
+
+func TestLookTool(t *testing.T) {
+	_, err := LookTool("dump tool", "", "no-such-tool-a", "no-such-tool-b")
+	if want := "dump tool not found: neither no-such-tool-a nor no-such-tool-b is on PATH"; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	if !errors.Is(err, ErrToolNotFound) {
+		t.Errorf("%v is not ErrToolNotFound", err)
+	}
+	_, err = LookTool("restore tool", "/nonexistent/pg_restore")
+	if err == nil || !strings.HasPrefix(err.Error(), "restore tool not found: /nonexistent/pg_restore: ") || !errors.Is(err, ErrToolNotFound) {
+		t.Errorf("got %v", err)
+	}
+	sh := lookPath(t, "sh")
+	if p, err := LookTool("dump tool", "", "no-such-tool", "sh"); err != nil || p != sh {
+		t.Errorf("got %q, %v; want %q", p, err, sh)
+	}
+}
+
+func TestPrivateDir(t *testing.T) {
+	base := t.TempDir()
+	d, err := NewPrivateDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.WriteFile("client.cnf", []byte("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]os.FileMode{d.Path(): 0o700 | os.ModeDir, p: 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(path), fi.Mode(), want)
+		}
+	}
+	if _, err := d.WriteFile("client.cnf", nil); err == nil {
+		t.Error("WriteFile overwrote an existing file")
+	}
+	if _, err := d.WriteFile("../x", nil); err == nil {
+		t.Error("WriteFile accepted a path")
+	}
+	if err := d.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d.Path()); !os.IsNotExist(err) {
+		t.Errorf("dir still there: %v", err)
+	}
+}
+
+func TestCheckOptions(t *testing.T) {
+	allowed := map[string]Arg{"single": NoValue, "where": WithValue}
+	tests := []struct {
+		opts []string
+		ok   bool
+	}{
+		{nil, true},
+		{[]string{"--single", "--where=a=1"}, true},
+		{[]string{"--singl"}, false},
+		{[]string{"-s"}, false},
+		{[]string{"--where"}, false},
+		{[]string{"--single=1"}, false},
+		{[]string{"--"}, false},
+		{[]string{"otherdb"}, false},
+		{[]string{"--result-file=/tmp/x"}, false},
+	}
+	for _, tt := range tests {
+		if err := CheckOptions(tt.opts, allowed); (err == nil) != tt.ok {
+			t.Errorf("CheckOptions(%q) = %v, want ok=%v", tt.opts, err, tt.ok)
+		}
+	}
+}

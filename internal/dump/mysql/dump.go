@@ -1,0 +1,248 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+)
+
+// baseFlags are always passed to the dump tool. --databases is absent on
+// purpose: the dump then carries no CREATE DATABASE/USE and restores into
+// any database name.
+var baseFlags = []string{
+	"--single-transaction",
+	"--quick",
+	"--routines",
+	"--triggers",
+	"--events",
+	"--hex-blob",
+	"--default-character-set=utf8mb4",
+	"--add-drop-table",
+	"--no-tablespaces",
+	"--max-allowed-packet=1G",
+}
+
+// ErrIncomplete means the dump tool exited 0 but its output did not end with
+// the completion marker.
+var ErrIncomplete = errors.New("dump incomplete: output does not end with the \"-- Dump completed\" line")
+
+// server is what Dump needs to know about the server before it starts.
+type server struct {
+	version string
+	mariadb bool
+	// binlog is true when the binary log is on and this user may read its
+	// position, so the dump can record it.
+	binlog bool
+}
+
+// Dump writes a SQL dump of db to w. See dump.Dumper.
+func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, error) {
+	if err := ValidateDatabaseName(db); err != nil {
+		return dump.Info{}, d.errorf("dump: %w", err)
+	}
+	if err := ValidateDumpOptions(d.conn.DumpOptions); err != nil {
+		return dump.Info{}, d.errorf("dump: %w", err)
+	}
+	tool, err := dump.LookTool("dump tool", d.Tools.Dump, "mariadb-dump", "mysqldump")
+	if err != nil {
+		return dump.Info{}, err
+	}
+	srv, err := d.inspect(ctx)
+	if err != nil {
+		return dump.Info{}, err
+	}
+	info := dump.Info{
+		Engine:        "mysql",
+		ServerVersion: srv.version,
+		Tool:          baseName(tool),
+		Format:        "sql",
+		Extension:     "sql",
+	}
+	if srv.mariadb {
+		info.Engine = "mariadb"
+	}
+	err = d.withOptionFile(func(dir, optFile string) error {
+		v, err := dump.ToolVersion(ctx, tool, dir)
+		if err != nil {
+			return fmt.Errorf("%s --version: %w", info.Tool, err)
+		}
+		info.ToolVersion = v
+		info.Flags = dumpFlags(srv, v, d.conn.DumpOptions)
+
+		sc := newStreamCheck(w)
+		cmd := d.command(tool, dir, optFile, append(slices.Clone(info.Flags), db)...)
+		cmd.Stdout = sc
+		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
+		stderr, err := cmd.Run(ctx)
+		if err != nil {
+			return err
+		}
+		if !sc.complete() {
+			return fmt.Errorf("%s: %w", info.Tool, ErrIncomplete)
+		}
+		if stderr != "" {
+			d.logger.Warn("dump tool wrote to stderr", "database", db, "tool", info.Tool, "stderr", stderr)
+		}
+		if srv.binlog {
+			info.Position = sc.position()
+		}
+		return nil
+	})
+	if err != nil {
+		return info, d.errorf("dump of %q: %w", db, err)
+	}
+	return info, nil
+}
+
+// dumpFlags returns the dump tool's flags, without connection options.
+func dumpFlags(srv server, toolVersion string, extra []string) []string {
+	flags := slices.Clone(baseFlags)
+	mariaTool := strings.Contains(toolVersion, "MariaDB")
+	major, minor, patch := mysqlToolVersion(toolVersion)
+	newer := func(a, b, c int) bool { // MySQL tool at least a.b.c
+		return !mariaTool && (major > a || major == a && (minor > b || minor == b && patch >= c))
+	}
+	has := func(name string) bool {
+		return slices.ContainsFunc(extra, func(o string) bool {
+			return o == "--"+name || strings.HasPrefix(o, "--"+name+"=")
+		})
+	}
+	// mysqldump 8 asks servers without it for column statistics.
+	if newer(8, 0, 0) && srv.mariadb && !has("column-statistics") && !has("skip-column-statistics") {
+		flags = append(flags, "--column-statistics=0")
+	}
+	// An executed GTID_PURGED breaks restores into a server with GTIDs of its
+	// own, e.g. into another database on the same server.
+	if newer(5, 6, 9) && !srv.mariadb && !has("set-gtid-purged") {
+		if newer(8, 0, 32) {
+			flags = append(flags, "--set-gtid-purged=COMMENTED")
+		} else {
+			flags = append(flags, "--set-gtid-purged=OFF")
+		}
+	}
+	if srv.binlog {
+		if newer(8, 0, 26) {
+			flags = append(flags, "--source-data=2")
+		} else {
+			flags = append(flags, "--master-data=2")
+		}
+		if mariaTool && srv.mariadb {
+			flags = append(flags, "--gtid")
+		}
+	}
+	return append(flags, extra...)
+}
+
+var reToolVersion = regexp.MustCompile(`Ver ([0-9]+)\.([0-9]+)\.([0-9]+)`)
+
+// mysqlToolVersion parses "mysqldump  Ver 8.0.36 for Linux ..." (0s when absent).
+func mysqlToolVersion(v string) (major, minor, patch int) {
+	m := reToolVersion.FindStringSubmatch(v)
+	if m == nil {
+		return 0, 0, 0
+	}
+	major, _ = strconv.Atoi(m[1])
+	minor, _ = strconv.Atoi(m[2])
+	patch, _ = strconv.Atoi(m[3])
+	return major, minor, patch
+}
+
+// inspect asks the server for its version and whether the dump can record a
+// binlog position.
+func (d *Dumper) inspect(ctx context.Context) (server, error) {
+	db, err := d.open()
+	if err != nil {
+		return server{}, err
+	}
+	defer db.Close()
+	var srv server
+	var logBin sql.NullInt64
+	if err := db.QueryRowContext(ctx, "SELECT VERSION(), @@log_bin").Scan(&srv.version, &logBin); err != nil {
+		return server{}, d.errorf("%w", err)
+	}
+	srv.mariadb = strings.Contains(srv.version, "MariaDB")
+	if logBin.Int64 == 1 {
+		srv.binlog = d.canReadBinlogPos(ctx, db, srv.mariadb)
+	}
+	return srv, nil
+}
+
+// canReadBinlogPos reports whether this user may read the binlog position:
+// SHOW MASTER STATUS (BINLOG MONITOR / REPLICATION CLIENT) and, on MySQL,
+// RELOAD for the brief FLUSH TABLES WITH READ LOCK. MariaDB takes a
+// consistent snapshot position without that lock.
+func (d *Dumper) canReadBinlogPos(ctx context.Context, db *sql.DB, mariadb bool) bool {
+	ok := false
+	for _, q := range []string{"SHOW MASTER STATUS", "SHOW BINARY LOG STATUS"} {
+		rows, err := db.QueryContext(ctx, q)
+		if err != nil {
+			d.logger.Debug("binlog status", "query", q, "err", dump.RedactError(err, d.secrets()))
+			continue
+		}
+		ok = rows.Next()
+		rows.Close()
+		break
+	}
+	if ok && !mariadb {
+		const q = `SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
+			WHERE PRIVILEGE_TYPE = 'RELOAD' AND GRANTEE = CONCAT('''',
+			SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`
+		var n int
+		ok = db.QueryRowContext(ctx, q).Scan(&n) == nil && n > 0
+	}
+	if !ok {
+		d.logger.Warn("binary log is on but this user cannot read its position; the dump records none")
+	}
+	return ok
+}
+
+// Restore creates db when missing and feeds r to the client. See dump.Dumper.
+func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader) error {
+	if err := ValidateDatabaseName(db); err != nil {
+		return d.errorf("restore: %w", err)
+	}
+	tool, err := dump.LookTool("client tool", d.Tools.Client, "mariadb", "mysql")
+	if err != nil {
+		return err
+	}
+	if err := d.createDatabase(ctx, db); err != nil {
+		return err
+	}
+	err = d.withOptionFile(func(dir, optFile string) error {
+		// --binary-mode keeps \r\n in routine bodies and NULs intact and
+		// stops the client from running client commands found in the dump.
+		cmd := d.command(tool, dir, optFile,
+			"--default-character-set=utf8mb4", "--binary-mode", "--database="+db)
+		cmd.Stdin = r
+		stderr, err := cmd.Run(ctx)
+		if err == nil && stderr != "" {
+			d.logger.Warn("client wrote to stderr", "database", db, "stderr", stderr)
+		}
+		return err
+	})
+	if err != nil {
+		return d.errorf("restore into %q: %w", db, err)
+	}
+	return nil
+}
+
+func (d *Dumper) createDatabase(ctx context.Context, name string) error {
+	db, err := d.open()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(name) + " CHARACTER SET utf8mb4"
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return d.errorf("creating database %q: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,426 @@
+package mysql
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+)
+
+// fixture fills database name with tables, a view, a trigger, a procedure
+// and data that trips naive dumps: 4-byte UTF-8, binary with NULs, CRLF,
+// quotes, backslashes, NULLs.
+func fixture(t *testing.T, db *sql.DB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Objects are created unqualified, as applications do: a trigger or view
+	// created with a schema-qualified name keeps that name in the dump.
+	for _, q := range []string{
+		"USE " + quoteIdent(name),
+		"CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(100) CHARACTER SET utf8mb4, data MEDIUMBLOB, note MEDIUMTEXT, price DECIMAL(10,2), at DATETIME(6))",
+		"CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, item INT)",
+		"CREATE VIEW cheap AS SELECT id, label FROM items WHERE price < 10",
+		"CREATE TRIGGER items_ai AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (item) VALUES (NEW.id)",
+		"CREATE PROCEDURE touch(IN x INT)\r\nBEGIN\r\n  SELECT x;\r\nEND",
+	} {
+		if _, err := c.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	rows := [][]any{
+		{1, "plain", []byte("abc"), "note", "1.50", "2026-01-02 03:04:05.123456"},
+		{2, "emoji 🦀 and ü", []byte{0, 1, 2, 0xff, 0, '\'', '\\', '\n'}, "line1\r\nline2\ttab", "99.99", nil},
+		{3, `quote ' double " back \ semi ; --comment`, nil, nil, nil, nil},
+		{4, "/*!50000 not a comment */", bytes.Repeat([]byte{0xAB}, 70000), strings.Repeat("long ", 20000), "0.01", "1970-01-01 00:00:01"},
+	}
+	for _, r := range rows {
+		if _, err := c.ExecContext(ctx, "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)", r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// snapshot returns everything in database name that a round trip must keep.
+func snapshot(t *testing.T, db *sql.DB, name string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		"SELECT id, HEX(label), HEX(data), HEX(note), price, at FROM " + quoteIdent(name) + ".items ORDER BY id",
+		"SELECT id, item FROM " + quoteIdent(name) + ".audit ORDER BY id",
+		"SELECT id, HEX(label) FROM " + quoteIdent(name) + ".cheap ORDER BY id",
+		"SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" + name + "' ORDER BY TABLE_NAME",
+		"SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '" + name + "'",
+		"SELECT ROUTINE_NAME, HEX(ROUTINE_DEFINITION) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '" + name + "'",
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]sql.NullString, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+func TestDumpRestoreRoundTrip(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := uniqueName("gsg_src_"), uniqueName("gsg_dst_")
+	newDatabase(t, admin, src)
+	dropDatabaseAtCleanup(t, admin, dst)
+	fixture(t, admin, src)
+	conn := newBackupUser(t, admin, src)
+
+	ctx := context.Background()
+	var out bytes.Buffer
+	info, err := New(conn, slog.Default()).Dump(ctx, src, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Engine != "mariadb" && info.Engine != "mysql" || info.ServerVersion == "" ||
+		info.Tool == "" || info.ToolVersion == "" || info.Format != "sql" || info.Extension != "sql" {
+		t.Errorf("info = %+v", info)
+	}
+	for _, f := range info.Flags {
+		if strings.Contains(f, "defaults") || strings.Contains(f, trickyPassword) {
+			t.Errorf("flag %q in Info.Flags", f)
+		}
+	}
+	if !slices.Contains(info.Flags, "--single-transaction") {
+		t.Errorf("flags %q", info.Flags)
+	}
+	if bytes.Contains(out.Bytes(), []byte("CREATE DATABASE")) || bytes.Contains(out.Bytes(), []byte("USE `")) {
+		t.Error("dump names its database; it must restore under any name")
+	}
+
+	// Restore as root: the dump's DEFINER clauses name root.
+	if err := New(adminConn(), nil).Restore(ctx, dst, bytes.NewReader(out.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	want, got := snapshot(t, admin, src), snapshot(t, admin, dst)
+	if got != want {
+		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
+	}
+	var charset string
+	if err := admin.QueryRow("SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", dst).Scan(&charset); err != nil || charset != "utf8mb4" {
+		t.Errorf("target charset %q, %v", charset, err)
+	}
+}
+
+func TestRestoreWithBackupUser(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := uniqueName("gsg_src_"), uniqueName("gsg_dst_`odd ")+"x"
+	newDatabase(t, admin, src)
+	dropDatabaseAtCleanup(t, admin, dst)
+	mustExec(t, admin,
+		"CREATE TABLE "+quoteIdent(src)+".t (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO "+quoteIdent(src)+".t VALUES (1, 'a'), (2, 'b')")
+	conn := newBackupUser(t, admin, src)
+	mustExec(t, admin, "GRANT ALL PRIVILEGES ON "+quoteIdent(strings.ReplaceAll(dst, "_", `\_`))+".* TO '"+conn.User+"'@'localhost'")
+
+	d := New(conn, nil)
+	var out bytes.Buffer
+	if _, err := d.Dump(context.Background(), src, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restore(context.Background(), dst, &out); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := admin.QueryRow("SELECT COUNT(*) FROM " + quoteIdent(dst) + ".t").Scan(&n); err != nil || n != 2 {
+		t.Errorf("restored %d rows, %v", n, err)
+	}
+}
+
+func TestRestoreBadInputFails(t *testing.T) {
+	admin := adminDB(t)
+	dst := uniqueName("gsg_dst_")
+	dropDatabaseAtCleanup(t, admin, dst)
+	err := New(adminConn(), nil).Restore(context.Background(), dst, strings.NewReader("CREATE TABLE t (a INT);\nTHIS IS NOT SQL;\n"))
+	if err == nil || !strings.Contains(err.Error(), "exit status") {
+		t.Errorf("got %v, want the client's failure", err)
+	}
+}
+
+func TestDatabases(t *testing.T) {
+	admin := adminDB(t)
+	name := uniqueName("gsg_list_")
+	newDatabase(t, admin, name)
+	got, err := New(adminConn(), nil).Databases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got, name) {
+		t.Errorf("%q not in %q", name, got)
+	}
+	for _, sys := range []string{"mysql", "information_schema", "performance_schema", "sys"} {
+		if slices.Contains(got, sys) {
+			t.Errorf("system database %q listed", sys)
+		}
+	}
+	if !slices.IsSorted(got) {
+		t.Errorf("not sorted: %q", got)
+	}
+}
+
+func TestWrongPassword(t *testing.T) {
+	admin := adminDB(t)
+	name := uniqueName("gsg_pw_")
+	newDatabase(t, admin, name)
+	conn := newBackupUser(t, admin, name)
+	conn.Password = `wr0ng'"$; pass`
+	d := New(conn, nil)
+	_, err := d.Dump(context.Background(), name, io.Discard)
+	if err == nil {
+		t.Fatal("dump with a wrong password succeeded")
+	}
+	if _, err2 := d.Databases(context.Background()); err2 == nil {
+		t.Fatal("Databases with a wrong password succeeded")
+	}
+	for _, e := range []error{err} {
+		for _, secret := range []string{conn.Password, trickyPassword} {
+			if strings.Contains(e.Error(), secret) {
+				t.Errorf("error %q contains the password", e)
+			}
+		}
+		if !strings.Contains(e.Error(), "Access denied") {
+			t.Errorf("error %q does not say why", e)
+		}
+	}
+}
+
+func TestUnknownDatabase(t *testing.T) {
+	adminDB(t)
+	var out bytes.Buffer
+	_, err := New(adminConn(), nil).Dump(context.Background(), uniqueName("gsg_none_"), &out)
+	if err == nil {
+		t.Fatal("dump of an unknown database succeeded")
+	}
+	if !strings.Contains(err.Error(), "exit status") || !strings.Contains(err.Error(), "Unknown database") {
+		t.Errorf("error %q lacks the tool's status and message", err)
+	}
+}
+
+func TestMissingTool(t *testing.T) {
+	d := New(adminConn(), nil)
+	d.Tools.Dump = filepath.Join(t.TempDir(), "mariadb-dump")
+	_, err := d.Dump(context.Background(), "test", io.Discard)
+	if !errors.Is(err, dump.ErrToolNotFound) || !strings.HasPrefix(err.Error(), "dump tool not found: ") {
+		t.Errorf("got %v", err)
+	}
+	d.Tools.Client = filepath.Join(t.TempDir(), "mariadb")
+	err = d.Restore(context.Background(), "test", strings.NewReader(""))
+	if !errors.Is(err, dump.ErrToolNotFound) || !strings.HasPrefix(err.Error(), "client tool not found: ") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestBadNameAndOptionsRejected(t *testing.T) {
+	d := New(adminConn(), nil)
+	if _, err := d.Dump(context.Background(), "--all-databases", io.Discard); err == nil {
+		t.Error("option-like database name accepted")
+	}
+	d2 := New(dump.Conn{Socket: testSocket(), User: "root", DumpOptions: []string{"--result-file=/tmp/x"}}, nil)
+	if _, err := d2.Dump(context.Background(), "test", io.Discard); err == nil {
+		t.Error("--result-file accepted")
+	}
+}
+
+// bigFixture makes a database whose dump is several MiB, so that the tool
+// is still writing when a test interferes.
+func bigFixture(t *testing.T, admin *sql.DB) string {
+	t.Helper()
+	name := uniqueName("gsg_big_")
+	newDatabase(t, admin, name)
+	q := quoteIdent(name)
+	mustExec(t, admin,
+		"CREATE TABLE "+q+".big (id INT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(1000))",
+		"INSERT INTO "+q+".big (pad) SELECT REPEAT('x', 1000) FROM "+q+".seq_1_to_20000")
+	return name
+}
+
+func TestDumpCancelledMidStream(t *testing.T) {
+	admin := adminDB(t)
+	name := bigFixture(t, admin)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &slowWriter{delay: 20 * time.Millisecond, afterFirst: cancel}
+	_, err := New(adminConn(), nil).Dump(ctx, name, w)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestDumpKilledMidStream(t *testing.T) {
+	admin := adminDB(t)
+	name := bigFixture(t, admin)
+	d := New(adminConn(), nil)
+	var mu sync.Mutex
+	pids := map[string]int{}
+	d.OnStart = func(tool string, pid int) { mu.Lock(); pids[tool] = pid; mu.Unlock() }
+	w := &slowWriter{afterFirst: func() {
+		mu.Lock()
+		defer mu.Unlock()
+		_ = syscall.Kill(pids[baseName(d.toolForTest(t))], syscall.SIGKILL)
+	}}
+	_, err := d.Dump(context.Background(), name, w)
+	if err == nil || !strings.Contains(err.Error(), "killed by signal killed") {
+		t.Errorf("got %v, want killed", err)
+	}
+}
+
+func (d *Dumper) toolForTest(t *testing.T) string {
+	p, err := dump.LookTool("dump tool", d.Tools.Dump, "mariadb-dump", "mysqldump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestDumpWithoutMarkerFails runs a stand-in tool that exits 0 after a
+// truncated dump.
+func TestDumpWithoutMarkerFails(t *testing.T) {
+	adminDB(t)
+	fake := filepath.Join(t.TempDir(), "mariadb-dump")
+	script := "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB'; exit 0; fi\n" +
+		"printf -- '-- MariaDB dump\\nCREATE TABLE t (a INT);\\nINSERT INTO t VALUES (1'\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	d := New(adminConn(), nil)
+	d.Tools.Dump = fake
+	_, err := d.Dump(context.Background(), "test", io.Discard)
+	if !errors.Is(err, ErrIncomplete) {
+		t.Errorf("got %v, want ErrIncomplete", err)
+	}
+}
+
+// TestSecretsNeverVisibleToOtherProcesses checks, while the dump tool runs,
+// that the password is in neither its argv nor its environment, and that
+// the option file holding it is private.
+func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
+	admin := adminDB(t)
+	name := uniqueName("gsg_proc_")
+	newDatabase(t, admin, name)
+	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT)", "INSERT INTO "+quoteIdent(name)+".t VALUES (1)")
+	conn := newBackupUser(t, admin, name)
+	t.Setenv("MYSQL_PWD", trickyPassword) // must not reach the child
+
+	d := New(conn, nil)
+	var pid int
+	d.OnStart = func(_ string, p int) { pid = p }
+	var optFile string
+	checked := false
+	w := &slowWriter{afterFirst: func() {
+		checked = true
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			t.Errorf("reading cmdline: %v", err)
+			return
+		}
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			t.Errorf("reading environ: %v", err)
+			return
+		}
+		for what, b := range map[string][]byte{"cmdline": cmdline, "environ": environ} {
+			if bytes.Contains(b, []byte(trickyPassword)) || bytes.Contains(b, []byte("MYSQL_PWD")) {
+				t.Errorf("%s of the dump tool holds the password: %q", what, b)
+			}
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) < 2 || !strings.HasPrefix(args[1], "--defaults-extra-file=") {
+			t.Fatalf("first argument %q is not the option file", args)
+		}
+		optFile = strings.TrimPrefix(args[1], "--defaults-extra-file=")
+		for p, want := range map[string]os.FileMode{optFile: 0o600, filepath.Dir(optFile): 0o700 | os.ModeDir} {
+			if fi, err := os.Stat(p); err != nil || fi.Mode() != want {
+				t.Errorf("%s: %v, %v; want mode %v", p, fi.Mode(), err, want)
+			}
+		}
+	}}
+	if _, err := d.Dump(context.Background(), name, w); err != nil {
+		t.Fatal(err)
+	}
+	if !checked {
+		t.Fatal("the writer was never called")
+	}
+	if _, err := os.Stat(filepath.Dir(optFile)); !os.IsNotExist(err) {
+		t.Errorf("private dir left behind: %v", err)
+	}
+}
+
+// slowWriter calls afterFirst on its first write (while the child runs and
+// waits for the pipe) and then sleeps delay per write.
+type slowWriter struct {
+	delay      time.Duration
+	afterFirst func()
+	once       sync.Once
+	n          int
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	s.once.Do(s.afterFirst)
+	s.n += len(p)
+	time.Sleep(s.delay)
+	return len(p), nil
+}
+
+// TestToolWrongPasswordRedacted runs the real client through the same
+// option-file path with a wrong password: the tool's own error must come
+// back, without the password.
+func TestToolWrongPasswordRedacted(t *testing.T) {
+	admin := adminDB(t)
+	name := uniqueName("gsg_pw_")
+	newDatabase(t, admin, name)
+	conn := newBackupUser(t, admin, name)
+	conn.Password = `wr0ng'"$; pass #\x`
+	d := New(conn, nil)
+	client, err := dump.LookTool("client tool", "", "mariadb", "mysql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = d.withOptionFile(func(dir, optFile string) error {
+		_, err := d.command(client, dir, optFile, "--batch", "--execute=SELECT 1").Run(context.Background())
+		return err
+	})
+	var xe *dump.ExitError
+	if !errors.As(err, &xe) || !strings.Contains(err.Error(), "Access denied") || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("got %v, want the client's access-denied exit", err)
+	}
+	if strings.Contains(err.Error(), conn.Password) {
+		t.Errorf("error %q contains the password", err)
+	}
+}

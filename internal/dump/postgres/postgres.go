@@ -1,0 +1,293 @@
+// Package postgres dumps and restores PostgreSQL databases with pg_dump
+// (custom format) and pg_restore.
+//
+// The password reaches the tools only through a 0600 password file in a
+// private temporary directory, named by PGPASSFILE in the child's otherwise
+// minimal environment; server queries use pgx with the password set on the
+// parsed config.
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+)
+
+// Tools overrides where the client tools are; empty fields mean pg_dump and
+// pg_restore on PATH.
+type Tools struct {
+	Dump    string
+	Restore string
+}
+
+// Dumper dumps and restores the databases of one PostgreSQL server.
+// Set the exported fields before first use.
+type Dumper struct {
+	Tools Tools
+	// TempDir is where private directories for password files are made; ""
+	// is the system temp dir.
+	TempDir string
+	// WaitDelay is the grace period between SIGTERM and SIGKILL for a
+	// child whose context ended; 0 means dump.DefaultWaitDelay.
+	WaitDelay time.Duration
+	// OnStart, when set, is called with the tool's base name and pid each
+	// time a child process started (for monitoring and tests).
+	OnStart func(tool string, pid int)
+
+	conn   dump.Conn
+	logger *slog.Logger
+}
+
+var _ dump.Dumper = (*Dumper)(nil)
+
+// New returns a Dumper for the server c. A nil logger discards.
+func New(c dump.Conn, logger *slog.Logger) *Dumper {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Dumper{conn: c, logger: logger.With("server", c.Name)}
+}
+
+// dumpFlags are always passed to pg_dump: the custom format, uncompressed
+// because the pipeline compresses better and faster.
+var dumpFlags = []string{"--format=custom", "--compress=0"}
+
+// restoreFlags make a restore all-or-nothing: one transaction, stop at the
+// first error. Ownership is not restored (the owners may not exist on the
+// target); privileges are.
+var restoreFlags = []string{"--no-owner", "--clean", "--if-exists", "--exit-on-error", "--single-transaction"}
+
+// archiveMagic starts every custom-format archive.
+var archiveMagic = []byte("PGDMP")
+
+// ErrIncomplete means pg_dump exited 0 but its output is not an archive.
+var ErrIncomplete = errors.New("dump incomplete: output is not a custom-format archive")
+
+// Databases lists the databases that accept connections, without templates
+// and the postgres maintenance database, sorted.
+func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
+	conn, err := d.connectMaintenance(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database
+		WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname`)
+	if err != nil {
+		return nil, d.errorf("listing databases: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, d.errorf("listing databases: %w", err)
+	}
+	slices.Sort(names) // the server's collation may order differently
+	return names, nil
+}
+
+// Dump writes a custom-format archive of db to w. See dump.Dumper.
+func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, error) {
+	if err := ValidateDatabaseName(db); err != nil {
+		return dump.Info{}, d.errorf("dump: %w", err)
+	}
+	if err := ValidateDumpOptions(d.conn.DumpOptions); err != nil {
+		return dump.Info{}, d.errorf("dump: %w", err)
+	}
+	tool, err := dump.LookTool("dump tool", d.Tools.Dump, "pg_dump")
+	if err != nil {
+		return dump.Info{}, err
+	}
+	info := dump.Info{
+		Engine:    "postgres",
+		Tool:      filepath.Base(tool),
+		Flags:     append(slices.Clone(dumpFlags), d.conn.DumpOptions...),
+		Format:    "pg_custom",
+		Extension: "dump",
+	}
+	// The position is read just before the dump starts: the dump's snapshot
+	// is at or after it.
+	info.ServerVersion, info.Position, err = d.inspect(ctx, db)
+	if err != nil {
+		return info, err
+	}
+	err = d.withPassFile(func(dir string, env []string) error {
+		v, err := dump.ToolVersion(ctx, tool, dir)
+		if err != nil {
+			return fmt.Errorf("%s --version: %w", info.Tool, err)
+		}
+		info.ToolVersion = v
+
+		args := append(connArgs(d.conn), info.Flags...)
+		args = append(args, dbnameArg(db))
+		mc := &magicCheck{w: w}
+		cmd := d.command(tool, dir, env, args)
+		cmd.Stdout = mc
+		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
+		stderr, err := cmd.Run(ctx)
+		if err != nil {
+			return err
+		}
+		if !mc.ok() {
+			return fmt.Errorf("%s: %w", info.Tool, ErrIncomplete)
+		}
+		if stderr != "" {
+			d.logger.Warn("dump tool wrote to stderr", "database", db, "tool", info.Tool, "stderr", stderr)
+		}
+		return nil
+	})
+	if err != nil {
+		return info, d.errorf("dump of %q: %w", db, err)
+	}
+	return info, nil
+}
+
+// inspect returns the server version and the current WAL position (the
+// replay position on a standby).
+func (d *Dumper) inspect(ctx context.Context, db string) (string, *backup.Position, error) {
+	conn, err := d.connect(ctx, db)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var version string
+	var lsn sql.NullString
+	err = conn.QueryRow(ctx, `SELECT current_setting('server_version'),
+		CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text`).
+		Scan(&version, &lsn)
+	if err != nil {
+		return "", nil, d.errorf("reading server version and WAL position: %w", err)
+	}
+	if !lsn.Valid {
+		return version, nil, nil
+	}
+	return version, &backup.Position{LSN: lsn.String}, nil
+}
+
+// Restore creates db when missing and restores the archive read from r into
+// it in one transaction. See dump.Dumper.
+func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader) error {
+	if err := ValidateDatabaseName(db); err != nil {
+		return d.errorf("restore: %w", err)
+	}
+	tool, err := dump.LookTool("restore tool", d.Tools.Restore, "pg_restore")
+	if err != nil {
+		return err
+	}
+	if err := d.createDatabase(ctx, db); err != nil {
+		return err
+	}
+	err = d.withPassFile(func(dir string, env []string) error {
+		args := append(connArgs(d.conn), restoreFlags...)
+		args = append(args, dbnameArg(db))
+		cmd := d.command(tool, dir, env, args)
+		cmd.Stdin = r
+		stderr, err := cmd.Run(ctx)
+		if err == nil && stderr != "" {
+			d.logger.Warn("restore tool wrote to stderr", "database", db, "stderr", stderr)
+		}
+		return err
+	})
+	if err != nil {
+		return d.errorf("restore into %q: %w", db, err)
+	}
+	return nil
+}
+
+func (d *Dumper) createDatabase(ctx context.Context, db string) error {
+	conn, err := d.connectMaintenance(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", db).Scan(&exists); err != nil {
+		return d.errorf("looking up database %q: %w", db, err)
+	}
+	if exists {
+		return nil
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
+		return d.errorf("creating database %q: %w", db, err)
+	}
+	return nil
+}
+
+// withPassFile makes a private directory, writes the password file into it
+// when there is a password, calls fn with the directory and the child's
+// extra environment, and removes the directory whatever happens.
+func (d *Dumper) withPassFile(fn func(dir string, env []string) error) error {
+	pd, err := dump.NewPrivateDir(d.TempDir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := pd.Remove(); err != nil {
+			d.logger.Warn("removing private temp dir", "err", err)
+		}
+	}()
+	// PGPASSFILE is set even without a password, so that no ~/.pgpass of the
+	// daemon's user is consulted.
+	line := ""
+	if d.conn.Password != "" {
+		if line, err = pgpassLine(d.conn.User, d.conn.Password); err != nil {
+			return err
+		}
+	}
+	f, err := pd.WriteFile("pgpass", []byte(line))
+	if err != nil {
+		return err
+	}
+	return fn(pd.Path(), []string{"PGPASSFILE=" + f})
+}
+
+func (d *Dumper) command(tool, dir string, env, args []string) *dump.Cmd {
+	c := &dump.Cmd{
+		Path:      tool,
+		Args:      args,
+		Env:       env,
+		Dir:       dir,
+		Secrets:   d.secrets(),
+		WaitDelay: d.WaitDelay,
+	}
+	if d.OnStart != nil {
+		name := filepath.Base(tool)
+		c.OnStart = func(pid int) { d.OnStart(name, pid) }
+	}
+	return c
+}
+
+// errorf wraps an error and redacts the password should it ever be echoed.
+func (d *Dumper) errorf(format string, args ...any) error {
+	return dump.RedactError(fmt.Errorf("postgres server %q: "+format, append([]any{d.conn.Name}, args...)...), d.secrets())
+}
+
+func (d *Dumper) secrets() []string { return []string{d.conn.Password} }
+
+// magicCheck passes the archive through and checks that it starts with the
+// custom-format magic; pg_dump's exit status is the completion signal, as
+// the format has no trailer.
+type magicCheck struct {
+	w    io.Writer
+	head []byte
+}
+
+func (m *magicCheck) Write(p []byte) (int, error) {
+	n, err := m.w.Write(p)
+	if room := len(archiveMagic) - len(m.head); room > 0 {
+		m.head = append(m.head, p[:min(room, n)]...)
+	}
+	return n, err
+}
+
+func (m *magicCheck) ok() bool { return bytes.Equal(m.head, archiveMagic) }

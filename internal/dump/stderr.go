@@ -1,0 +1,104 @@
+package dump
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// tailBuffer keeps the last max bytes written to it. It is safe for
+// concurrent use (exec copies stderr in its own goroutine).
+type tailBuffer struct {
+	mu        sync.Mutex
+	buf       []byte
+	max       int
+	truncated bool
+}
+
+func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	if len(p) >= t.max {
+		t.truncated = t.truncated || len(t.buf) > 0 || len(p) > t.max
+		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
+		return n, nil
+	}
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max { // compact rarely, not on every write
+		t.compact()
+	}
+	return n, nil
+}
+
+func (t *tailBuffer) compact() {
+	if over := len(t.buf) - t.max; over > 0 {
+		copy(t.buf, t.buf[over:])
+		t.buf = t.buf[:t.max]
+		t.truncated = true
+	}
+}
+
+// String returns the kept tail. When earlier output was dropped, the partial
+// first line is dropped too (it may hold the end of a secret that Redact
+// could no longer recognise) and the text starts with "...".
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.compact()
+	b := t.buf
+	if !t.truncated {
+		return string(bytes.TrimSpace(b))
+	}
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	} else {
+		// One long line: drop up to the first space so that a cut secret is gone.
+		if i := bytes.IndexByte(b, ' '); i >= 0 {
+			b = b[i+1:]
+		} else {
+			b = nil
+		}
+	}
+	for len(b) > 0 && !utf8.FullRune(b) {
+		b = b[1:]
+	}
+	return "..." + string(bytes.TrimSpace(b))
+}
+
+// Redacted replaces secrets in text that leaves the process.
+const Redacted = "<redacted>"
+
+var (
+	// password=..., password: ..., PGPASSWORD=..., --password=..., pwd=...
+	passwordPattern = regexp.MustCompile(`(?i)\b((?:[a-z_-]*password|passwd|pwd)\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)`)
+	// scheme://user:secret@host
+	urlPasswordPattern = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@`)
+	// -pSECRET as a mysql client would echo it
+	shortPasswordPattern = regexp.MustCompile(`(\s-p)\S+`)
+)
+
+// Redact replaces every non-empty secret in s, and anything that looks like a
+// password assignment or a URL's password, with <redacted>.
+func Redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, Redacted)
+		}
+	}
+	s = passwordPattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := passwordPattern.FindStringSubmatch(m)
+		switch sub[2] {
+		case "YES)", "NO)": // "(using password: YES)" from MySQL says no secret
+			return m
+		}
+		return sub[1] + Redacted
+	})
+	s = urlPasswordPattern.ReplaceAllString(s, "${1}"+Redacted+"@")
+	s = shortPasswordPattern.ReplaceAllString(s, "${1}"+Redacted)
+	return s
+}
