@@ -155,3 +155,41 @@ func TestRoundTripPostgres(t *testing.T) {
 		})
 	}
 }
+
+// Delete the catalog, rebuild it from the manifests: list shows the same
+// backups with the same checksums.
+func TestCatalogRebuild(t *testing.T) {
+	my := newMariaDB(t, "rebuild")
+	loadMariaDBFixture(t, my, 100)
+	pg := newPostgresDB(t, "rebuild")
+	loadPostgresFixture(t, pg, 100)
+	s := newSetup(t, []serverSpec{
+		{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{my}},
+		{name: "pg", typ: "postgres", socket: postgresSocketDir, user: "postgres", databases: []string{pg}},
+	}, options{})
+	s.mustRun(t, "backup")
+	s.mustRun(t, "backup", "--server", "pg")
+	before := s.mustRun(t, "list", "-o", "json").stdout
+	for _, f := range []string{"catalog.db", "catalog.db-wal", "catalog.db-shm"} {
+		os.Remove(filepath.Join(s.dir, f))
+	}
+	if out := s.mustRun(t, "list", "-o", "json").stdout; strings.TrimSpace(out) != "[]" {
+		t.Fatalf("catalog not empty after deleting it: %s", out)
+	}
+	res := s.mustRun(t, "catalog", "rebuild")
+	if !strings.Contains(res.stdout, "3 backup(s) added") {
+		t.Fatalf("rebuild: %s", res)
+	}
+	var want, got []shown
+	json.Unmarshal([]byte(before), &want)
+	json.Unmarshal([]byte(s.mustRun(t, "list", "-o", "json").stdout), &got)
+	if len(got) != 3 || len(want) != 3 {
+		t.Fatalf("before %d backups, after %d", len(want), len(got))
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID || got[i].SHA256 != want[i].SHA256 || got[i].StoredBytes != want[i].StoredBytes || got[i].Status != "success" {
+			t.Errorf("backup %d: before %+v, after %+v", i, want[i], got[i])
+		}
+	}
+	s.mustRun(t, "verify", "--all")
+}

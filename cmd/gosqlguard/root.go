@@ -60,6 +60,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newRestoreCommand(g),
 		newVerifyCommand(g),
 		newConfigCommand(g),
+		newCatalogCommand(g),
 		newVersionCommand(g),
 	)
 	return root

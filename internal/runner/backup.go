@@ -74,7 +74,7 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	for i, res := range results {
 		loc := &b.Locations[i]
 		if dumpErr == nil && res.Err == nil {
-			res.Err = r.putManifest(ctx, res.Backend, key, b.Manifest)
+			res.Err = r.putManifest(ctx, res.Backend, ManifestKey(b), b.Manifest)
 			if res.Err != nil {
 				res.Backend.Delete(mctx, key)
 			}
@@ -130,12 +130,12 @@ func (r *Runner) outcome(ctx context.Context, b *backup.Backup, dumpErr error, s
 	return backup.StatusFailed, errors.Join(storageErrs...)
 }
 
-func (r *Runner) putManifest(ctx context.Context, s storage.Backend, objectKey string, m *backup.Manifest) error {
+func (r *Runner) putManifest(ctx context.Context, s storage.Backend, key string, m *backup.Manifest) error {
 	data, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	if _, err := s.Put(ctx, ManifestKey(objectKey), bytes.NewReader(append(data, '\n'))); err != nil {
+	if _, err := s.Put(ctx, key, bytes.NewReader(append(data, '\n'))); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"strings"
 	"time"
 
 	"filippo.io/age"
@@ -70,13 +69,10 @@ func ObjectKey(b *backup.Backup, ext string) string {
 	return path.Join(b.Server, b.Database, b.Type, b.ID+"."+ext)
 }
 
-// ManifestKey is the manifest's key next to object key.
-func ManifestKey(objectKey string) string {
-	dir, base := path.Split(objectKey)
-	if i := strings.IndexByte(base, '.'); i > 0 {
-		base = base[:i]
-	}
-	return dir + base + ".manifest.json"
+// ManifestKey is where a backup's manifest goes, next to its object:
+// server/database/type/ID.manifest.json.
+func ManifestKey(b *backup.Backup) string {
+	return path.Join(b.Server, b.Database, b.Type, b.ID+manifestSuffix)
 }
 
 func (r *Runner) backend(name string) (storage.Backend, error) {

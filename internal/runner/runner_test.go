@@ -116,7 +116,7 @@ func TestBackupVerifyRestore(t *testing.T) {
 				t.Fatalf("catalog row = %+v, %v", got, err)
 			}
 			for _, s := range f.stores {
-				mr, err := s.Open(ctx, ManifestKey(b.Locations[0].Key))
+				mr, err := s.Open(ctx, ManifestKey(b))
 				if err != nil {
 					t.Fatalf("%s: manifest: %v", s.Name(), err)
 				}
@@ -246,5 +246,52 @@ func TestEncryptedNeedsIdentity(t *testing.T) {
 	}
 	if err := f.r.Restore(ctx, RestoreRequest{Backup: b, Dumper: d}); err == nil {
 		t.Fatal("restore of an encrypted backup without identity succeeded")
+	}
+}
+
+func TestRebuildCatalog(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	var want []*backup.Backup
+	for range 3 {
+		b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b)
+	}
+	// A failed run leaves no manifest and does not come back.
+	f.r.Backup(ctx, f.job(&fakeDumper{content: sample(), failAfter: 1000}))
+	// A stray, broken manifest is reported, not imported.
+	f.stores[0].Put(ctx, "srv/db/manual/junk.manifest.json", strings.NewReader("{not json"))
+
+	fresh, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "new.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	f.r.Catalog = fresh
+	rep, err := f.r.RebuildCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 3 || rep.Manifests != 6 || len(rep.Problems) != 1 {
+		t.Fatalf("report = %+v, want 3 added from 6 manifests and 1 problem", rep)
+	}
+	for _, w := range want {
+		got, err := fresh.Get(ctx, w.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.SHA256 != w.SHA256 || got.StoredBytes != w.StoredBytes || got.Status != backup.StatusSuccess || len(got.Locations) != 2 {
+			t.Errorf("rebuilt %s = %+v", w.ID, got)
+		}
+		if _, err := f.r.Verify(ctx, got, ""); err != nil {
+			t.Errorf("rebuilt %s does not verify: %v", w.ID, err)
+		}
+	}
+	// A second rebuild changes nothing.
+	if rep, _ := f.r.RebuildCatalog(ctx); rep.Added != 0 || rep.Updated != 0 {
+		t.Errorf("second rebuild = %+v", rep)
 	}
 }
