@@ -31,7 +31,7 @@ func TestAllowedDumpOption(t *testing.T) {
 		{"mysql", "--password=x", false},
 		{"mysql", "-r", false},
 		{"mysql", "-h", false},
-		{"mysql", "--compress", false},
+		{"mysql", "--compress", true}, // client/server protocol compression
 		{"mysql", "--tab=out", false},
 		{"mysql", "--no-owner", false},
 		{"postgres", "--no-owner", true},
@@ -59,10 +59,33 @@ func TestAllowedDumpOption(t *testing.T) {
 		{"postgres", "--skip-extended-insert", false},
 		{"oracle", "--no-owner", false},
 		{"mysql", "", false},
+		{"mysql", "--flush-logs", false},
+		{"mysql", "--result-fil=out.sql", false},
+		{"postgres", "--no-owner x", false},
+		{"postgres", "--snapshot=00000003-00000002-1", false},
 	}
 	for _, tt := range tests {
 		if got := AllowedDumpOption(tt.typ, tt.opt); got != tt.want {
 			t.Errorf("AllowedDumpOption(%q, %q) = %v, want %v", tt.typ, tt.opt, got, tt.want)
+		}
+	}
+}
+
+// The configuration and the dump engines refuse the same options with the
+// same words, and never show the option's value.
+func TestDumpOptionProblem(t *testing.T) {
+	tests := []struct{ typ, opt, want string }{
+		{"mysql", "--password=hunter2", "--password is not allowed: set the password with password or password_file"},
+		{"mysql", "--password hunter2", "--password is not allowed: set the password with password or password_file"},
+		{"mysql", "--max-allowed-packet=hunter2", "invalid value for --max-allowed-packet"},
+		{"mysql", "-phunter2", "must be a long option such as --skip-extended-insert (short options and arguments are not allowed)"},
+		{"postgres", "--table=-hunter2", "invalid value for --table"},
+		{"postgres", "--compress=9", "--compress is not allowed: compression is set with compression.codec"},
+		{"oracle", "--no-owner", `unknown server type "oracle"`},
+	}
+	for _, tt := range tests {
+		if got := dumpOptionProblem(tt.typ, tt.opt); got != tt.want {
+			t.Errorf("dumpOptionProblem(%q, %q) = %q, want %q", tt.typ, tt.opt, got, tt.want)
 		}
 	}
 }
