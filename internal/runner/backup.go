@@ -23,6 +23,9 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	if len(job.Storages) == 0 {
 		return nil, errors.New("backup: no storage to write to")
 	}
+	if err := backup.CheckDatabaseName(job.Database); err != nil {
+		return nil, fmt.Errorf("backup: server %s: %w", job.Server, err)
+	}
 	b := &backup.Backup{
 		Server:      job.Server,
 		Database:    job.Database,

@@ -295,3 +295,19 @@ func TestRebuildCatalog(t *testing.T) {
 		t.Errorf("second rebuild = %+v", rep)
 	}
 }
+
+func TestUnsafeDatabaseNameRefused(t *testing.T) {
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	for _, db := range []string{"../../etc", "a/b", ".."} {
+		job := f.job(&fakeDumper{content: sample()})
+		job.Database = db
+		if b, err := f.r.Backup(context.Background(), job); err == nil || b != nil {
+			t.Errorf("Backup(database %q) = %v, %v; want a refusal before anything starts", db, b, err)
+		}
+	}
+	for _, s := range f.stores {
+		if list, _ := s.List(context.Background(), ""); len(list) != 0 {
+			t.Errorf("%s: %d objects written", s.Name(), len(list))
+		}
+	}
+}
