@@ -67,7 +67,10 @@ type Backup struct {
 	Encrypted   bool       `json:"encrypted"`
 	Locations   []Location `json:"locations"`
 	Error       string     `json:"error"`
-	Manifest    *Manifest  `json:"manifest,omitempty"`
+	// DeletedAt and DeleteReason say when and why retention or a user deleted the backup.
+	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
+	DeleteReason string     `json:"delete_reason,omitempty"`
+	Manifest     *Manifest  `json:"manifest,omitempty"`
 }
 
 // Location returns the location in the named storage, or nil.

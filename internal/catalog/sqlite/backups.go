@@ -23,10 +23,12 @@ func (s *Store) Insert(ctx context.Context, b *backup.Backup) error {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO backups (
 				id, server, "database", type, status, started_at, finished_at,
-				raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest
-			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest,
+				deleted_at, delete_reason
+			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.id, r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
-			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest)
+			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest,
+			r.deletedAt, r.deleteReason)
 		if isPrimaryKeyViolation(err) {
 			return fmt.Errorf("backup already exists: %w", err)
 		}
@@ -52,11 +54,11 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 		res, err := tx.ExecContext(ctx, `UPDATE backups SET
 				server = ?, "database" = ?, type = ?, status = ?, started_at = ?, finished_at = ?,
 				raw_bytes = ?, stored_bytes = ?, sha256 = ?, compression = ?, encrypted = ?,
-				error = ?, manifest = ?
+				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?
 			WHERE id = ?`,
 			r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
 			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted,
-			r.errMsg, r.manifest, r.id)
+			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.id)
 		if err != nil {
 			return err
 		}

@@ -92,6 +92,9 @@ func normalize(b *backup.Backup) *backup.Backup {
 	if c.FinishedAt != nil {
 		c.FinishedAt = ptr(c.FinishedAt.UTC())
 	}
+	if c.DeletedAt != nil {
+		c.DeletedAt = ptr(c.DeletedAt.UTC())
+	}
 	c.Locations = append([]backup.Location{}, b.Locations...)
 	if b.Manifest != nil {
 		m := *b.Manifest

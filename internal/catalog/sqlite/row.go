@@ -41,6 +41,7 @@ type row struct {
 	encrypted                         bool
 	errMsg                            string
 	manifest                          sql.NullString
+	deletedAt, deleteReason           sql.NullString
 }
 
 // encode checks b and turns it into a row.
@@ -80,6 +81,16 @@ func encode(b *backup.Backup) (row, error) {
 		}
 		r.finishedAt = sql.NullString{String: s, Valid: true}
 	}
+	if b.DeletedAt != nil {
+		s, err := formatTime(*b.DeletedAt)
+		if err != nil {
+			return row{}, fmt.Errorf("deleted_at: %w", err)
+		}
+		r.deletedAt = sql.NullString{String: s, Valid: true}
+	}
+	if b.DeleteReason != "" {
+		r.deleteReason = sql.NullString{String: b.DeleteReason, Valid: true}
+	}
 	if b.Manifest != nil {
 		m, err := json.Marshal(b.Manifest)
 		if err != nil {
@@ -109,6 +120,14 @@ func (r *row) decode() (*backup.Backup, error) {
 		}
 		b.FinishedAt = &t
 	}
+	if r.deletedAt.Valid {
+		t, err := parseTime(r.deletedAt.String)
+		if err != nil {
+			return nil, fmt.Errorf("backup %s: %w", r.id, err)
+		}
+		b.DeletedAt = &t
+	}
+	b.DeleteReason = r.deleteReason.String
 	if r.manifest.Valid {
 		b.Manifest = new(backup.Manifest)
 		if err := json.Unmarshal([]byte(r.manifest.String), b.Manifest); err != nil {
