@@ -311,3 +311,35 @@ func TestUnsafeDatabaseNameRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestDeleteCopies(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.r.DeleteCopies(ctx, b, []string{"one"}, "retention: beyond the newest 1"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.r.Catalog.Get(ctx, b.ID)
+	if got.Status != backup.StatusSuccess || got.Location("one").Status != backup.LocationDeleted || got.Location("two").Status != backup.LocationSuccess {
+		t.Fatalf("after deleting one copy: %+v", got)
+	}
+	if list, _ := f.stores[0].List(ctx, ""); len(list) != 0 {
+		t.Errorf("storage one still holds %d objects", len(list))
+	}
+	if _, err := f.r.Verify(ctx, got, ""); err != nil {
+		t.Errorf("remaining copy: %v", err)
+	}
+	if err := f.r.DeleteCopies(ctx, got, nil, "deleted by admin"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.r.Catalog.Get(ctx, b.ID)
+	if got.Status != backup.StatusDeleted || got.DeletedAt == nil || got.DeleteReason != "deleted by admin" {
+		t.Fatalf("after deleting every copy: %+v", got)
+	}
+	if list, _ := f.stores[1].List(ctx, ""); len(list) != 0 {
+		t.Errorf("storage two still holds %d objects", len(list))
+	}
+}
