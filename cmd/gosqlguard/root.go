@@ -61,6 +61,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newVerifyCommand(g),
 		newConfigCommand(g),
 		newCatalogCommand(g),
+		newPruneCommand(g),
 		newVersionCommand(g),
 	)
 	return root

@@ -17,6 +17,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/dump/mysql"
 	"github.com/gosqlguard/gosqlguard/internal/dump/postgres"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 	"github.com/gosqlguard/gosqlguard/internal/storage/local"
@@ -142,4 +143,17 @@ func pipelineOptions(cfg *config.Config) (pipeline.Options, []age.Identity, erro
 		}
 	}
 	return opts, ids, nil
+}
+
+// RetentionPolicies converts each storage's retention config into a policy.
+func (a *App) RetentionPolicies() map[string]retention.Policy {
+	out := map[string]retention.Policy{}
+	for _, s := range a.Config.Storages {
+		p := retention.Policy{}
+		for typ, r := range s.Retention {
+			p[typ] = retention.Rule{Keep: r.Keep, MaxAge: r.MaxAge.D()}
+		}
+		out[s.Name] = p
+	}
+	return out
 }
