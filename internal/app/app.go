@@ -21,6 +21,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 	"github.com/gosqlguard/gosqlguard/internal/storage/local"
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3"
 )
 
 // App holds the components built from one config.
@@ -41,7 +42,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 	}
 	var backends []storage.Backend
 	for _, s := range cfg.Storages {
-		b, err := newBackend(s)
+		b, err := newBackend(ctx, s, logger)
 		if err != nil {
 			return nil, err
 		}
@@ -85,10 +86,29 @@ func (a *App) Dumper(server string) (dump.Dumper, error) {
 	return d, nil
 }
 
-func newBackend(s config.Storage) (storage.Backend, error) {
+func newBackend(ctx context.Context, s config.Storage, logger *slog.Logger) (storage.Backend, error) {
 	switch s.Type {
 	case "local":
 		return local.New(s.Name, s.Path)
+	case "s3":
+		return s3.New(ctx, s3.Config{
+			Name:            s.Name,
+			Endpoint:        s.Endpoint,
+			Region:          s.Region,
+			Bucket:          s.Bucket,
+			Prefix:          s.Prefix,
+			PathStyle:       s.PathStyle,
+			AccessKeyID:     s.AccessKeyID.Value(),
+			SecretAccessKey: s.SecretAccessKey.Value(),
+			CABundle:        s.CABundle,
+			Insecure:        s.Insecure,
+			SSE:             s.SSE,
+			SSEKMSKeyID:     s.SSEKMSKeyID,
+			StorageClass:    s.StorageClass,
+			PartSize:        int64(s.PartSize),
+			FixedPartSize:   s.FixedPartSize,
+			Concurrency:     s.UploadConcurrency,
+		}, logger.With("storage", s.Name))
 	}
 	return nil, fmt.Errorf("storage %s: type %q is not supported by this version", s.Name, s.Type)
 }

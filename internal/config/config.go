@@ -68,6 +68,9 @@ type Storage struct {
 	PartSize          ByteSize `yaml:"part_size"`          // 0: backend default
 	UploadConcurrency int      `yaml:"upload_concurrency"` // 0: backend default
 	Insecure          bool     `yaml:"insecure"`           // skip TLS verification
+	// FixedPartSize keeps every part at PartSize instead of letting parts grow
+	// for very large dumps; some services (Cloudflare R2, Garage) require it.
+	FixedPartSize bool `yaml:"fixed_part_size"`
 }
 
 // Retention limits how many backups of one type a storage keeps. A nil Keep

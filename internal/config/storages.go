@@ -22,7 +22,7 @@ const (
 var s3Keys = []string{
 	"endpoint", "region", "bucket", "prefix", "path_style",
 	"access_key_id", "access_key_id_file", "secret_access_key", "secret_access_key_file",
-	"ca_bundle", "sse", "sse_kms_key_id", "storage_class", "part_size", "upload_concurrency", "insecure",
+	"ca_bundle", "sse", "sse_kms_key_id", "storage_class", "part_size", "upload_concurrency", "insecure", "fixed_part_size",
 }
 
 func (c *checker) storages() {

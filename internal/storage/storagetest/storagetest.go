@@ -118,6 +118,45 @@ func Run(t *testing.T, newBackend func(t *testing.T) storage.Backend, o Options)
 		}
 	})
 
+	// The same two failures once a backend has stored part of a large object
+	// (for S3: after parts of a multipart upload were uploaded).
+	t.Run("failed large put leaves nothing", func(t *testing.T) {
+		b := newBackend(t)
+		boom := errors.New("dump died late")
+		r := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("x"), o.LargeSize)), errReader{boom})
+		if _, err := b.Put(ctx, "fail/large", r); !errors.Is(err, boom) {
+			t.Fatalf("Put = %v, want the reader's error", err)
+		}
+		if _, err := b.Stat(ctx, "fail/large"); !storage.IsNotExist(err) {
+			t.Fatalf("Stat after failed Put: %v, want not-exist", err)
+		}
+		if list, _ := b.List(ctx, ""); len(list) != 0 {
+			t.Fatalf("List after failed Put = %v, want empty", keys(list))
+		}
+	})
+
+	t.Run("cancelled large put leaves nothing", func(t *testing.T) {
+		b := newBackend(t)
+		cctx, cancel := context.WithCancel(ctx)
+		pr, pw := io.Pipe()
+		go func() {
+			pw.Write(bytes.Repeat([]byte("z"), o.LargeSize))
+			cancel()
+			pw.Write(bytes.Repeat([]byte("z"), 1<<20))
+			pw.Close()
+		}()
+		if _, err := b.Put(cctx, "cancel/large", pr); err == nil {
+			t.Fatal("Put with cancelled context succeeded")
+		}
+		pr.CloseWithError(context.Canceled)
+		if _, err := b.Stat(ctx, "cancel/large"); !storage.IsNotExist(err) {
+			t.Fatalf("Stat after cancelled Put: %v, want not-exist", err)
+		}
+		if list, _ := b.List(ctx, ""); len(list) != 0 {
+			t.Fatalf("List after cancelled Put = %v, want empty", keys(list))
+		}
+	})
+
 	t.Run("large object", func(t *testing.T) {
 		b := newBackend(t)
 		data := make([]byte, o.LargeSize)
