@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 )
 
 // uniqueName returns a database or user name no earlier run can have left.
@@ -38,7 +40,9 @@ type serverSpec struct {
 type options struct {
 	codec     string
 	ageRecips []string
-	ageKey    string // identity file
+	ageKey    string         // identity file
+	s3        *s3test.Server // adds a storage "s3" on this server
+	s3Only    bool           // ... and no local storage
 }
 
 // newSetup writes a config with one local storage and the given servers.
@@ -58,7 +62,14 @@ func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 			fmt.Fprintf(&b, "    databases: [%s]\n", strings.Join(srv.databases, ", "))
 		}
 	}
-	fmt.Fprintf(&b, "storages:\n  - {name: local, type: local, path: %q}\n", s.storageDir)
+	b.WriteString("storages:\n")
+	if !o.s3Only {
+		fmt.Fprintf(&b, "  - {name: local, type: local, path: %q}\n", s.storageDir)
+	}
+	if o.s3 != nil {
+		fmt.Fprintf(&b, "  - name: s3\n    type: s3\n    endpoint: %s\n    region: us-east-1\n    bucket: %s\n    prefix: e2e/\n    path_style: true\n", o.s3.Endpoint, o.s3.Bucket)
+		fmt.Fprintf(&b, "    access_key_id_file: %q\n    secret_access_key_file: %q\n", writeSecret(t, o.s3.AccessKey), writeSecret(t, o.s3.SecretKey))
+	}
 	if o.codec != "" {
 		fmt.Fprintf(&b, "compression: {codec: %s}\n", o.codec)
 	}

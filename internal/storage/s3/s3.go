@@ -30,7 +30,7 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultPartSize    = 16 << 20
+	DefaultPartSize    = 8 << 20 // as the AWS CLI; parts grow for very large dumps
 	DefaultConcurrency = 4
 	DefaultMaxRetries  = 5
 )
