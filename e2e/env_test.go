@@ -43,6 +43,8 @@ type options struct {
 	ageKey    string         // identity file
 	s3        *s3test.Server // adds a storage "s3" on this server
 	s3Only    bool           // ... and no local storage
+	retention string         // a YAML flow mapping given to every storage
+	types     string         // YAML lines under backup_types
 }
 
 // newSetup writes a config with one local storage and the given servers.
@@ -62,13 +64,22 @@ func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 			fmt.Fprintf(&b, "    databases: [%s]\n", strings.Join(srv.databases, ", "))
 		}
 	}
+	if o.types != "" {
+		b.WriteString("backup_types:\n" + o.types)
+	}
 	b.WriteString("storages:\n")
 	if !o.s3Only {
-		fmt.Fprintf(&b, "  - {name: local, type: local, path: %q}\n", s.storageDir)
+		fmt.Fprintf(&b, "  - name: local\n    type: local\n    path: %q\n", s.storageDir)
+		if o.retention != "" {
+			fmt.Fprintf(&b, "    retention: %s\n", o.retention)
+		}
 	}
 	if o.s3 != nil {
 		fmt.Fprintf(&b, "  - name: s3\n    type: s3\n    endpoint: %s\n    region: us-east-1\n    bucket: %s\n    prefix: e2e/\n    path_style: true\n", o.s3.Endpoint, o.s3.Bucket)
 		fmt.Fprintf(&b, "    access_key_id_file: %q\n    secret_access_key_file: %q\n", writeSecret(t, o.s3.AccessKey), writeSecret(t, o.s3.SecretKey))
+		if o.retention != "" {
+			fmt.Fprintf(&b, "    retention: %s\n", o.retention)
+		}
 	}
 	if o.codec != "" {
 		fmt.Fprintf(&b, "compression: {codec: %s}\n", o.codec)

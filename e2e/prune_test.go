@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -68,29 +74,27 @@ func preparedSet() []preparedBackup {
 }
 
 func TestPruneDryRunAndApply(t *testing.T) {
-	s := newSetup(t, []serverSpec{{name: "main", typ: "mysql", socket: mariadbSocket, user: "root"}}, options{})
-	cfg, _ := os.ReadFile(s.configPath)
-	withRetention := strings.Replace(string(cfg), "type: local, path: "+fmt.Sprintf("%q", s.storageDir)+"}",
-		"type: local, path: "+fmt.Sprintf("%q", s.storageDir)+",\n    retention: {daily: {keep: 5, max_age: 7d}, hourly: {keep: 4}}}", 1)
-	withRetention = strings.Replace(withRetention, "storages:\n", "backup_types:\n  daily: {schedule: \"30 2 * * *\"}\n  hourly: {schedule: \"@hourly\"}\nstorages:\n", 1)
-	if withRetention == string(cfg) {
-		t.Fatal("could not add retention to the config")
-	}
-	os.WriteFile(s.configPath, []byte(withRetention), 0o600)
-
-	set := preparedSet()
-	for _, p := range set {
+	srv := s3test.StartServer(t)
+	s := newSetup(t, []serverSpec{{name: "main", typ: "mysql", socket: mariadbSocket, user: "root"}}, options{
+		s3:        srv,
+		retention: "{daily: {keep: 5, max_age: 7d}, hourly: {keep: 4}}",
+		types:     "  daily: {schedule: \"30 2 * * *\"}\n  hourly: {schedule: \"@hourly\"}\n",
+	})
+	for _, p := range preparedSet() {
 		p.plant(t, func(key string, data []byte) {
 			f := s.objectPath(key)
 			os.MkdirAll(filepath.Dir(f), 0o700)
 			if err := os.WriteFile(f, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
+			if _, err := srv.Client().PutObject(context.Background(), srv.Bucket, "e2e/"+key, bytes.NewReader(data), int64(len(data)), minio.PutObjectOptions{}); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 	s.mustRun(t, "catalog", "rebuild")
 
-	before := storedFiles(t, s)
+	beforeLocal, beforeS3 := storedFiles(t, s), s3Keys(t, srv)
 	plan := s.mustRun(t, "prune", "--dry-run").stdout
 	golden := filepath.Join("testdata", "prune-dry-run.golden")
 	if *update {
@@ -103,52 +107,83 @@ func TestPruneDryRunAndApply(t *testing.T) {
 	if plan != string(want) {
 		t.Errorf("prune --dry-run differs from %s (rerun with -update to accept):\n%s", golden, plan)
 	}
-	if after := storedFiles(t, s); strings.Join(after, ",") != strings.Join(before, ",") {
+	if len(storedFiles(t, s)) != len(beforeLocal) || len(s3Keys(t, srv)) != len(beforeS3) {
 		t.Fatal("--dry-run deleted something")
 	}
 
-	// Exactly the planned backups go: object and manifest.
-	var planned []string
+	// The plan, per storage: which backup IDs go.
+	planned := map[string][]string{}
+	storageName := ""
 	for _, line := range strings.Split(plan, "\n") {
+		if rest, ok := strings.CutPrefix(line, "storage "); ok {
+			storageName = strings.TrimSuffix(strings.Fields(rest)[0], ":")
+		}
 		if f := strings.Fields(line); len(f) > 6 && f[0] == "delete" {
-			planned = append(planned, f[6])
+			planned[storageName] = append(planned[storageName], f[6])
 		}
 	}
-	if len(planned) == 0 {
-		t.Fatal("the prepared set should lose some backups")
+	if len(planned["local"]) == 0 || len(planned["s3"]) == 0 {
+		t.Fatalf("the prepared set should lose backups in both storages: %v", planned)
 	}
 	s.mustRun(t, "prune")
-	var gone []string
-	after := map[string]bool{}
-	for _, f := range storedFiles(t, s) {
-		after[f] = true
+	afterS3 := s3Keys(t, srv)
+	for i := range afterS3 {
+		afterS3[i] = strings.TrimPrefix(afterS3[i], "e2e/")
 	}
-	for _, f := range before {
-		if !after[f] && strings.HasSuffix(f, ".sql.zst") {
-			gone = append(gone, strings.TrimSuffix(filepath.Base(f), ".sql.zst"))
-		}
-		if !after[f] && !strings.HasSuffix(f, ".sql.zst") && !strings.HasSuffix(f, ".manifest.json") {
-			t.Errorf("unexpected file deleted: %s", f)
-		}
+	for name, pair := range map[string][2][]string{
+		"local": {beforeLocal, storedFiles(t, s)},
+		"s3":    {trimAll(beforeS3, "e2e/"), afterS3},
+	} {
+		assertDeletedExactly(t, name, pair[0], pair[1], planned[name])
 	}
-	sort.Strings(planned)
-	sort.Strings(gone)
-	if strings.Join(planned, ",") != strings.Join(gone, ",") {
-		t.Errorf("deleted %v\nplanned %v", gone, planned)
-	}
-	if len(after) != len(before)-2*len(planned) {
-		t.Errorf("%d files left of %d; want %d (object and manifest of each deleted backup)", len(after), len(before), len(before)-2*len(planned))
-	}
-	// Deleted backups stay in the catalog with when and why.
 	var deleted []struct {
 		ID           string `json:"id"`
 		DeleteReason string `json:"delete_reason"`
 	}
 	json.Unmarshal([]byte(s.mustRun(t, "list", "--status", "deleted", "-o", "json").stdout), &deleted)
-	if len(deleted) != len(planned) || !strings.HasPrefix(deleted[0].DeleteReason, "retention: ") {
-		t.Errorf("deleted rows = %+v, want %d with a reason", deleted, len(planned))
+	if len(deleted) != len(planned["local"]) || !strings.HasPrefix(deleted[0].DeleteReason, "retention: ") {
+		t.Errorf("deleted rows = %+v, want %d with a reason", deleted, len(planned["local"]))
 	}
 	if again := s.mustRun(t, "prune", "--dry-run").stdout; strings.Contains(again, "\n  delete ") {
 		t.Errorf("a second prune would delete more:\n%s", again)
+	}
+}
+
+func trimAll(keys []string, prefix string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = strings.TrimPrefix(k, prefix)
+	}
+	return out
+}
+
+// assertDeletedExactly checks that exactly the planned backups lost their
+// object and manifest, and nothing else went.
+func assertDeletedExactly(t *testing.T, storage string, before, after, planned []string) {
+	t.Helper()
+	left := map[string]bool{}
+	for _, k := range after {
+		left[k] = true
+	}
+	var gone []string
+	for _, k := range before {
+		if left[k] {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(k, ".sql.zst"):
+			gone = append(gone, strings.TrimSuffix(path.Base(k), ".sql.zst"))
+		case !strings.HasSuffix(k, ".manifest.json"):
+			t.Errorf("%s: unexpected deletion of %s", storage, k)
+		}
+	}
+	sort.Strings(gone)
+	planned = append([]string(nil), planned...)
+	sort.Strings(planned)
+	if strings.Join(gone, ",") != strings.Join(planned, ",") {
+		t.Errorf("%s: deleted %v\nplanned %v", storage, gone, planned)
+	}
+	if len(after) != len(before)-2*len(planned) {
+		t.Errorf("%s: %d objects left of %d; want %d (object and manifest of each deleted backup)", storage, len(after), len(before), len(before)-2*len(planned))
 	}
 }
