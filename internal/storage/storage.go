@@ -65,3 +65,13 @@ func CheckKey(key string) error {
 }
 
 func quote(s string) string { return "key " + strings.ReplaceAll(s, "\n", "\\n") }
+
+// Sweeper is implemented by backends whose interrupted Puts can leave debris
+// (local temp files, S3 multipart uploads) when the process dies mid-write.
+type Sweeper interface {
+	// Sweep removes what unfinished Puts left: for deadKeys whatever its age
+	// (their writers are known to be gone), and for any other key only when
+	// older than olderThan, so a Put another live process is running is never
+	// touched. It returns how many leftovers it removed.
+	Sweep(ctx context.Context, deadKeys []string, olderThan time.Duration) (int, error)
+}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
@@ -25,7 +26,10 @@ type Backend struct {
 	root string
 }
 
-var _ storage.Backend = (*Backend)(nil)
+var (
+	_ storage.Backend = (*Backend)(nil)
+	_ storage.Sweeper = (*Backend)(nil)
+)
 
 // New returns a backend rooted at root, creating it (0700) if missing.
 func New(name, root string) (*Backend, error) {
@@ -217,4 +221,42 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// Sweep implements storage.Sweeper: it removes the temp files of Puts that
+// never finished, those of deadKeys whatever their age, others once older
+// than olderThan.
+func (b *Backend) Sweep(ctx context.Context, deadKeys []string, olderThan time.Duration) (int, error) {
+	dead := map[string]bool{}
+	for _, k := range deadKeys {
+		if p, err := b.path(k); err == nil {
+			dead[p] = true
+		}
+	}
+	cutoff := time.Now().Add(-olderThan)
+	removed := 0
+	err := filepath.WalkDir(b.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasPrefix(d.Name(), tempPrefix) {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// A temp file is named .tmp-<final name>-<random>.
+		target := filepath.Join(filepath.Dir(p), strings.TrimPrefix(d.Name()[:strings.LastIndexByte(d.Name(), '-')], tempPrefix))
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if dead[target] || fi.ModTime().Before(cutoff) {
+			if os.Remove(p) == nil {
+				removed++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep: %w", err)
+	}
+	return removed, nil
 }

@@ -32,14 +32,25 @@ func (b *Backend) ListIncompleteUploads(ctx context.Context) ([]string, error) {
 // old enough (that Put then fails), so olderThan should exceed the longest
 // backup. Uploads that failed Puts could not abort are removed here.
 func (b *Backend) AbortIncompleteUploads(ctx context.Context, olderThan time.Duration) (int, error) {
+	return b.Sweep(ctx, nil, olderThan)
+}
+
+// Sweep implements storage.Sweeper: it aborts the multipart uploads of the
+// given keys whatever their age (their runs are known to be dead), and every
+// other upload under the prefix initiated more than olderThan ago.
+func (b *Backend) Sweep(ctx context.Context, deadKeys []string, olderThan time.Duration) (int, error) {
 	uploads, err := b.incompleteUploads(ctx)
 	if err != nil {
 		return 0, err
 	}
+	dead := map[string]bool{}
+	for _, k := range deadKeys {
+		dead[b.prefix+k] = true
+	}
 	cutoff := time.Now().Add(-olderThan)
 	aborted := 0
 	for _, u := range uploads {
-		if !u.Initiated.IsZero() && !u.Initiated.Before(cutoff) {
+		if !dead[u.Key] && !u.Initiated.IsZero() && !u.Initiated.Before(cutoff) {
 			continue
 		}
 		err := b.retry.do(ctx, b.logger, "abort multipart upload", func(ctx context.Context) error {
