@@ -18,6 +18,7 @@ type Config struct {
 	Encryption       *Encryption           `yaml:"encryption"` // nil when absent
 	HTTP             HTTP                  `yaml:"http"`
 	Notifications    Notifications         `yaml:"notifications"`
+	Daemon           Daemon                `yaml:"daemon"`
 }
 
 // Catalog is where backups are recorded. For sqlite, DSN is a file path
@@ -163,4 +164,17 @@ func (c *Config) Storage(name string) *Storage {
 		}
 	}
 	return nil
+}
+
+// Daemon tunes `serve` (an extension of the contract).
+type Daemon struct {
+	// ShutdownTimeout is how long running backups may go on after SIGTERM
+	// before they are cancelled and marked interrupted.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// RetentionInterval is how often retention runs besides after each backup.
+	RetentionInterval Duration `yaml:"retention_interval"`
+	// CleanupAge is how old a leftover of an unfinished write (local temp
+	// file, S3 multipart upload) must be before cleanup removes it, unless
+	// its run is known to be dead. It must exceed the longest backup.
+	CleanupAge Duration `yaml:"cleanup_age"`
 }

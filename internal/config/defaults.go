@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Defaults for values the file leaves out.
 const (
 	DefaultCatalogDriver = "sqlite"
@@ -8,6 +10,13 @@ const (
 	DefaultListen        = "127.0.0.1:8080"
 	DefaultCodec         = "zstd"
 )
+
+// daemonDefaults are the defaults of the daemon section.
+var daemonDefaults = map[string]Duration{
+	"daemon.shutdown_timeout":   Duration(5 * time.Minute),
+	"daemon.retention_interval": Duration(time.Hour),
+	"daemon.cleanup_age":        Duration(24 * time.Hour),
+}
 
 // defaultPorts are used for servers reached over TCP.
 var defaultPorts = map[string]int{"mysql": 3306, "postgres": 5432}
@@ -52,6 +61,15 @@ func applyDefaults(c *Config, ps *problems) {
 		c.Compression.Level = 0
 	} else if !ps.has("compression.level") {
 		c.Compression.Level = defaultLevels[c.Compression.Codec]
+	}
+	for path, d := range map[string]*Duration{
+		"daemon.shutdown_timeout":   &c.Daemon.ShutdownTimeout,
+		"daemon.retention_interval": &c.Daemon.RetentionInterval,
+		"daemon.cleanup_age":        &c.Daemon.CleanupAge,
+	} {
+		if *d == 0 && !ps.has(path) {
+			*d = daemonDefaults[path]
+		}
 	}
 	if c.HTTP.Listen == "" {
 		c.HTTP.Listen = DefaultListen

@@ -46,6 +46,15 @@ func (c *checker) all() {
 	c.encryption()
 	c.http()
 	c.notifications()
+	for path, d := range map[string]Duration{
+		"daemon.shutdown_timeout":   c.cfg.Daemon.ShutdownTimeout,
+		"daemon.retention_interval": c.cfg.Daemon.RetentionInterval,
+		"daemon.cleanup_age":        c.cfg.Daemon.CleanupAge,
+	} {
+		if d <= 0 && c.ps.has(path) {
+			c.ps.add(path, "must be a positive duration")
+		}
+	}
 }
 
 // secretPath is the path of a Secret as written: "x_file" when the secret
