@@ -35,7 +35,24 @@ type App struct {
 
 // New opens the catalog and builds storages, dumpers and the runner.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
-	a := &App{Config: cfg, Logger: logger, dumpers: map[string]dump.Dumper{}}
+	if cfg.Catalog.Driver != "sqlite" {
+		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", cfg.Catalog.Driver)
+	}
+	cat, err := sqlite.Open(ctx, cfg.Catalog.DSN.Value())
+	if err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	a, err := build(ctx, cfg, logger, cat)
+	if err != nil {
+		cat.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// build wires everything but the catalog, which it is given (a reload keeps it).
+func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sqlite.Store) (*App, error) {
+	a := &App{Config: cfg, Logger: logger, Catalog: cat, dumpers: map[string]dump.Dumper{}}
 	opts, ids, err := pipelineOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -51,14 +68,6 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 	for _, s := range cfg.Servers {
 		a.dumpers[s.Name] = newDumper(s, logger)
 	}
-	if cfg.Catalog.Driver != "sqlite" {
-		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", cfg.Catalog.Driver)
-	}
-	cat, err := sqlite.Open(ctx, cfg.Catalog.DSN.Value())
-	if err != nil {
-		return nil, fmt.Errorf("open catalog: %w", err)
-	}
-	a.Catalog = cat
 	a.Runner = &runner.Runner{
 		Catalog:    cat,
 		Storages:   backends,

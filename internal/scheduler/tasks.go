@@ -1,0 +1,180 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"slices"
+)
+
+// fire expands one tick of an entry and starts its tasks.
+func (s *Scheduler) fire(ctx context.Context, entry string) {
+	defer s.recoverPanic("expand", "entry", entry)
+	tasks := s.opts.Expand(ctx, entry)
+	s.log.Debug("schedule fired", "entry", entry, "tasks", len(tasks))
+	for _, t := range tasks {
+		s.start(ctx, entry, t)
+	}
+}
+
+// recoverPanic logs a panic of caller-supplied code instead of letting it
+// end the daemon.
+func (s *Scheduler) recoverPanic(what string, args ...any) {
+	if r := recover(); r != nil {
+		s.log.Error(what+" panicked", append(args, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))...)
+	}
+}
+
+// task is a queued or running Task.
+type task struct {
+	Task
+	entry   string
+	started bool // holds its slots and is in Run
+}
+
+// start queues t unless a task with its Key is queued or running. The
+// queued task waits for its slots in its own goroutine, so the caller (the
+// scheduling loop) never blocks.
+func (s *Scheduler) start(ctx context.Context, entry string, t Task) {
+	if ctx.Err() != nil {
+		return // shutting down: start nothing new
+	}
+	s.mu.Lock()
+	if _, busy := s.active[t.Key]; busy {
+		s.mu.Unlock()
+		s.log.Warn("skipped: previous run still running", "task", t.Key, "server", t.Server, "entry", entry)
+		if s.opts.OnSkip != nil {
+			s.opts.OnSkip(t)
+		}
+		return
+	}
+	tk := &task{Task: t, entry: entry}
+	s.active[t.Key] = tk
+	abort := s.abortCtx
+	slots := s.perServer[t.Server]
+	if slots == nil && s.opts.PerServer > 0 {
+		slots = make(chan struct{}, s.opts.PerServer)
+		s.perServer[t.Server] = slots
+	}
+	s.mu.Unlock()
+
+	go s.run(ctx, abort, tk, slots)
+}
+
+// run waits for a per-server slot, then a total slot (in that order, so a
+// task waiting for its busy server holds no slot another server could use),
+// then runs the task. It gives up waiting when ctx (Run's) is cancelled or
+// Drain aborts.
+func (s *Scheduler) run(ctx, abort context.Context, tk *task, server chan struct{}) {
+	defer s.finish(tk)
+	if !acquire(ctx, abort, server) {
+		s.log.Debug("task gave up waiting for a slot", "task", tk.Key)
+		return
+	}
+	defer release(server)
+	if !acquire(ctx, abort, s.total) {
+		s.log.Debug("task gave up waiting for a slot", "task", tk.Key)
+		return
+	}
+	defer release(s.total)
+	if ctx.Err() != nil || abort.Err() != nil {
+		return // lost a race with cancellation: do not start
+	}
+
+	s.mu.Lock()
+	tk.started = true
+	s.mu.Unlock()
+
+	// Not cancelled with Run's ctx: shutdown stops new work, not this one.
+	taskCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(abort, cancel)
+	defer stop()
+
+	defer s.recoverPanic("task", "task", tk.Key, "entry", tk.entry)
+	s.log.Debug("task started", "task", tk.Key, "entry", tk.entry)
+	tk.Run(taskCtx)
+	s.log.Debug("task finished", "task", tk.Key, "entry", tk.entry)
+}
+
+func (s *Scheduler) finish(tk *task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.active, tk.Key)
+	if len(s.active) == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+}
+
+// acquire takes a slot of sem (nil: unlimited).
+func acquire(ctx, abort context.Context, sem chan struct{}) bool {
+	if sem == nil {
+		return true
+	}
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-abort.Done():
+		return false
+	}
+}
+
+func release(sem chan struct{}) {
+	if sem != nil {
+		<-sem
+	}
+}
+
+// Running returns the Keys of the tasks running now, sorted.
+func (s *Scheduler) Running() []string { return s.keys(true) }
+
+// Queued returns the Keys of the tasks waiting for a slot, sorted.
+func (s *Scheduler) Queued() []string { return s.keys(false) }
+
+func (s *Scheduler) keys(started bool) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k, tk := range s.active {
+		if tk.started == started {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Drain waits until no task is queued or running, and returns nil. Call it
+// after Run has returned, or new tasks may keep it waiting. If ctx is done
+// first, it cancels the running tasks' contexts, makes queued ones give up,
+// and returns ctx's error without waiting for them to end; another Drain
+// can wait for that.
+func (s *Scheduler) Drain(ctx context.Context) error {
+	s.mu.Lock()
+	if len(s.active) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	s.abort()
+	// Tasks started from now on get a fresh context, so the scheduler
+	// stays usable after an aborted drain.
+	s.abortCtx, s.abort = context.WithCancel(context.Background())
+	s.mu.Unlock()
+	s.log.Warn("drain timed out: cancelled the running tasks", "err", ctx.Err())
+	return ctx.Err()
+}
