@@ -4,7 +4,7 @@ import "testing"
 
 func TestCheckSchedule(t *testing.T) {
 	valid := []string{
-		"0 * * * *", "30 2 * * *", "0 3 * * 0", "0 3 * * 7", "*/15 * * * *", "0 9-17/2 * * mon-fri",
+		"0 * * * *", "30 2 * * *", "0 3 * * 0", "*/15 * * * *", "0 9-17/2 * * mon-fri",
 		"0 0 1,15 * *", "0 0 1 jan,jul *", "5 4 * * SUN", "@hourly", "@daily", "@midnight", "@weekly",
 		"@monthly", "@yearly", "@annually", "@every 6h", "@every 1d12h", "  0 1 * * *  ",
 	}

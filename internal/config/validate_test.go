@@ -81,10 +81,10 @@ schedule_timezone: Mars/Olympus
 		"backup_types.manual.schedule: manual backups have no schedule",
 		`backup_types.Daily: invalid backup type name "Daily": must match ^[a-z0-9][a-z0-9_-]*$`,
 		"backup_types.hourly.schedule: required",
-		`backup_types.weekly.schedule: schedule "0 3 * *" must have 5 fields (minute hour day-of-month month day-of-week)`,
+		`backup_types.weekly.schedule: invalid schedule "0 3 * *": want 5 fields (minute hour day-of-month month day-of-week), got 4`,
 		`backup_types.weekly.servers[1]: unknown server "nope"`,
 		`backup_types.weekly.storages[1]: unknown storage "gone"`,
-		"backup_types.every.schedule: @every needs a positive duration, e.g. @every 6h",
+		`backup_types.every.schedule: invalid schedule "@every 0s": @every 0s: interval must be at least 1s`,
 		`schedule_timezone: unknown time zone "Mars/Olympus"`,
 	)
 }

@@ -104,6 +104,9 @@ func parseCron(spec string, loc *time.Location) (Schedule, error) {
 	}
 	var bits [5]uint64
 	for i, f := range cronFields {
+		if strings.Contains(","+fields[i]+",", ",,") {
+			return nil, fmt.Errorf("%s field %q (%s): empty list element", f.name, fields[i], f.hint)
+		}
 		parsed, err := cron.NewParser(f.opt).Parse(fields[i])
 		if err != nil {
 			return nil, fmt.Errorf("%s field %q (%s): %w", f.name, fields[i], f.hint, err)
