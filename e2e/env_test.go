@@ -45,6 +45,7 @@ type options struct {
 	s3Only    bool           // ... and no local storage
 	retention string         // a YAML flow mapping given to every storage
 	types     string         // YAML lines under backup_types
+	extra     string         // YAML appended to the config
 }
 
 // newSetup writes a config with one local storage and the given servers.
@@ -90,6 +91,7 @@ func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 			fmt.Fprintf(&b, "  identity_file: %q\n", o.ageKey)
 		}
 	}
+	b.WriteString(o.extra)
 	if err := os.WriteFile(s.configPath, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
+		newServeCommand(g),
 		newBackupCommand(g),
 		newListCommand(g),
 		newShowCommand(g),

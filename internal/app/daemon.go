@@ -1,0 +1,259 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+)
+
+// afterCancel bounds how long shutdown waits for cancelled backups to record
+// themselves as interrupted.
+const afterCancel = 30 * time.Second
+
+// ServeOptions configure the daemon.
+type ServeOptions struct {
+	Clock scheduler.Clock // nil: the system clock
+	// Reload receives a value for each SIGHUP; Load then reads the config anew.
+	Reload <-chan struct{}
+	Load   func() (*config.Config, error)
+}
+
+// daemon is the state of one Serve call.
+type daemon struct {
+	opts   ServeOptions
+	logger *slog.Logger
+	sched  *scheduler.Scheduler
+
+	mu  sync.RWMutex
+	app *App // the current config's components; replaced by a reload
+
+	pruneMu sync.Mutex // one retention pass at a time
+}
+
+// Serve runs the daemon until ctx ends: crash recovery first, then the
+// schedules of backup_types, retention after each backup and every
+// daemon.retention_interval, and config reloads. When ctx ends it stops
+// scheduling, lets running backups finish for daemon.shutdown_timeout, then
+// cancels them (they are recorded as interrupted) and returns nil.
+func (a *App) Serve(ctx context.Context, o ServeOptions) error {
+	if o.Clock == nil {
+		o.Clock = scheduler.System{}
+	}
+	d := &daemon{opts: o, logger: a.Logger, app: a}
+	a.Runner.Now = o.Clock.Now
+	d.recover(ctx)
+	entries, err := a.entries()
+	if err != nil {
+		return err
+	}
+	d.sched = scheduler.New(scheduler.Options{
+		Clock:       o.Clock,
+		Logger:      a.Logger,
+		Total:       a.Config.Concurrency.Total,
+		PerServer:   a.Config.Concurrency.PerServer,
+		Expand:      d.expand,
+		LastSuccess: d.lastSuccess,
+	})
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); d.retentionLoop(ctx) }()
+	go func() { defer bg.Done(); d.reloadLoop(ctx) }()
+	a.Logger.Info("daemon started", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
+
+	runErr := d.sched.Run(ctx, entries)
+	bg.Wait()
+	d.shutdown()
+	return runErr
+}
+
+// shutdown lets running backups finish for the shutdown timeout, then cancels them.
+func (d *daemon) shutdown() {
+	timeout := d.current().Config.Daemon.ShutdownTimeout.D()
+	running := d.sched.Running()
+	if len(running) > 0 {
+		d.logger.Info("shutting down: waiting for running backups", "running", running, "timeout", timeout)
+	}
+	wait, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := d.sched.Drain(wait); err != nil {
+		d.logger.Warn("shutdown timeout reached: cancelling running backups", "running", d.sched.Running())
+		after, cancel := context.WithTimeout(context.Background(), afterCancel)
+		defer cancel()
+		d.sched.Drain(after)
+	}
+	d.logger.Info("daemon stopped")
+}
+
+func (d *daemon) current() *App {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.app
+}
+
+// entries are the scheduled backup types of the config (manual has no schedule).
+func (a *App) entries() ([]scheduler.Entry, error) {
+	loc, err := time.LoadLocation(a.Config.ScheduleTimezone)
+	if err != nil {
+		return nil, fmt.Errorf("schedule_timezone: %w", err)
+	}
+	var out []scheduler.Entry
+	for name, bt := range a.Config.BackupTypes {
+		if bt.Schedule == "" {
+			continue
+		}
+		s, err := scheduler.Parse(bt.Schedule, loc)
+		if err != nil {
+			return nil, fmt.Errorf("backup_types.%s.schedule: %w", name, err)
+		}
+		out = append(out, scheduler.Entry{Name: name, Schedule: s})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// expand turns a tick of a backup type into one task per server × database.
+func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
+	a := d.current()
+	jobs, errs, err := a.Plan(ctx, Selector{Type: typ})
+	if err != nil {
+		d.logger.Error("cannot plan scheduled backups", "type", typ, "error", err)
+		return nil
+	}
+	for _, e := range errs {
+		d.logger.Error("scheduled backups skipped", "type", typ, "error", e)
+	}
+	tasks := make([]scheduler.Task, len(jobs))
+	for i, job := range jobs {
+		tasks[i] = scheduler.Task{
+			Key:    job.Server + "/" + job.Database + "/" + job.Type,
+			Server: job.Server,
+			Run:    func(ctx context.Context) { d.runJob(ctx, a, job) },
+		}
+	}
+	return tasks
+}
+
+// runJob takes one scheduled backup, then applies retention.
+func (d *daemon) runJob(ctx context.Context, a *App, job runner.Job) {
+	b, err := a.Runner.Backup(ctx, job)
+	if err != nil || ctx.Err() != nil || b == nil {
+		return // the runner logged it; retention waits for a good backup
+	}
+	d.prune(ctx, "after backup "+b.ID)
+}
+
+// prune applies retention to every storage, one pass at a time.
+func (d *daemon) prune(ctx context.Context, why string) {
+	d.pruneMu.Lock()
+	defer d.pruneMu.Unlock()
+	a := d.current()
+	plans, err := a.Runner.Prune(ctx, a.RetentionPolicies(), false)
+	deleted := 0
+	for _, p := range plans {
+		for _, dec := range p.Decisions {
+			if dec.Action == "delete" {
+				deleted++
+			}
+		}
+	}
+	if err != nil {
+		d.logger.Error("retention pass failed", "trigger", why, "error", err)
+	} else if deleted > 0 {
+		d.logger.Info("retention pass done", "trigger", why, "deleted", deleted)
+	}
+}
+
+// lastSuccess is the start of the type's newest successful backup, of any of
+// its jobs; catch-up fires when even that is older than the last scheduled run.
+func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
+	a := d.current()
+	ctx := context.Background()
+	list, err := a.Catalog.List(ctx, catalog.Filter{Type: typ, Status: backup.StatusSuccess, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return time.Time{}, false
+	}
+	return list[0].StartedAt, true
+}
+
+// retentionLoop runs retention and leftover cleanup every retention_interval.
+func (d *daemon) retentionLoop(ctx context.Context) {
+	for {
+		interval := d.current().Config.Daemon.RetentionInterval.D()
+		t := d.opts.Clock.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		d.prune(ctx, "regular pass")
+		d.sweep(ctx, nil)
+	}
+}
+
+// reloadLoop applies a new config on each reload signal; an invalid config
+// keeps the running one and says why.
+func (d *daemon) reloadLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.opts.Reload:
+		}
+		if err := d.reload(ctx); err != nil {
+			d.logger.Error("config reload failed: keeping the running config", "error", err)
+		}
+	}
+}
+
+func (d *daemon) reload(ctx context.Context) error {
+	if d.opts.Load == nil {
+		return errors.New("reload is not available")
+	}
+	cfg, err := d.opts.Load()
+	if err != nil {
+		return err
+	}
+	old := d.current()
+	if cfg.Catalog.Driver != old.Config.Catalog.Driver || cfg.Catalog.DSN.Value() != old.Config.Catalog.DSN.Value() {
+		return errors.New("the catalog settings changed: restart the daemon to use another catalog")
+	}
+	next, err := build(ctx, cfg, old.Logger, old.Catalog)
+	if err != nil {
+		return err
+	}
+	entries, err := next.entries()
+	if err != nil {
+		return err
+	}
+	if err := d.sched.Reload(entries); err != nil {
+		return err
+	}
+	next.Runner.Now = old.Runner.Now
+	d.mu.Lock()
+	d.app = next
+	d.mu.Unlock()
+	if cfg.Concurrency != old.Config.Concurrency {
+		d.logger.Warn("concurrency limits change only with a restart")
+	}
+	d.logger.Info("config reloaded", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, d.opts.Clock.Now()))
+	return nil
+}
+
+func fmtNextRuns(entries []scheduler.Entry, now time.Time) string {
+	var parts []string
+	for _, e := range entries {
+		parts = append(parts, e.Name+"="+e.Schedule.Next(now).Format(time.RFC3339))
+	}
+	return fmt.Sprint(parts)
+}
