@@ -230,3 +230,41 @@ func TestServeShutdownAndCrashRecovery(t *testing.T) {
 		}
 	})
 }
+
+// SIGHUP reloads the config; an invalid one keeps the running config and says why.
+func TestServeReload(t *testing.T) {
+	my := newMariaDB(t, "reload")
+	loadMariaDBFixture(t, my, 10)
+	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{my}}},
+		options{types: "  daily: {schedule: \"30 2 * * *\"}\n"})
+	good, _ := os.ReadFile(s.configPath)
+	// A stray object that no catalog row knows is reported at start.
+	stray := preparedBackup{"my", my, "daily", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 7}
+	stray.plant(t, func(key string, data []byte) {
+		os.MkdirAll(filepath.Dir(s.objectPath(key)), 0o700)
+		os.WriteFile(s.objectPath(key), data, 0o600)
+	})
+	d := startDaemon(t, s)
+	d.waitLog("daemon started", 30*time.Second)
+	d.waitLog("object in storage has no catalog entry", 10*time.Second)
+
+	os.WriteFile(s.configPath, append(good, []byte("bogus_key: 1\n")...), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog("config reload failed: keeping the running config", 30*time.Second)
+	if !strings.Contains(d.log(), "bogus_key: unknown field") {
+		t.Errorf("the reload error does not say why:\n%s", d.log())
+	}
+
+	os.WriteFile(s.configPath, []byte(strings.Replace(string(good), "backup_types:\n", "backup_types:\n  often: {schedule: \"@every 2s\"}\n", 1)), 0o600)
+	d.cmd.Process.Signal(syscall.SIGHUP)
+	d.waitLog("config reloaded", 30*time.Second)
+	for deadline := time.Now().Add(30 * time.Second); len(s.listTimes(t, "--type", "often", "--status", "success")) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reloaded schedule never ran:\n%s", d.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err, _ := d.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("exit %v:\n%s", err, d.log())
+	}
+}
