@@ -50,6 +50,8 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	}
 	log := r.logger().With(jobLogAttrs(b)...)
 	log.Info("backup started", "storages", len(targets))
+	obs := observers(r.Observers)
+	obs.started(b)
 
 	fan := storage.NewFanOut(ctx, targets)
 	pw, err := pipeline.NewWriter(fan, r.Pipeline)
@@ -91,6 +93,7 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 				loc.Error = res.Err.Error()
 				storageErrs = append(storageErrs, fmt.Errorf("storage %s: %w", loc.Storage, res.Err))
 				log.Error("storage failed", "storage", loc.Storage, "error", res.Err)
+				obs.storageError(b, loc.Storage, "put", res.Err)
 			}
 		}
 	}
@@ -102,7 +105,9 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 		// Nothing was stored; RawBytes still says how far the dump got.
 		b.StoredBytes, b.SHA256, b.Manifest = 0, "", nil
 	}
-	if uerr := r.Catalog.Update(mctx, b); uerr != nil {
+	uerr := r.Catalog.Update(mctx, b)
+	obs.finished(b)
+	if uerr != nil {
 		return b, errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
 	}
 	log.Info("backup finished", "status", b.Status, "raw_bytes", b.RawBytes, "stored_bytes", b.StoredBytes,

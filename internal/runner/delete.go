@@ -37,17 +37,19 @@ func (r *Runner) DeleteCopies(ctx context.Context, b *backup.Backup, storages []
 			errs = append(errs, err)
 			continue
 		}
-		if err := deleteIfPresent(ctx, s, loc.Key); err != nil {
-			errs = append(errs, fmt.Errorf("storage %s: %w", loc.Storage, err))
-			continue
+		err = deleteIfPresent(ctx, s, loc.Key)
+		if err == nil {
+			err = deleteIfPresent(ctx, s, ManifestKey(b))
 		}
-		if err := deleteIfPresent(ctx, s, ManifestKey(b)); err != nil {
-			errs = append(errs, fmt.Errorf("storage %s: manifest: %w", loc.Storage, err))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("storage %s: %w", loc.Storage, err))
+			observers(r.Observers).storageError(b, loc.Storage, "delete", err)
 			continue
 		}
 		loc.Status = backup.LocationDeleted
 		loc.Error = ""
 		r.logger().Info("backup copy deleted", "id", b.ID, "storage", loc.Storage, "reason", reason)
+		observers(r.Observers).deleted(b, loc.Storage, reason)
 	}
 	if !hasCompleteCopy(b) && b.Status != backup.StatusDeleted {
 		now := r.now()

@@ -25,6 +25,8 @@ type Runner struct {
 	Identities []age.Identity // age identities for restore and deep verify; may be empty
 	Logger     *slog.Logger
 	Now        func() time.Time // injectable clock; nil means time.Now
+	// Observers are told about every backup, verify and deletion.
+	Observers []Observer
 }
 
 // Job is one database to back up once.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -341,5 +342,42 @@ func TestDeleteCopies(t *testing.T) {
 	}
 	if list, _ := f.stores[1].List(ctx, ""); len(list) != 0 {
 		t.Errorf("storage two still holds %d objects", len(list))
+	}
+}
+
+type recorder struct {
+	events []string
+}
+
+func (r *recorder) BackupStarted(b *backup.Backup) {
+	r.events = append(r.events, "started "+string(b.Status))
+}
+func (r *recorder) BackupFinished(b *backup.Backup) {
+	r.events = append(r.events, "finished "+string(b.Status))
+}
+func (r *recorder) VerifyFinished(b *backup.Backup, storage string, err error) {
+	r.events = append(r.events, fmt.Sprintf("verified %s %v", storage, err == nil))
+}
+func (r *recorder) CopyDeleted(b *backup.Backup, storage, reason string) {
+	r.events = append(r.events, "deleted "+storage)
+}
+func (r *recorder) StorageError(b *backup.Backup, storage, op string, err error) {
+	r.events = append(r.events, "storage error "+storage+" "+op)
+}
+
+func TestObserversSeeEverything(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	rec := &recorder{}
+	f.r.Observers = []Observer{rec}
+	root := f.stores[1].Root()
+	os.RemoveAll(root)
+	os.WriteFile(root, nil, 0o600) // storage "two" cannot be written
+	b, _ := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+	f.r.Verify(ctx, b, "")
+	f.r.DeleteCopies(ctx, b, []string{"one"}, "test")
+	want := []string{"started running", "storage error two put", "finished partial", "verified one true", "deleted one"}
+	if strings.Join(rec.events, "|") != strings.Join(want, "|") {
+		t.Errorf("events = %q\nwant     %q", rec.events, want)
 	}
 }

@@ -45,6 +45,7 @@ func (r *Runner) Verify(ctx context.Context, b *backup.Backup, storageName strin
 		if res.Err != nil {
 			errs = append(errs, fmt.Errorf("storage %s: %w", loc.Storage, res.Err))
 		}
+		observers(r.Observers).verified(b, loc.Storage, res.Err)
 		results = append(results, res)
 	}
 	if len(results) == 0 && len(errs) == 0 {
