@@ -14,12 +14,19 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
 
-// Backup dumps job's database once into every one of its storages.
-//
-// The catalog row is opened as running first and written last, after every
-// object and manifest is durable. The returned backup has its final status;
-// the error is non-nil unless that status is success.
+// Backup dumps job's database once into every one of its storages: Open,
+// then Run.
 func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
+	b, err := r.Open(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	return b, r.Run(ctx, b, job)
+}
+
+// Open checks the job and opens its catalog row (status running), so that
+// the backup has an ID before it starts, e.g. while it waits for a slot.
+func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 	if len(job.Storages) == 0 {
 		return nil, errors.New("backup: no storage to write to")
 	}
@@ -40,18 +47,43 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	if r.Pipeline.Extension() == "" {
 		key = ObjectKey(b, job.Extension)
 	}
-	targets := make([]storage.Target, len(job.Storages))
-	for i, s := range job.Storages {
-		targets[i] = storage.Target{Backend: s, Key: key}
+	for _, s := range job.Storages {
 		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: key, Status: backup.LocationPending})
 	}
 	if err := r.Catalog.Insert(ctx, b); err != nil {
 		return nil, fmt.Errorf("backup: catalog: %w", err)
 	}
+	observers(r.Observers).started(b)
+	return b, nil
+}
+
+// Abandon records an opened backup that never ran (shutdown while it waited).
+func (r *Runner) Abandon(ctx context.Context, b *backup.Backup, reason string) error {
+	now := r.now()
+	b.Status, b.FinishedAt, b.Error = backup.StatusInterrupted, &now, reason
+	for i := range b.Locations {
+		b.Locations[i].Status = backup.LocationFailed
+	}
+	err := r.Catalog.Update(context.WithoutCancel(ctx), b)
+	observers(r.Observers).finished(b)
+	return err
+}
+
+// Run takes the backup that Open prepared.
+//
+// The catalog row is written last, after every object and manifest is
+// durable. On return b has its final status; the error is non-nil unless that
+// status is success.
+func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
+	key := b.Locations[0].Key
+	targets := make([]storage.Target, len(job.Storages))
+	for i, s := range job.Storages {
+		targets[i] = storage.Target{Backend: s, Key: key}
+	}
+	b.StartedAt = r.now()
 	log := r.logger().With(jobLogAttrs(b)...)
 	log.Info("backup started", "storages", len(targets))
 	obs := observers(r.Observers)
-	obs.started(b)
 
 	fan := storage.NewFanOut(ctx, targets)
 	pw, err := pipeline.NewWriter(fan, r.Pipeline)
@@ -108,11 +140,11 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	uerr := r.Catalog.Update(mctx, b)
 	obs.finished(b)
 	if uerr != nil {
-		return b, errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
+		return errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
 	}
 	log.Info("backup finished", "status", b.Status, "raw_bytes", b.RawBytes, "stored_bytes", b.StoredBytes,
 		"seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), "error", b.Error)
-	return b, err
+	return err
 }
 
 // outcome decides the final status from the dump's and the storages' errors.

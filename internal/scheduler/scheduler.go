@@ -35,6 +35,9 @@ type Task struct {
 	// ctx is (a running backup may finish during shutdown) but is when
 	// Drain gives up.
 	Run func(ctx context.Context)
+	// GaveUp, if set, is called instead of Run when the task never got its
+	// slots because the scheduler shut down first.
+	GaveUp func()
 }
 
 // Options configure a Scheduler. Expand is required.
@@ -78,6 +81,7 @@ type Scheduler struct {
 	idle      chan struct{}            // closed when active empties; nil: nobody waits
 	abort     context.CancelFunc       // cancels the tasks' contexts (Drain gave up)
 	abortCtx  context.Context
+	runCtx    context.Context // Run's ctx while it runs, for Submit
 }
 
 // New returns a Scheduler; it starts nothing until Run.
@@ -125,6 +129,7 @@ func (s *Scheduler) Run(ctx context.Context, entries []Entry) error {
 		return errors.New("scheduler: already running")
 	}
 	s.running = true
+	s.runCtx = ctx
 	now := s.clock.Now()
 	s.setEntriesLocked(entries, now)
 	s.mu.Unlock()

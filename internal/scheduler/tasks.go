@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -67,18 +68,25 @@ func (s *Scheduler) start(ctx context.Context, entry string, t Task) {
 // Drain aborts.
 func (s *Scheduler) run(ctx, abort context.Context, tk *task, server chan struct{}) {
 	defer s.finish(tk)
-	if !acquire(ctx, abort, server) {
+	gaveUp := func() {
 		s.log.Debug("task gave up waiting for a slot", "task", tk.Key)
+		if tk.GaveUp != nil {
+			tk.GaveUp()
+		}
+	}
+	if !acquire(ctx, abort, server) {
+		gaveUp()
 		return
 	}
 	defer release(server)
 	if !acquire(ctx, abort, s.total) {
-		s.log.Debug("task gave up waiting for a slot", "task", tk.Key)
+		gaveUp()
 		return
 	}
 	defer release(s.total)
 	if ctx.Err() != nil || abort.Err() != nil {
-		return // lost a race with cancellation: do not start
+		gaveUp() // lost a race with cancellation: do not start
+		return
 	}
 
 	s.mu.Lock()
@@ -177,4 +185,53 @@ func (s *Scheduler) Drain(ctx context.Context) error {
 	s.mu.Unlock()
 	s.log.Warn("drain timed out: cancelled the running tasks", "err", ctx.Err())
 	return ctx.Err()
+}
+
+// ErrBusy is returned by Submit when a task with the same Key is queued or running.
+var ErrBusy = errors.New("job is already running")
+
+// ErrNotRunning is returned by Submit when the scheduler is not running.
+var ErrNotRunning = errors.New("scheduler is not running")
+
+// Submit starts t now, outside any schedule (e.g. an API call), under the
+// same no-overlap rule and limits as scheduled tasks. prepare, when given,
+// runs after the overlap check and before t is queued, with no other task
+// of t's Key able to start in between; if it fails, t is not queued and its
+// error is returned.
+func (s *Scheduler) Submit(t Task, prepare func() error) error {
+	s.mu.Lock()
+	ctx := s.runCtx
+	if !s.running || ctx == nil || ctx.Err() != nil {
+		s.mu.Unlock()
+		return ErrNotRunning
+	}
+	if _, busy := s.active[t.Key]; busy {
+		s.mu.Unlock()
+		return ErrBusy
+	}
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+	}
+	tk := &task{Task: t, entry: "submitted"}
+	s.active[t.Key] = tk
+	abort := s.abortCtx
+	slots := s.perServer[t.Server]
+	if slots == nil && s.opts.PerServer > 0 {
+		slots = make(chan struct{}, s.opts.PerServer)
+		s.perServer[t.Server] = slots
+	}
+	s.mu.Unlock()
+	go s.run(ctx, abort, tk, slots)
+	return nil
+}
+
+// Busy reports whether a task with this Key is queued or running.
+func (s *Scheduler) Busy(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, busy := s.active[key]
+	return busy
 }
