@@ -23,6 +23,7 @@ type Filter struct {
 	Since    time.Time // started at or after
 	Until    time.Time // started before
 	Before   string    // cursor: only IDs lexically smaller than this one
+	Query    string    // free text found in the ID, server, database, type or error
 	Limit    int       // 0: no limit
 }
 

@@ -38,3 +38,25 @@ func TestDeletedBackupKeepsWhenAndWhy(t *testing.T) {
 		t.Fatalf("List(deleted) = %+v, %v", list, err)
 	}
 }
+
+func TestQueryMatchesText(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	started := time.Date(2026, 3, 1, 2, 30, 0, 0, time.UTC)
+	for i, db := range []string{"shop", "crm", "shop_eu", "a%b"} {
+		b := fullBackup(started.Add(time.Duration(i)*time.Hour), i+1)
+		b.Database = db
+		if db == "crm" {
+			b.Status, b.Error = backup.StatusFailed, "Access denied for user"
+		}
+		if err := s.Insert(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for q, want := range map[string]int{"shop": 2, "denied": 1, "%": 1, "_eu": 1, "nothing": 0, "main-mysql": 4} {
+		got, err := s.List(ctx, catalog.Filter{Query: q})
+		if err != nil || len(got) != want {
+			t.Errorf("Query %q: %d backups, %v; want %d", q, len(got), err, want)
+		}
+	}
+}

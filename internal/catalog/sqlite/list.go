@@ -52,6 +52,12 @@ func (s *Store) List(ctx context.Context, f catalog.Filter) ([]*backup.Backup, e
 		where = append(where, "b.started_at < ?")
 		args = append(args, t)
 	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
+		where = append(where, `(b.id LIKE ? ESCAPE '\' OR b.server LIKE ? ESCAPE '\' OR b."database" LIKE ? ESCAPE '\'
+			OR b.type LIKE ? ESCAPE '\' OR b.error LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like, like, like)
+	}
 	if f.Before != "" {
 		where = append(where, "b.id < ?")
 		args = append(args, f.Before)
