@@ -49,17 +49,21 @@ func (s *Scheduler) start(ctx context.Context, entry string, t Task) {
 		}
 		return
 	}
+	s.enqueueLocked(ctx, entry, t)
+	s.mu.Unlock()
+}
+
+// enqueueLocked marks t active and starts its goroutine, which waits for the
+// slots. s.mu must be held.
+func (s *Scheduler) enqueueLocked(ctx context.Context, entry string, t Task) {
 	tk := &task{Task: t, entry: entry}
 	s.active[t.Key] = tk
-	abort := s.abortCtx
 	slots := s.perServer[t.Server]
 	if slots == nil && s.opts.PerServer > 0 {
 		slots = make(chan struct{}, s.opts.PerServer)
 		s.perServer[t.Server] = slots
 	}
-	s.mu.Unlock()
-
-	go s.run(ctx, abort, tk, slots)
+	go s.run(ctx, s.abortCtx, tk, slots)
 }
 
 // run waits for a per-server slot, then a total slot (in that order, so a
@@ -215,16 +219,8 @@ func (s *Scheduler) Submit(t Task, prepare func() error) error {
 			return err
 		}
 	}
-	tk := &task{Task: t, entry: "submitted"}
-	s.active[t.Key] = tk
-	abort := s.abortCtx
-	slots := s.perServer[t.Server]
-	if slots == nil && s.opts.PerServer > 0 {
-		slots = make(chan struct{}, s.opts.PerServer)
-		s.perServer[t.Server] = slots
-	}
+	s.enqueueLocked(ctx, "submitted", t)
 	s.mu.Unlock()
-	go s.run(ctx, abort, tk, slots)
 	return nil
 }
 
