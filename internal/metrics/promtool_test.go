@@ -1,0 +1,91 @@
+package metrics
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+// requireTool returns the path of the named program, skipping the test when
+// it is missing, unless in CI (CI=true), where a missing tool fails it.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required in CI: %v", name, err)
+	}
+	t.Skipf("%s not found: %v", name, err)
+	return ""
+}
+
+// populate feeds m one of every event, so that every metric family has a series.
+func populate(m *Metrics) {
+	m.SetBuildInfo("v1.0.0", "0123abc")
+	ok := finished("b1", backup.StatusSuccess, t0, 90*time.Second)
+	p := finished("b2", backup.StatusPartial, t0.Add(time.Hour), time.Minute, backup.LocationSuccess, backup.LocationFailed)
+	bad := finished("b3", backup.StatusFailed, t0.Add(2*time.Hour), time.Second, backup.LocationFailed, backup.LocationFailed)
+	for _, b := range []*backup.Backup{ok, p, bad} {
+		m.BackupStarted(b)
+		m.BackupFinished(b)
+	}
+	m.BackupStarted(running("b4", "srv1", "db1"))
+	m.VerifyFinished(ok, "local", nil)
+	m.VerifyFinished(ok, "s3", errors.New("bad"))
+	m.CopyDeleted(ok, "local", "retention: too old")
+	m.StorageError(p, "s3", "put", errors.New("bad"))
+	m.JobSkipped("srv1", "db1", "daily")
+}
+
+func TestExpositionPassesPromtool(t *testing.T) {
+	promtool := requireTool(t, "promtool")
+	m := New()
+	populate(m)
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: status %d, want 200", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, name := range []string{
+		"gosqlguard_backup_runs_total", "gosqlguard_backup_partial_total", "gosqlguard_backup_duration_seconds_bucket",
+		"gosqlguard_backup_size_bytes", "gosqlguard_backup_raw_size_bytes",
+		"gosqlguard_backup_last_success_timestamp_seconds", "gosqlguard_backup_last_failure_timestamp_seconds",
+		"gosqlguard_backups_running", "gosqlguard_retention_deleted_total", "gosqlguard_backup_copies_deleted_total",
+		"gosqlguard_storage_errors_total", "gosqlguard_verify_runs_total", "gosqlguard_scheduler_skipped_total",
+		"gosqlguard_build_info", "go_goroutines", "process_start_time_seconds",
+	} {
+		if !strings.Contains(body, "\n"+name+"{") && !strings.Contains(body, "\n"+name+" ") {
+			t.Errorf("exposition lacks %s", name)
+		}
+	}
+
+	file := filepath.Join(t.TempDir(), "metrics.txt")
+	if err := os.WriteFile(file, rec.Body.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = f
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		head, _ := io.ReadAll(io.LimitReader(strings.NewReader(body), 2000))
+		t.Errorf("promtool check metrics: %v\n%s\nexposition starts:\n%s", err, out, head)
+	}
+}
