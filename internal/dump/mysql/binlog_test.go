@@ -3,17 +3,14 @@ package mysql
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // throwawayServer starts a private MariaDB with the binary log on, listening
@@ -30,67 +27,29 @@ func throwawayServer(t *testing.T) dump.Conn {
 		mariadbd, err2 = exec.LookPath("/usr/sbin/mariadbd")
 	}
 	if err1 != nil || err2 != nil {
-		skipOrFail(t, "mariadb-install-db or mariadbd not installed")
+		dumptest.Unavailable(t, "mariadb-install-db or mariadbd not installed")
 	}
-	dir, err := os.MkdirTemp("", "gsg-mariadb-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	tw := dumptest.NewThrowaway(t, "gsg-mariadb-", "mysql")
 	var userArgs []string
-	if os.Geteuid() == 0 { // mariadbd refuses to run as root
-		u, err := user.Lookup("mysql")
-		if err != nil {
-			t.Skip("running as root and there is no mysql user")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
+	if tw.Cred != nil { // mariadbd switches to the user itself
 		userArgs = []string{"--user=mysql"}
 	}
-	data, sock := filepath.Join(dir, "data"), filepath.Join(dir, "sock")
+	data, sock := filepath.Join(tw.Dir, "data"), filepath.Join(tw.Dir, "sock")
 	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + data,
 		"--auth-root-authentication-method=normal", "--skip-test-db"}, userArgs...)...)
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
+	// Without --log-error the server logs to stderr, which Start keeps.
 	srv := exec.Command(mariadbd, append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + sock,
 		"--skip-networking", "--log-bin=" + filepath.Join(data, "binlog"), "--server-id=7",
-		"--pid-file=" + filepath.Join(dir, "pid"), "--log-error=" + filepath.Join(dir, "err.log"),
-		"--innodb-buffer-pool-size=16M"}, userArgs...)...)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = srv.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = srv.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
-	})
+		"--pid-file=" + filepath.Join(tw.Dir, "pid"), "--innodb-buffer-pool-size=16M"}, userArgs...)...)
 	conn := dump.Conn{Name: "throwaway", Socket: sock, User: "root"}
-	d := New(conn, nil)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := d.Databases(context.Background()); err == nil {
-			return conn
-		} else if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
-			t.Fatalf("throwaway server did not come up: %v\n%s", err, log)
-		}
-		select {
-		case <-done:
-			log, _ := os.ReadFile(filepath.Join(dir, "err.log"))
-			t.Fatalf("throwaway server exited\n%s", log)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	tw.Start(srv, syscall.SIGTERM, func() error {
+		_, err := New(conn, nil).Databases(context.Background())
+		return err
+	})
+	return conn
 }
 
 func TestDumpRecordsBinlogPosition(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -62,7 +63,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 	info := dump.Info{
 		Engine:        "mysql",
 		ServerVersion: srv.version,
-		Tool:          baseName(tool),
+		Tool:          filepath.Base(tool),
 		Format:        "sql",
 		Extension:     "sql",
 	}

@@ -12,12 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // fixture fills database name with tables, a view, a trigger, a procedure
@@ -97,7 +95,7 @@ func snapshot(t *testing.T, db *sql.DB, name string) string {
 
 func TestDumpRestoreRoundTrip(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := uniqueName("gsg_src_"), uniqueName("gsg_dst_")
+	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
 	newDatabase(t, admin, src)
 	dropDatabaseAtCleanup(t, admin, dst)
 	fixture(t, admin, src)
@@ -141,7 +139,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 
 func TestRestoreWithBackupUser(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := uniqueName("gsg_src_"), uniqueName("gsg_dst_`odd ")+"x"
+	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_`odd ")+"x"
 	newDatabase(t, admin, src)
 	dropDatabaseAtCleanup(t, admin, dst)
 	mustExec(t, admin,
@@ -166,7 +164,7 @@ func TestRestoreWithBackupUser(t *testing.T) {
 
 func TestRestoreBadInputFails(t *testing.T) {
 	admin := adminDB(t)
-	dst := uniqueName("gsg_dst_")
+	dst := dumptest.UniqueName("gsg_dst_")
 	dropDatabaseAtCleanup(t, admin, dst)
 	err := New(adminConn(), nil).Restore(context.Background(), dst, strings.NewReader("CREATE TABLE t (a INT);\nTHIS IS NOT SQL;\n"))
 	if err == nil || !strings.Contains(err.Error(), "exit status") {
@@ -176,28 +174,14 @@ func TestRestoreBadInputFails(t *testing.T) {
 
 func TestDatabases(t *testing.T) {
 	admin := adminDB(t)
-	name := uniqueName("gsg_list_")
+	name := dumptest.UniqueName("gsg_list_")
 	newDatabase(t, admin, name)
-	got, err := New(adminConn(), nil).Databases(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(got, name) {
-		t.Errorf("%q not in %q", name, got)
-	}
-	for _, sys := range []string{"mysql", "information_schema", "performance_schema", "sys"} {
-		if slices.Contains(got, sys) {
-			t.Errorf("system database %q listed", sys)
-		}
-	}
-	if !slices.IsSorted(got) {
-		t.Errorf("not sorted: %q", got)
-	}
+	dumptest.CheckDatabases(t, New(adminConn(), nil), name, "mysql", "information_schema", "performance_schema", "sys")
 }
 
 func TestWrongPassword(t *testing.T) {
 	admin := adminDB(t)
-	name := uniqueName("gsg_pw_")
+	name := dumptest.UniqueName("gsg_pw_")
 	newDatabase(t, admin, name)
 	conn := newBackupUser(t, admin, name)
 	conn.Password = `wr0ng'"$; pass`
@@ -224,7 +208,7 @@ func TestWrongPassword(t *testing.T) {
 func TestUnknownDatabase(t *testing.T) {
 	adminDB(t)
 	var out bytes.Buffer
-	_, err := New(adminConn(), nil).Dump(context.Background(), uniqueName("gsg_none_"), &out)
+	_, err := New(adminConn(), nil).Dump(context.Background(), dumptest.UniqueName("gsg_none_"), &out)
 	if err == nil {
 		t.Fatal("dump of an unknown database succeeded")
 	}
@@ -262,7 +246,7 @@ func TestBadNameAndOptionsRejected(t *testing.T) {
 // is still writing when a test interferes.
 func bigFixture(t *testing.T, admin *sql.DB) string {
 	t.Helper()
-	name := uniqueName("gsg_big_")
+	name := dumptest.UniqueName("gsg_big_")
 	newDatabase(t, admin, name)
 	q := quoteIdent(name)
 	mustExec(t, admin,
@@ -273,40 +257,13 @@ func bigFixture(t *testing.T, admin *sql.DB) string {
 
 func TestDumpCancelledMidStream(t *testing.T) {
 	admin := adminDB(t)
-	name := bigFixture(t, admin)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w := &slowWriter{delay: 20 * time.Millisecond, afterFirst: cancel}
-	_, err := New(adminConn(), nil).Dump(ctx, name, w)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want context.Canceled", err)
-	}
+	dumptest.CheckDumpCancelled(t, New(adminConn(), nil), bigFixture(t, admin))
 }
 
 func TestDumpKilledMidStream(t *testing.T) {
 	admin := adminDB(t)
-	name := bigFixture(t, admin)
 	d := New(adminConn(), nil)
-	var mu sync.Mutex
-	pids := map[string]int{}
-	d.OnStart = func(tool string, pid int) { mu.Lock(); pids[tool] = pid; mu.Unlock() }
-	w := &slowWriter{afterFirst: func() {
-		mu.Lock()
-		defer mu.Unlock()
-		_ = syscall.Kill(pids[baseName(d.toolForTest(t))], syscall.SIGKILL)
-	}}
-	_, err := d.Dump(context.Background(), name, w)
-	if err == nil || !strings.Contains(err.Error(), "killed by signal killed") {
-		t.Errorf("got %v, want killed", err)
-	}
-}
-
-func (d *Dumper) toolForTest(t *testing.T) string {
-	p, err := dump.LookTool("dump tool", d.Tools.Dump, "mariadb-dump", "mysqldump")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	dumptest.CheckDumpKilled(t, d, &d.Process, bigFixture(t, admin))
 }
 
 // TestDumpWithoutMarkerFails runs a stand-in tool that exits 0 after a
@@ -332,7 +289,7 @@ func TestDumpWithoutMarkerFails(t *testing.T) {
 // the option file holding it is private.
 func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
 	admin := adminDB(t)
-	name := uniqueName("gsg_proc_")
+	name := dumptest.UniqueName("gsg_proc_")
 	newDatabase(t, admin, name)
 	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT)", "INSERT INTO "+quoteIdent(name)+".t VALUES (1)")
 	conn := newBackupUser(t, admin, name)
@@ -343,33 +300,14 @@ func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
 	d.OnStart = func(_ string, p int) { pid = p }
 	var optFile string
 	checked := false
-	w := &slowWriter{afterFirst: func() {
+	w := &dumptest.SlowWriter{AfterFirst: func() {
 		checked = true
-		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err != nil {
-			t.Errorf("reading cmdline: %v", err)
-			return
-		}
-		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if err != nil {
-			t.Errorf("reading environ: %v", err)
-			return
-		}
-		for what, b := range map[string][]byte{"cmdline": cmdline, "environ": environ} {
-			if bytes.Contains(b, []byte(trickyPassword)) || bytes.Contains(b, []byte("MYSQL_PWD")) {
-				t.Errorf("%s of the dump tool holds the password: %q", what, b)
-			}
-		}
-		args := strings.Split(string(cmdline), "\x00")
+		args, _ := dumptest.CheckChildHides(t, pid, trickyPassword, "MYSQL_PWD")
 		if len(args) < 2 || !strings.HasPrefix(args[1], "--defaults-extra-file=") {
 			t.Fatalf("first argument %q is not the option file", args)
 		}
 		optFile = strings.TrimPrefix(args[1], "--defaults-extra-file=")
-		for p, want := range map[string]os.FileMode{optFile: 0o600, filepath.Dir(optFile): 0o700 | os.ModeDir} {
-			if fi, err := os.Stat(p); err != nil || fi.Mode() != want {
-				t.Errorf("%s: %v, %v; want mode %v", p, fi.Mode(), err, want)
-			}
-		}
+		dumptest.CheckPrivateFile(t, optFile)
 	}}
 	if _, err := d.Dump(context.Background(), name, w); err != nil {
 		t.Fatal(err)
@@ -382,28 +320,12 @@ func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
 	}
 }
 
-// slowWriter calls afterFirst on its first write (while the child runs and
-// waits for the pipe) and then sleeps delay per write.
-type slowWriter struct {
-	delay      time.Duration
-	afterFirst func()
-	once       sync.Once
-	n          int
-}
-
-func (s *slowWriter) Write(p []byte) (int, error) {
-	s.once.Do(s.afterFirst)
-	s.n += len(p)
-	time.Sleep(s.delay)
-	return len(p), nil
-}
-
 // TestToolWrongPasswordRedacted runs the real client through the same
 // option-file path with a wrong password: the tool's own error must come
 // back, without the password.
 func TestToolWrongPasswordRedacted(t *testing.T) {
 	admin := adminDB(t)
-	name := uniqueName("gsg_pw_")
+	name := dumptest.UniqueName("gsg_pw_")
 	newDatabase(t, admin, name)
 	conn := newBackupUser(t, admin, name)
 	conn.Password = `wr0ng'"$; pass #\x`

@@ -33,15 +33,9 @@ type Tools struct {
 // Set the exported fields before first use.
 type Dumper struct {
 	Tools Tools
-	// TempDir is where private directories for option files are made; "" is
-	// the system temp dir.
-	TempDir string
-	// WaitDelay is the grace period between SIGTERM and SIGKILL for a
-	// child whose context ended; 0 means dump.DefaultWaitDelay.
-	WaitDelay time.Duration
-	// OnStart, when set, is called with the tool's base name and pid each
-	// time a child process started (for monitoring and tests).
-	OnStart func(tool string, pid int)
+	// Process holds TempDir, WaitDelay and OnStart, the settings the
+	// client tools run with.
+	dump.Process
 
 	conn   dump.Conn
 	logger *slog.Logger
@@ -129,43 +123,12 @@ func (d *Dumper) withOptionFile(fn func(dir, optFile string) error) error {
 	if err != nil {
 		return d.errorf("%w", err)
 	}
-	pd, err := dump.NewPrivateDir(d.TempDir)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := pd.Remove(); err != nil {
-			d.logger.Warn("removing private temp dir", "err", err)
-		}
-	}()
-	f, err := pd.WriteFile("client.cnf", content)
-	if err != nil {
-		return err
-	}
-	return fn(pd.Path(), f)
+	return d.WithPrivateFile(d.logger, "client.cnf", content, fn)
 }
 
 // command returns the child for tool with the option file first in argv.
 func (d *Dumper) command(tool, dir, optFile string, args ...string) *dump.Cmd {
-	c := &dump.Cmd{
-		Path:      tool,
-		Args:      append([]string{"--defaults-extra-file=" + optFile}, args...),
-		Dir:       dir,
-		Secrets:   d.secrets(),
-		WaitDelay: d.WaitDelay,
-	}
-	if d.OnStart != nil {
-		name := baseName(tool)
-		c.OnStart = func(pid int) { d.OnStart(name, pid) }
-	}
-	return c
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
+	return d.Command(tool, dir, nil, append([]string{"--defaults-extra-file=" + optFile}, args...), d.secrets())
 }
 
 // nopLogger silences the driver's own logging.

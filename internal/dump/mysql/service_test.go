@@ -2,34 +2,19 @@ package mysql
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // testSocket is where the local test server listens; GOSQLGUARD_TEST_MYSQL_SOCKET overrides it.
 func testSocket() string {
-	if s := os.Getenv("GOSQLGUARD_TEST_MYSQL_SOCKET"); s != "" {
-		return s
-	}
-	return "/run/mysqld/mysqld.sock"
-}
-
-// skipOrFail skips locally but fails in CI, where a green run must mean the
-// real server was used.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	return dumptest.Socket("GOSQLGUARD_TEST_MYSQL_SOCKET", "/run/mysqld/mysqld.sock")
 }
 
 // adminConn is root over the local socket.
@@ -58,7 +43,7 @@ func adminDBAt(t *testing.T, socket string) *sql.DB {
 	defer cancel()
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		skipOrFail(t, "MariaDB/MySQL not reachable at %s: %v", socket, err)
+		dumptest.Unavailable(t, "MariaDB/MySQL not reachable at %s: %v", socket, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
@@ -71,12 +56,6 @@ func mustExec(t *testing.T, db *sql.DB, queries ...string) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-}
-
-func uniqueName(prefix string) string {
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 // newDatabase creates an empty database dropped at cleanup.
@@ -94,7 +73,7 @@ func dropDatabaseAtCleanup(t *testing.T, db *sql.DB, name string) {
 // privileges a dump needs on database dbName.
 func newBackupUser(t *testing.T, db *sql.DB, dbName string) dump.Conn {
 	t.Helper()
-	user := uniqueName("gsg_u_")
+	user := dumptest.UniqueName("gsg_u_")
 	pw := "'" + escapeString(trickyPassword) + "'"
 	mustExec(t, db, "CREATE USER '"+user+"'@'localhost' IDENTIFIED BY "+pw)
 	t.Cleanup(func() { _, _ = db.Exec("DROP USER IF EXISTS '" + user + "'@'localhost'") })

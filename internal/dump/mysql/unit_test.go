@@ -11,6 +11,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 const trickyPassword = `p'a"s$s; w>rd #\x`
@@ -241,50 +242,27 @@ func TestValidateDumpOptions(t *testing.T) {
 }
 
 func TestCheckDumpOption(t *testing.T) {
-	for _, ok := range []string{"--compress", "--hex-blob", "--ignore-table=shop.sessions", "--ignore-table-data=shop.log",
-		"--max-allowed-packet=256M", "--net-buffer-length=16384", "--column-statistics=0", "--set-gtid-purged=off",
-		"--default-character-set=utf8mb4", "--ssl-mode=VERIFY_IDENTITY", "--tls-version=TLSv1.2,TLSv1.3",
-		"--compression-algorithms=zstd,zlib", "--zstd-compression-level=3", "--ssl-ca=/etc/ca.pem"} {
-		if err := CheckDumpOption(ok); err != nil {
-			t.Errorf("%q: %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"--ignore-table=sessions", "--ignore-table", "--max-allowed-packet=big", "--set-gtid-purged=maybe",
-		"--hex-blob=1", "--column-statistics=2", "--default-character-set=utf8;x", "--ssl-mode=sometimes", "--tls-version=SSLv3",
-		"--zstd-compression-level=23", "--where=", "--where=a\nb", "--ssl-key=a\x00b", "--flush-logs", "--skip-lock-tables",
-		"--no-owner", "--hex-blob x"} {
-		if err := CheckDumpOption(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	for opt, want := range map[string]string{
-		"--result-file=out.sql": "--result-file is not allowed: the dump's destination is managed by gosqlguard",
-		"--compact":             "--compact is not allowed: it removes the end-of-dump marker that proves a dump is complete",
-		"--password=hunter2":    "--password is not allowed: set the password with password or password_file",
-		"-phunter2":             "must be a long option such as --skip-extended-insert (short options and arguments are not allowed)",
-		"--where=a\rb":          "invalid value for --where",
-	} {
-		if err := CheckDumpOption(opt); err == nil || err.Error() != want {
-			t.Errorf("%q: got %v, want %q", opt, err, want)
-		}
-	}
+	dumptest.OptionCases{
+		Accepted: []string{"--compress", "--hex-blob", "--ignore-table=shop.sessions", "--ignore-table-data=shop.log",
+			"--max-allowed-packet=256M", "--net-buffer-length=16384", "--column-statistics=0", "--set-gtid-purged=off",
+			"--default-character-set=utf8mb4", "--ssl-mode=VERIFY_IDENTITY", "--tls-version=TLSv1.2,TLSv1.3",
+			"--compression-algorithms=zstd,zlib", "--zstd-compression-level=3", "--ssl-ca=/etc/ca.pem"},
+		Refused: []string{"--ignore-table=sessions", "--ignore-table", "--max-allowed-packet=big", "--set-gtid-purged=maybe",
+			"--hex-blob=1", "--column-statistics=2", "--default-character-set=utf8;x", "--ssl-mode=sometimes", "--tls-version=SSLv3",
+			"--zstd-compression-level=23", "--where=", "--where=a\nb", "--ssl-key=a\x00b", "--flush-logs", "--skip-lock-tables",
+			"--no-owner", "--hex-blob x"},
+		Messages: map[string]string{
+			"--result-file=out.sql": "--result-file is not allowed: the dump's destination is managed by gosqlguard",
+			"--compact":             "--compact is not allowed: it removes the end-of-dump marker that proves a dump is complete",
+			"--password=hunter2":    "--password is not allowed: set the password with password or password_file",
+			"-phunter2":             "must be a long option such as --skip-extended-insert (short options and arguments are not allowed)",
+			"--where=a\rb":          "invalid value for --where",
+		},
+	}.Check(t, CheckDumpOption)
 }
 
 func TestDumpOptionTables(t *testing.T) {
-	for name := range refusedDumpOptions {
-		if _, ok := AllowedDumpOptions[name]; ok {
-			t.Errorf("%s is both allowed and refused", name)
-		}
-	}
-	for name, arg := range AllowedDumpOptions {
-		opt := "--" + name
-		if arg.Value {
-			opt += "=x"
-		}
-		if err := CheckDumpOption(opt); err != nil && err.Error() != "invalid value for --"+name {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
+	dumptest.CheckOptionSet(t, dumpOptions)
 }
 
 func TestQuoteIdent(t *testing.T) {

@@ -7,18 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // fixture fills database name with a schema, tables, a view, a function, a
@@ -83,7 +81,7 @@ func snapshot(t *testing.T, name string) string {
 
 func TestDumpRestoreRoundTrip(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := uniqueName("gsg_src_"), uniqueName("gsg dst=x ")
+	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg dst=x ")
 	newDatabase(t, admin, src)
 	dropDatabaseAtCleanup(t, admin, dst)
 	fixture(t, src)
@@ -115,7 +113,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 
 func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := uniqueName("gsg_src_"), uniqueName("gsg_dst_")
+	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
 	newDatabase(t, admin, src)
 	dropDatabaseAtCleanup(t, admin, dst)
 	fixture(t, src)
@@ -141,7 +139,7 @@ func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 
 func TestRestoreInputErrorFails(t *testing.T) {
 	admin := adminDB(t)
-	dst := uniqueName("gsg_dst_")
+	dst := dumptest.UniqueName("gsg_dst_")
 	dropDatabaseAtCleanup(t, admin, dst)
 	boom := errors.New("hash mismatch")
 	err := New(adminConn(), nil).Restore(context.Background(), dst, io.MultiReader(strings.NewReader("PGDMP"), errReader{boom}))
@@ -156,28 +154,14 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func TestDatabases(t *testing.T) {
 	admin := adminDB(t)
-	name := uniqueName("gsg_list_")
+	name := dumptest.UniqueName("gsg_list_")
 	newDatabase(t, admin, name)
-	got, err := New(adminConn(), nil).Databases(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(got, name) {
-		t.Errorf("%q not in %q", name, got)
-	}
-	for _, sys := range []string{"postgres", "template0", "template1"} {
-		if slices.Contains(got, sys) {
-			t.Errorf("system database %q listed", sys)
-		}
-	}
-	if !slices.IsSorted(got) {
-		t.Errorf("not sorted: %q", got)
-	}
+	dumptest.CheckDatabases(t, New(adminConn(), nil), name, "postgres", "template0", "template1")
 }
 
 func TestUnknownDatabase(t *testing.T) {
 	adminDB(t)
-	_, err := New(adminConn(), nil).Dump(context.Background(), uniqueName("gsg_none_"), io.Discard)
+	_, err := New(adminConn(), nil).Dump(context.Background(), dumptest.UniqueName("gsg_none_"), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("got %v, want does not exist", err)
 	}
@@ -200,7 +184,7 @@ func TestMissingTool(t *testing.T) {
 // bigDatabase makes a database whose dump is tens of MiB.
 func bigDatabase(t *testing.T, admin *pgx.Conn) string {
 	t.Helper()
-	name := uniqueName("gsg_big_")
+	name := dumptest.UniqueName("gsg_big_")
 	newDatabase(t, admin, name)
 	conn := connectAt(t, adminConn(), name)
 	mustExec(t, conn, `CREATE TABLE big AS SELECT g AS id, md5(g::text) || repeat('x', 500) AS pad FROM generate_series(1, 60000) g`)
@@ -209,68 +193,29 @@ func bigDatabase(t *testing.T, admin *pgx.Conn) string {
 
 func TestDumpCancelledMidStream(t *testing.T) {
 	admin := adminDB(t)
-	name := bigDatabase(t, admin)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	w := &slowWriter{delay: 20 * time.Millisecond, afterFirst: cancel}
-	_, err := New(adminConn(), nil).Dump(ctx, name, w)
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("got %v, want context.Canceled", err)
-	}
+	dumptest.CheckDumpCancelled(t, New(adminConn(), nil), bigDatabase(t, admin))
 }
 
 func TestDumpKilledMidStream(t *testing.T) {
 	admin := adminDB(t)
-	name := bigDatabase(t, admin)
 	d := New(adminConn(), nil)
-	var pid int
-	d.OnStart = func(_ string, p int) { pid = p }
-	w := &slowWriter{afterFirst: func() { _ = syscall.Kill(pid, syscall.SIGKILL) }}
-	_, err := d.Dump(context.Background(), name, w)
-	if err == nil || !strings.Contains(err.Error(), "killed by signal killed") {
-		t.Errorf("got %v, want killed", err)
-	}
+	dumptest.CheckDumpKilled(t, d, &d.Process, bigDatabase(t, admin))
 }
 
-// slowWriter calls afterFirst on its first write (while the child runs and
-// waits for the pipe) and then sleeps delay per write.
-type slowWriter struct {
-	delay      time.Duration
-	afterFirst func()
-	once       sync.Once
-}
-
-func (s *slowWriter) Write(p []byte) (int, error) {
-	s.once.Do(s.afterFirst)
-	time.Sleep(s.delay)
-	return len(p), nil
-}
-
-// checkChildHidesPassword reads the running child's argv and environment.
+// checkChildHidesPassword checks that the running child's argv and
+// environment hold neither password nor PGPASSWORD, and that the password
+// file PGPASSFILE names is private.
 func checkChildHidesPassword(t *testing.T, pid int, password string) {
 	t.Helper()
-	cmdline, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	environ, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-	if err := errors.Join(err1, err2); err != nil {
-		t.Fatal(err)
-	}
-	for what, b := range map[string][]byte{"cmdline": cmdline, "environ": environ} {
-		if bytes.Contains(b, []byte(password)) || bytes.Contains(b, []byte("PGPASSWORD")) {
-			t.Errorf("%s of the child holds the password: %q", what, b)
-		}
-	}
+	_, env := dumptest.CheckChildHides(t, pid, password, "PGPASSWORD")
 	var passfile string
-	for _, kv := range strings.Split(string(environ), "\x00") {
+	for _, kv := range env {
 		if v, ok := strings.CutPrefix(kv, "PGPASSFILE="); ok {
 			passfile = v
 		}
 	}
 	if passfile == "" {
-		t.Fatalf("no PGPASSFILE in the child's environment %q", environ)
+		t.Fatalf("no PGPASSFILE in the child's environment %q", env)
 	}
-	for p, want := range map[string]os.FileMode{passfile: 0o600, filepath.Dir(passfile): 0o700 | os.ModeDir} {
-		if fi, err := os.Stat(p); err != nil || fi.Mode() != want {
-			t.Errorf("%s: %v; want mode %v", p, err, want)
-		}
-	}
+	dumptest.CheckPrivateFile(t, passfile)
 }

@@ -17,7 +17,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -36,15 +35,9 @@ type Tools struct {
 // Set the exported fields before first use.
 type Dumper struct {
 	Tools Tools
-	// TempDir is where private directories for password files are made; ""
-	// is the system temp dir.
-	TempDir string
-	// WaitDelay is the grace period between SIGTERM and SIGKILL for a
-	// child whose context ended; 0 means dump.DefaultWaitDelay.
-	WaitDelay time.Duration
-	// OnStart, when set, is called with the tool's base name and pid each
-	// time a child process started (for monitoring and tests).
-	OnStart func(tool string, pid int)
+	// Process holds TempDir, WaitDelay and OnStart, the settings the
+	// client tools run with.
+	dump.Process
 
 	conn   dump.Conn
 	logger *slog.Logger
@@ -223,48 +216,27 @@ func (d *Dumper) createDatabase(ctx context.Context, db string) error {
 	return nil
 }
 
-// withPassFile makes a private directory, writes the password file into it
-// when there is a password, calls fn with the directory and the child's
-// extra environment, and removes the directory whatever happens.
+// withPassFile makes a private directory holding the password file, calls
+// fn with the directory and the child's extra environment, and removes the
+// directory whatever happens. PGPASSFILE is set even without a password (the
+// file is then empty), so that no ~/.pgpass of the daemon's user is consulted.
 func (d *Dumper) withPassFile(fn func(dir string, env []string) error) error {
-	pd, err := dump.NewPrivateDir(d.TempDir)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := pd.Remove(); err != nil {
-			d.logger.Warn("removing private temp dir", "err", err)
-		}
-	}()
-	// PGPASSFILE is set even without a password, so that no ~/.pgpass of the
-	// daemon's user is consulted.
 	line := ""
 	if d.conn.Password != "" {
+		var err error
 		if line, err = pgpassLine(d.conn.User, d.conn.Password); err != nil {
 			return err
 		}
 	}
-	f, err := pd.WriteFile("pgpass", []byte(line))
-	if err != nil {
-		return err
-	}
-	return fn(pd.Path(), []string{"PGPASSFILE=" + f})
+	return d.WithPrivateFile(d.logger, "pgpass", []byte(line), func(dir, file string) error {
+		return fn(dir, []string{"PGPASSFILE=" + file})
+	})
 }
 
+// command returns the child for tool; the password reaches it only through
+// the password file named in env.
 func (d *Dumper) command(tool, dir string, env, args []string) *dump.Cmd {
-	c := &dump.Cmd{
-		Path:      tool,
-		Args:      args,
-		Env:       env,
-		Dir:       dir,
-		Secrets:   d.secrets(),
-		WaitDelay: d.WaitDelay,
-	}
-	if d.OnStart != nil {
-		name := filepath.Base(tool)
-		c.OnStart = func(pid int) { d.OnStart(name, pid) }
-	}
-	return c
+	return d.Command(tool, dir, env, args, d.secrets())
 }
 
 // errorf wraps an error and redacts the password should it ever be echoed.

@@ -6,15 +6,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // trickyPassword exercises the password file's escaping (':' and '\') and
@@ -37,73 +35,31 @@ func throwawayServer(t *testing.T) dump.Conn {
 	}
 	if _, err := os.Stat(initdb); err != nil {
 		if initdb, err = exec.LookPath("initdb"); err != nil {
-			skipOrFail(t, "initdb not installed")
+			dumptest.Unavailable(t, "initdb not installed")
 		}
 		postgres = filepath.Join(filepath.Dir(initdb), "postgres")
 	}
-	dir, err := os.MkdirTemp("", "gsg-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	var cred *syscall.Credential
-	if os.Geteuid() == 0 { // postgres refuses to run as root
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Skip("running as root and there is no postgres user")
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
-	}
-	pwfile := filepath.Join(dir, "pw")
+	tw := dumptest.NewThrowaway(t, "gsg-pg-", "postgres")
+	runAs := &syscall.SysProcAttr{Credential: tw.Cred} // postgres refuses to run as root
+	pwfile := filepath.Join(tw.Dir, "pw")
 	if err := os.WriteFile(pwfile, []byte(trickyPassword+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	data := filepath.Join(dir, "data")
+	data := filepath.Join(tw.Dir, "data")
 	cmd := exec.Command(initdb, "-D", data, "-U", "postgres", "--auth=scram-sha-256", "--pwfile="+pwfile, "--no-sync")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.SysProcAttr = runAs
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	_ = os.Remove(pwfile)
-	srv := exec.Command(postgres, "-D", data, "-k", dir, "-c", "listen_addresses=", "-p", "5432", "-c", "fsync=off")
-	srv.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	var log bytes.Buffer
-	srv.Stderr = &log
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = srv.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = srv.Process.Signal(syscall.SIGINT) // fast shutdown
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = srv.Process.Kill()
-			<-done
-		}
-	})
-	conn := dump.Conn{Name: "throwaway", Socket: dir, User: "postgres", Password: trickyPassword}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	srv := exec.Command(postgres, "-D", data, "-k", tw.Dir, "-c", "listen_addresses=", "-p", "5432", "-c", "fsync=off")
+	srv.SysProcAttr = runAs
+	conn := dump.Conn{Name: "throwaway", Socket: tw.Dir, User: "postgres", Password: trickyPassword}
+	tw.Start(srv, syscall.SIGINT, func() error { // SIGINT: fast shutdown
 		_, err := New(conn, nil).Databases(context.Background())
-		if err == nil {
-			return conn
-		}
-		select {
-		case <-done:
-			t.Fatalf("throwaway server exited\n%s", log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("throwaway server did not come up: %v", err)
-		}
-	}
+		return err
+	})
+	return conn
 }
 
 func TestPasswordAuthentication(t *testing.T) {
@@ -121,7 +77,7 @@ func TestPasswordAuthentication(t *testing.T) {
 		d.OnStart = func(_ string, p int) { pid = p }
 		checked := false
 		var out bytes.Buffer
-		w := &slowWriter{afterFirst: func() {
+		w := &dumptest.SlowWriter{AfterFirst: func() {
 			checked = true
 			checkChildHidesPassword(t, pid, trickyPassword)
 		}}

@@ -2,34 +2,19 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 // testSocketDir is where the local test server's socket is;
 // GOSQLGUARD_TEST_PG_SOCKET_DIR overrides it.
 func testSocketDir() string {
-	if s := os.Getenv("GOSQLGUARD_TEST_PG_SOCKET_DIR"); s != "" {
-		return s
-	}
-	return "/run/postgresql"
-}
-
-// skipOrFail skips locally but fails in CI, where a green run must mean the
-// real server was used.
-func skipOrFail(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
+	return dumptest.Socket("GOSQLGUARD_TEST_PG_SOCKET_DIR", "/run/postgresql")
 }
 
 func adminConn() dump.Conn {
@@ -53,7 +38,7 @@ func connectAt(t *testing.T, c dump.Conn, db string) *pgx.Conn {
 	defer cancel()
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		skipOrFail(t, "PostgreSQL not reachable at %s: %v", pgHost(c), err)
+		dumptest.Unavailable(t, "PostgreSQL not reachable at %s: %v", pgHost(c), err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
@@ -66,12 +51,6 @@ func mustExec(t *testing.T, conn *pgx.Conn, queries ...string) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-}
-
-func uniqueName(prefix string) string {
-	var b [5]byte
-	_, _ = rand.Read(b[:])
-	return prefix + hex.EncodeToString(b[:])
 }
 
 func ident(s string) string { return pgx.Identifier{s}.Sanitize() }

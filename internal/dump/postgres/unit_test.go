@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
 func TestPgpassLine(t *testing.T) {
@@ -78,46 +79,23 @@ func TestValidate(t *testing.T) {
 }
 
 func TestCheckDumpOption(t *testing.T) {
-	for _, ok := range []string{"--no-owner", "--exclude-table=audit.*", "--table=public.users", "--lock-wait-timeout=10s",
-		"--extra-float-digits=-15", "--extra-float-digits=3", "--section=pre-data", "--encoding=UTF8", "--role=backup"} {
-		if err := CheckDumpOption(ok); err != nil {
-			t.Errorf("%q: %v", ok, err)
-		}
-	}
-	for _, bad := range []string{"--table=--file=/x", "--table=a\nb", "--schema=-n", "--lock-wait-timeout=forever",
-		"--extra-float-digits=4", "--section=all", "--encoding=UTF 8", "--snapshot=00000003-00000002-1",
-		"--no-owner=1", "--no-owner x", "--exclude-table", "--exclude-table public.x", "--skip-extended-insert"} {
-		if err := CheckDumpOption(bad); err == nil {
-			t.Errorf("%q accepted", bad)
-		}
-	}
-	for opt, want := range map[string]string{
-		"--format=plain":         "--format is not allowed: the dump format is fixed so that every backup restores the same way",
-		"--compress=9":           "--compress is not allowed: compression is set with compression.codec",
-		"--file=out.dump":        "--file is not allowed: the dump's destination is managed by gosqlguard",
-		"--exclude-table":        "--exclude-table needs a value, written --exclude-table=VALUE",
-		"--skip-extended-insert": "--skip-extended-insert is not allowed for postgres servers",
-		"-U":                     "must be a long option such as --no-owner (short options and arguments are not allowed)",
-	} {
-		if err := CheckDumpOption(opt); err == nil || err.Error() != want {
-			t.Errorf("%q: got %v, want %q", opt, err, want)
-		}
-	}
+	dumptest.OptionCases{
+		Accepted: []string{"--no-owner", "--exclude-table=audit.*", "--table=public.users", "--lock-wait-timeout=10s",
+			"--extra-float-digits=-15", "--extra-float-digits=3", "--section=pre-data", "--encoding=UTF8", "--role=backup"},
+		Refused: []string{"--table=--file=/x", "--table=a\nb", "--schema=-n", "--lock-wait-timeout=forever",
+			"--extra-float-digits=4", "--section=all", "--encoding=UTF 8", "--snapshot=00000003-00000002-1",
+			"--no-owner=1", "--no-owner x", "--exclude-table", "--exclude-table public.x", "--skip-extended-insert"},
+		Messages: map[string]string{
+			"--format=plain":         "--format is not allowed: the dump format is fixed so that every backup restores the same way",
+			"--compress=9":           "--compress is not allowed: compression is set with compression.codec",
+			"--file=out.dump":        "--file is not allowed: the dump's destination is managed by gosqlguard",
+			"--exclude-table":        "--exclude-table needs a value, written --exclude-table=VALUE",
+			"--skip-extended-insert": "--skip-extended-insert is not allowed for postgres servers",
+			"-U":                     "must be a long option such as --no-owner (short options and arguments are not allowed)",
+		},
+	}.Check(t, CheckDumpOption)
 }
 
 func TestDumpOptionTables(t *testing.T) {
-	for name := range refusedDumpOptions {
-		if _, ok := AllowedDumpOptions[name]; ok {
-			t.Errorf("%s is both allowed and refused", name)
-		}
-	}
-	for name, arg := range AllowedDumpOptions {
-		opt := "--" + name
-		if arg.Value {
-			opt += "=x"
-		}
-		if err := CheckDumpOption(opt); err != nil && err.Error() != "invalid value for --"+name {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
+	dumptest.CheckOptionSet(t, dumpOptions)
 }

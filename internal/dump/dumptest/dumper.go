@@ -1,0 +1,86 @@
+package dumptest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+)
+
+// SlowWriter stands for a slow destination. It calls AfterFirst, when set,
+// on its first write, while the tool runs and waits on its stdout pipe, and
+// then sleeps Delay on every write. It discards what it is given.
+type SlowWriter struct {
+	Delay      time.Duration
+	AfterFirst func()
+	once       sync.Once
+}
+
+func (s *SlowWriter) Write(p []byte) (int, error) {
+	if s.AfterFirst != nil {
+		s.once.Do(s.AfterFirst)
+	}
+	time.Sleep(s.Delay)
+	return len(p), nil
+}
+
+// CheckDatabases checks d.Databases: the list holds fresh, a database the
+// test made, none of system, and is sorted.
+func CheckDatabases(t testing.TB, d dump.Dumper, fresh string, system ...string) {
+	t.Helper()
+	got, err := d.Databases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got, fresh) {
+		t.Errorf("%q not in %q", fresh, got)
+	}
+	for _, sys := range system {
+		if slices.Contains(got, sys) {
+			t.Errorf("system database %q listed", sys)
+		}
+	}
+	if !slices.IsSorted(got) {
+		t.Errorf("not sorted: %q", got)
+	}
+}
+
+// CheckDumpCancelled dumps db, whose dump must take several writes, into a
+// slow writer and cancels the context on the first write: Dump must fail
+// with an error that wraps context.Canceled.
+func CheckDumpCancelled(t testing.TB, d dump.Dumper, db string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &SlowWriter{Delay: 20 * time.Millisecond, AfterFirst: cancel}
+	_, err := d.Dump(ctx, db, w)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
+
+// CheckDumpKilled dumps db, whose dump must take several writes, and kills
+// the dump tool with SIGKILL on the first write: Dump must fail and say that
+// the tool was killed. p is d's Process; its OnStart is replaced to learn the
+// tool's pid.
+func CheckDumpKilled(t testing.TB, d dump.Dumper, p *dump.Process, db string) {
+	t.Helper()
+	var pid atomic.Int64 // of the last child started: the one writing
+	p.OnStart = func(_ string, started int) { pid.Store(int64(started)) }
+	w := &SlowWriter{AfterFirst: func() {
+		if pid := int(pid.Load()); pid > 0 { // never 0: that would signal our own group
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}}
+	_, err := d.Dump(context.Background(), db, w)
+	if err == nil || !strings.Contains(err.Error(), "killed by signal killed") {
+		t.Errorf("got %v, want killed", err)
+	}
+}
