@@ -1,0 +1,244 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/config"
+)
+
+// routeCase is one request per registered route, with the least role it needs.
+type routeCase struct {
+	method, path string // as registered
+	target       string // what is requested
+	body         string
+	role         Role // 0: open
+	wantStatus   int
+}
+
+func routeCases(id string) []routeCase {
+	b := "/api/v1/backups/" + id
+	return []routeCase{
+		{"GET", "/healthz", "/healthz", "", 0, 200},
+		{"GET", "/readyz", "/readyz", "", 0, 200},
+		{"GET", "/metrics", "/metrics", "", RoleViewer, 200},
+		{"GET", "/api/v1/backups", "/api/v1/backups?server=main&limit=10", "", RoleViewer, 200},
+		{"POST", "/api/v1/backups", "/api/v1/backups", `{"server":"main","database":"shop"}`, RoleOperator, 202},
+		{"GET", "/api/v1/backups/{id}", b, "", RoleViewer, 200},
+		{"DELETE", "/api/v1/backups/{id}", b, "", RoleAdmin, 204},
+		{"GET", "/api/v1/backups/{id}/download", b + "/download?storage=local", "", RoleOperator, 200},
+		{"POST", "/api/v1/backups/{id}/verify", b + "/verify", "", RoleOperator, 200},
+		{"POST", "/api/v1/backups/{id}/restore", b + "/restore", `{"to_database":"shop_copy"}`, RoleOperator, 200},
+		{"GET", "/api/v1/jobs", "/api/v1/jobs", "", RoleViewer, 200},
+		{"POST", "/api/v1/retention/run", "/api/v1/retention/run", "", RoleOperator, 200},
+		{"GET", "/api/v1/status", "/api/v1/status", "", RoleViewer, 200},
+		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", RoleViewer, 200},
+	}
+}
+
+var tokenOf = map[Role]string{RoleViewer: viewerToken, RoleOperator: operatorToken, RoleAdmin: adminToken}
+
+func TestEveryRouteAuth(t *testing.T) {
+	env := newEnv(t, nil)
+	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
+	cases := routeCases(id)
+
+	// The table covers every registered route, so a new route cannot escape this test.
+	var registered, tested []string
+	for _, rt := range env.srv.routes {
+		registered = append(registered, rt.method+" "+rt.path)
+	}
+	for _, c := range cases {
+		tested = append(tested, c.method+" "+c.path)
+	}
+	slices.Sort(registered)
+	slices.Sort(tested)
+	if !slices.Equal(registered, tested) {
+		t.Fatalf("registered routes %v\nare not the tested routes %v", registered, tested)
+	}
+
+	for i, c := range cases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			// A client address per case keeps the failure limiter out of the way.
+			remote := fmt.Sprintf("198.51.100.%d:5000", i+1)
+			send := func(token string) int {
+				t.Helper()
+				w := env.do(t, req{method: c.method, target: c.target, token: token, body: c.body, remote: remote})
+				if w.Header().Get("X-Request-ID") == "" {
+					t.Errorf("no X-Request-ID on %d response", w.Code)
+				}
+				if w.Code >= 400 {
+					apiError(t, w)
+				}
+				return w.Code
+			}
+			if c.role == 0 {
+				if got := send(""); got != c.wantStatus {
+					t.Errorf("without token: status %d, want %d", got, c.wantStatus)
+				}
+				return
+			}
+			if got := send(""); got != http.StatusUnauthorized {
+				t.Errorf("without token: status %d, want 401", got)
+			}
+			if got := send(wrongToken); got != http.StatusUnauthorized {
+				t.Errorf("wrong token: status %d, want 401", got)
+			}
+			for role := RoleViewer; role < c.role; role++ {
+				if got := send(tokenOf[role]); got != http.StatusForbidden {
+					t.Errorf("%s: status %d, want 403", role, got)
+				}
+			}
+			for role := c.role; role <= RoleAdmin; role++ {
+				if got := send(tokenOf[role]); got != c.wantStatus {
+					t.Errorf("%s: status %d, want %d", role, got, c.wantStatus)
+				}
+			}
+		})
+	}
+}
+
+func TestUnauthorizedHasChallenge(t *testing.T) {
+	env := newEnv(t, nil)
+	for _, token := range []string{"", wrongToken} {
+		w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: token})
+		if w.Code != 401 || !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("token %q: status %d, WWW-Authenticate %q; want 401 with a Bearer challenge", token, w.Code, w.Header().Get("WWW-Authenticate"))
+		}
+	}
+	// A malformed header is a failed authentication too.
+	for _, h := range []string{"Basic dXNlcjpwYXNz", "Bearer", "Bearer  ", viewerToken} {
+		r := newRequest("GET", "/api/v1/jobs")
+		r.Header.Set("Authorization", h)
+		w := serve(env, r)
+		if w.Code != 401 {
+			t.Errorf("Authorization %q: status %d, want 401", h, w.Code)
+		}
+	}
+}
+
+func TestRetentionRoles(t *testing.T) {
+	tests := []struct {
+		name   string
+		token  string
+		target string
+		want   int
+		call   string
+	}{
+		{"viewer dry run", viewerToken, "/api/v1/retention/run?dry_run=true", 200, "Retention(true)"},
+		{"viewer apply", viewerToken, "/api/v1/retention/run", 403, ""},
+		{"viewer apply explicit", viewerToken, "/api/v1/retention/run?dry_run=false", 403, ""},
+		{"operator apply", operatorToken, "/api/v1/retention/run?dry_run=false", 200, "Retention(false)"},
+		{"operator dry run", operatorToken, "/api/v1/retention/run?dry_run=1", 200, "Retention(true)"},
+		{"bad dry_run", operatorToken, "/api/v1/retention/run?dry_run=maybe", 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, nil)
+			w := env.do(t, req{method: "POST", target: tt.target, token: tt.token})
+			if w.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.want, w.Body)
+			}
+			var calls []string
+			if tt.call != "" {
+				calls = []string{tt.call}
+			}
+			if !slices.Equal(env.svc.calls, calls) {
+				t.Errorf("service calls %v, want %v", env.svc.calls, calls)
+			}
+			if w.Code == 200 {
+				got := decodeJSON[retentionResponse](t, w)
+				if len(got.Storages) != 1 || got.Storages[0].Keep != 1 || got.Storages[0].Delete != 1 ||
+					got.DryRun != strings.Contains(tt.call, "true") {
+					t.Errorf("response %+v", got)
+				}
+			}
+		})
+	}
+}
+
+func TestMetricsAccess(t *testing.T) {
+	tests := []struct {
+		name   string
+		public bool
+		token  string
+		want   int
+	}{
+		{"private without token", false, "", 401},
+		{"private with viewer", false, viewerToken, 200},
+		{"public without token", true, "", 200},
+		{"public with wrong token", true, wrongToken, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, func(o *Options) { o.MetricsPublic = tt.public })
+			if w := env.do(t, req{method: "GET", target: "/metrics", token: tt.token}); w.Code != tt.want {
+				t.Errorf("status %d, want %d", w.Code, tt.want)
+			}
+		})
+	}
+	env := newEnv(t, func(o *Options) { o.Metrics = nil })
+	if w := env.do(t, req{method: "GET", target: "/metrics", token: viewerToken}); w.Code != 404 {
+		t.Errorf("no metrics handler: status %d, want 404", w.Code)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	env := newEnv(t, nil)
+	if w := env.do(t, req{method: "GET", target: "/healthz"}); w.Code != 200 || strings.TrimSpace(w.Body.String()) != "ok" {
+		t.Errorf("healthz: %d %q", w.Code, w.Body)
+	}
+	env.svc.readyErr = errSecret
+	w := env.do(t, req{method: "GET", target: "/readyz"})
+	if w.Code != 503 {
+		t.Fatalf("readyz not ready: status %d, want 503", w.Code)
+	}
+	d := apiError(t, w)
+	if d.Code != "unavailable" || strings.Contains(w.Body.String(), "secret") {
+		t.Errorf("readyz body %s", w.Body)
+	}
+	if !strings.Contains(env.logs.String(), "password=secret") {
+		t.Errorf("the readiness error is not in the log")
+	}
+}
+
+func TestTokensMapToTheirPrincipal(t *testing.T) {
+	a, err := newAuthenticator(testTokens(), nil, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for tok, want := range map[string]Principal{
+		viewerToken: {"ci-viewer", RoleViewer}, operatorToken: {"ops", RoleOperator}, adminToken: {"root", RoleAdmin},
+	} {
+		if got, ok := a.match(tok); !ok || got != want {
+			t.Errorf("match(%q) = %v, %v; want %v", tok, got, ok, want)
+		}
+	}
+	if _, ok := a.match(wrongToken); ok {
+		t.Errorf("wrong token matched")
+	}
+	if _, ok := a.match(""); ok {
+		t.Errorf("empty token matched")
+	}
+}
+
+func TestNewRejectsBadTokens(t *testing.T) {
+	tests := map[string]config.Token{
+		"unknown role": {Name: "x", Role: "root", TokenSHA256: tokenHash("x")},
+		"short hash":   {Name: "x", Role: "viewer", TokenSHA256: "abcd"},
+		"not hex":      {Name: "x", Role: "viewer", TokenSHA256: strings.Repeat("z", 64)},
+		"no hash":      {Name: "x", Role: "viewer"},
+	}
+	for name, tok := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := New(Options{Service: newFakeService(), Tokens: []config.Token{tok}, Listen: "0.0.0.0:8080"})
+			if err == nil {
+				t.Fatal("New accepted the token")
+			}
+		})
+	}
+}

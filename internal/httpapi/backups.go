@@ -1,0 +1,231 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+)
+
+// Page sizes of GET /backups.
+const (
+	defaultLimit = 50
+	maxLimit     = 1000
+	maxQueryLen  = 256
+)
+
+// backupList is the answer of GET /backups.
+type backupList struct {
+	Backups []*backup.Backup `json:"backups"`
+	// NextCursor fetches the next (older) page; "" on the last page.
+	NextCursor string `json:"next_cursor"`
+}
+
+// The cursor is the last ID of a page; the next page holds the IDs below it.
+// IDs sort by time and new backups get larger IDs, so pages neither overlap
+// nor skip while backups are added. It is opaque to clients.
+const cursorPrefix = "v1:"
+
+func encodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id))
+}
+
+func decodeCursor(c string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	id, ok := string(raw), false
+	if err == nil && len(id) > len(cursorPrefix) && id[:len(cursorPrefix)] == cursorPrefix {
+		id, ok = id[len(cursorPrefix):], true
+	}
+	if !ok || !backup.ValidID(id) {
+		return "", badRequest("invalid cursor; use next_cursor from a previous page")
+	}
+	return id, nil
+}
+
+var listParams = []string{"server", "database", "type", "status", "storage", "since", "until", "q", "limit", "cursor"}
+
+// listFilter parses and validates the query of GET /backups.
+func listFilter(r *http.Request) (catalog.Filter, string, error) {
+	var f catalog.Filter
+	q, err := query(r, listParams...)
+	if err != nil {
+		return f, "", err
+	}
+	for _, p := range []struct {
+		key string
+		dst *string
+	}{{"server", &f.Server}, {"type", &f.Type}, {"storage", &f.Storage}} {
+		if v, ok := q[p.key]; ok {
+			if err := checkName(p.key, v); err != nil {
+				return f, "", err
+			}
+			*p.dst = v
+		}
+	}
+	if v, ok := q["database"]; ok {
+		if err := checkDatabase("database", v); err != nil {
+			return f, "", err
+		}
+		f.Database = v
+	}
+	if v, ok := q["status"]; ok {
+		if !backup.Status(v).Valid() {
+			return f, "", badRequest("invalid status: want one of %v", backup.Statuses)
+		}
+		f.Status = backup.Status(v)
+	}
+	for _, p := range []struct {
+		key string
+		dst *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v, ok := q[p.key]; ok {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, "", badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z", p.key)
+			}
+			*p.dst = t
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, "", badRequest("since must be before until")
+	}
+	f.Limit = defaultLimit
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			return f, "", badRequest("invalid limit: want an integer from 1 to %d", maxLimit)
+		}
+		f.Limit = n
+	}
+	if v, ok := q["cursor"]; ok {
+		id, err := decodeCursor(v)
+		if err != nil {
+			return f, "", err
+		}
+		f.Before = id
+	}
+	text := q["q"]
+	if len(text) > maxQueryLen {
+		return f, "", badRequest("q is longer than %d bytes", maxQueryLen)
+	}
+	return f, text, nil
+}
+
+func (s *Server) listBackups(w http.ResponseWriter, r *http.Request) {
+	f, text, err := listFilter(r)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	limit := f.Limit
+	f.Limit = limit + 1 // one more tells whether there is a next page
+	bs, err := s.svc.ListBackups(r.Context(), f, text)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	out := backupList{Backups: make([]*backup.Backup, 0, min(len(bs), limit))}
+	for _, b := range bs {
+		if len(out.Backups) == limit {
+			out.NextCursor = encodeCursor(out.Backups[limit-1].ID)
+			break
+		}
+		out.Backups = append(out.Backups, present(b))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	b, err := s.svc.GetBackup(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, present(b))
+}
+
+// startRequest is the body of POST /backups; every field is optional.
+type startRequest struct {
+	Server   string `json:"server,omitempty"`
+	Database string `json:"database,omitempty"`
+	Type     string `json:"type,omitempty"` // default manual
+}
+
+type startResponse struct {
+	IDs []string `json:"ids"`
+}
+
+func (s *Server) startBackups(w http.ResponseWriter, r *http.Request) {
+	var req startRequest
+	err := decodeBody(w, r, &req)
+	if err == nil && req.Server != "" {
+		err = checkName("server", req.Server)
+	}
+	if err == nil && req.Database != "" {
+		err = checkDatabase("database", req.Database)
+	}
+	if req.Type == "" {
+		req.Type = "manual"
+	}
+	if err == nil {
+		err = checkName("type", req.Type)
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	ids, err := s.svc.StartBackups(r.Context(), req.Server, req.Database, req.Type)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	s.logger.Info("backups started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
+		"server", req.Server, "database", req.Database, "type", req.Type, "ids", ids)
+	writeJSON(w, http.StatusAccepted, startResponse{IDs: ids})
+}
+
+func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	if err := s.svc.DeleteBackup(r.Context(), id); err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	s.logger.Info("backup deleted through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// present returns b as the API shows it: free-text error fields are
+// redacted. b itself is not modified.
+func present(b *backup.Backup) *backup.Backup {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	c.Error = redact(c.Error)
+	c.Locations = make([]backup.Location, len(b.Locations))
+	for i, l := range b.Locations {
+		l.Error = redact(l.Error)
+		c.Locations[i] = l
+	}
+	return &c
+}
+
+func principalName(r *http.Request) string {
+	p, _ := PrincipalFrom(r.Context())
+	return p.Name
+}

@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+)
+
+// httpError is an error the API itself raises (bad input, unknown route),
+// with a message safe to show.
+type httpError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, "bad_request", fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// classification is what the client is told about an error.
+type classification struct {
+	status  int
+	code    string
+	message string
+	header  http.Header
+	// detail: the error is unexpected; its full text goes to the log only.
+	detail bool
+}
+
+// classify maps every error to a status, a code and a message safe to show.
+// It is the one place that decides how errors look to clients.
+func classify(err error, requestID string) classification {
+	var (
+		he *httpError
+		mb *http.MaxBytesError
+		rl *RateLimitedError
+	)
+	switch {
+	case errors.As(err, &he):
+		return classification{status: he.status, code: he.code, message: he.message}
+	case errors.As(err, &mb):
+		return classification{status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
+			message: fmt.Sprintf("request body larger than %d bytes", mb.Limit)}
+	case errors.As(err, &rl):
+		secs := max(1, int((rl.RetryAfter+time.Second-1)/time.Second))
+		return classification{status: http.StatusTooManyRequests, code: "too_many_requests", message: rl.Error(),
+			header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+	case errors.Is(err, ErrNoCredentials):
+		return classification{status: http.StatusUnauthorized, code: "unauthorized",
+			message: "missing bearer token", header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard"`}}}
+	case errors.Is(err, ErrBadCredentials):
+		return classification{status: http.StatusUnauthorized, code: "unauthorized", message: "invalid bearer token",
+			header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard", error="invalid_token"`}}}
+	case errors.Is(err, errForbidden), errors.Is(err, ErrForbiddenHost):
+		return classification{status: http.StatusForbidden, code: "forbidden", message: err.Error()}
+	case errors.Is(err, catalog.ErrNotFound):
+		return classification{status: http.StatusNotFound, code: "not_found", message: "backup not found"}
+	case errors.Is(err, ErrConflict):
+		return classification{status: http.StatusConflict, code: "conflict", message: redact(err.Error())}
+	case errors.Is(err, ErrInvalid):
+		return classification{status: http.StatusBadRequest, code: "bad_request", message: redact(err.Error())}
+	case errors.Is(err, ErrUnavailable):
+		return classification{status: http.StatusServiceUnavailable, code: "unavailable",
+			message: "service unavailable (request " + requestID + ")", detail: true}
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer.
+		return classification{status: 499, code: "canceled", message: "request canceled"}
+	}
+	return classification{status: http.StatusInternalServerError, code: "internal",
+		message: "internal error (request " + requestID + ")", detail: true}
+}
+
+// writeError answers r with err, classified, and logs unexpected errors in
+// full under the request ID.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	id := requestID(r.Context())
+	c := classify(err, id)
+	if c.detail {
+		logger.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "error", err)
+	} else {
+		logger.Debug("request refused", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "code", c.code)
+	}
+	for k, vs := range c.header {
+		w.Header()[k] = vs
+	}
+	writeJSON(w, c.status, errorBody{Error: errorDetail{Code: c.code, Message: c.message, RequestID: id}})
+}
+
+// writeJSON writes v as the response body with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only reachable with a programming error in a response type.
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal","message":"internal error: response encoding failed"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// Patterns redact removes from texts shown to clients.
+var (
+	redactURL    = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+	redactSecret = regexp.MustCompile(`(?i)\b(password|passwd|pwd|pass|secret|token|secret_access_key|access_key_id|dsn|identity|key_file|password_file)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;)]+)`)
+	redactDSN    = regexp.MustCompile(`[^\s:@/"'()]+:[^\s@"']*@[^\s"']+`)
+	redactPath   = regexp.MustCompile(`(^|[\s"'(=,\[])(/[^\s"'(),\[\]]+|[A-Za-z]:\\[^\s"'(),\[\]]+)`)
+)
+
+// redact removes what may be a URL, a DSN, a secret assignment or an
+// absolute file path from a text shown to a client. Texts from the Service
+// are meant to be safe already; this is a second line of defence.
+func redact(s string) string {
+	s = redactURL.ReplaceAllString(s, "<url>")
+	s = redactSecret.ReplaceAllString(s, "$1$2<redacted>")
+	s = redactDSN.ReplaceAllString(s, "<dsn>")
+	s = redactPath.ReplaceAllStringFunc(s, func(m string) string {
+		sub := redactPath.FindStringSubmatch(m)
+		tail := ""
+		p := sub[2]
+		for strings.HasSuffix(p, ":") || strings.HasSuffix(p, ".") {
+			tail = p[len(p)-1:] + tail
+			p = p[:len(p)-1]
+		}
+		return sub[1] + "<path>" + tail
+	})
+	return s
+}

@@ -1,0 +1,355 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+)
+
+// Tokens of the test servers, one per role.
+const (
+	viewerToken   = "viewer-token-4f1c0a"
+	operatorToken = "operator-token-9b2d7e"
+	adminToken    = "admin-token-c3e85f"
+	wrongToken    = "wrong-token-77aa01"
+)
+
+func tokenHash(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+func testTokens() []config.Token {
+	return []config.Token{
+		{Name: "ci-viewer", Role: "viewer", TokenSHA256: tokenHash(viewerToken)},
+		{Name: "ops", Role: "operator", TokenSHA256: tokenHash(operatorToken)},
+		{Name: "root", Role: "admin", TokenSHA256: tokenHash(adminToken)},
+	}
+}
+
+// fakeService is an in-memory Service. Every method fails with err when it
+// is set, and panics when panicking is set.
+type fakeService struct {
+	mu        sync.Mutex
+	backups   map[string]*backup.Backup
+	err       error
+	readyErr  error
+	panicking bool
+	content   string // what Download streams
+	calls     []string
+}
+
+func newFakeService() *fakeService {
+	return &fakeService{backups: map[string]*backup.Backup{}, content: "stored object bytes"}
+}
+
+func (f *fakeService) enter(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, name)
+	if f.panicking {
+		panic("boom: password=hunter2 at /var/lib/gosqlguard/x.go:12")
+	}
+	return f.err
+}
+
+// add inserts a backup started at t and returns it.
+func (f *fakeService) add(t time.Time, server, db, typ string) *backup.Backup {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b := &backup.Backup{
+		ID: backup.NewID(t), Server: server, Database: db, Type: typ, Status: backup.StatusSuccess,
+		StartedAt: t, Compression: "zstd", StoredBytes: 42,
+		Locations: []backup.Location{{Storage: "local", Key: server + "/" + db, Status: backup.LocationSuccess}},
+	}
+	f.backups[b.ID] = b
+	return b
+}
+
+func (f *fakeService) ListBackups(ctx context.Context, flt catalog.Filter, q string) ([]*backup.Backup, error) {
+	if err := f.enter("ListBackups"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*backup.Backup
+	for _, b := range f.backups {
+		switch {
+		case flt.Server != "" && b.Server != flt.Server,
+			flt.Database != "" && b.Database != flt.Database,
+			flt.Type != "" && b.Type != flt.Type,
+			flt.Status != "" && b.Status != flt.Status,
+			flt.Storage != "" && b.Location(flt.Storage) == nil,
+			!flt.Since.IsZero() && b.StartedAt.Before(flt.Since),
+			!flt.Until.IsZero() && !b.StartedAt.Before(flt.Until),
+			flt.Before != "" && b.ID >= flt.Before,
+			q != "" && !strings.Contains(b.ID+" "+b.Server+" "+b.Database+" "+b.Type+" "+b.Error, q):
+			continue
+		}
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b *backup.Backup) int { return strings.Compare(b.ID, a.ID) })
+	if flt.Limit > 0 && len(out) > flt.Limit {
+		out = out[:flt.Limit]
+	}
+	return out, nil
+}
+
+func (f *fakeService) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
+	if err := f.enter("GetBackup"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, ok := f.backups[id]
+	if !ok {
+		return nil, fmt.Errorf("get %s: %w", id, catalog.ErrNotFound)
+	}
+	return b, nil
+}
+
+func (f *fakeService) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
+	if err := f.enter("StartBackups"); err != nil {
+		return nil, err
+	}
+	if server == "busy" {
+		return nil, fmt.Errorf("job busy/%s/%s is already running: %w", database, typ, ErrConflict)
+	}
+	if server == "nope" {
+		return nil, fmt.Errorf("unknown server %q: %w", server, ErrInvalid)
+	}
+	b := f.add(time.Now(), cmpOr(server, "main"), cmpOr(database, "shop"), typ)
+	return []string{b.ID}, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (f *fakeService) DeleteBackup(ctx context.Context, id string) error {
+	if err := f.enter("DeleteBackup"); err != nil {
+		return err
+	}
+	_, err := f.GetBackup(ctx, id)
+	return err
+}
+
+func (f *fakeService) Download(ctx context.Context, id, storage string) (io.ReadCloser, DownloadInfo, error) {
+	if err := f.enter("Download"); err != nil {
+		return nil, DownloadInfo{}, err
+	}
+	if _, err := f.GetBackup(ctx, id); err != nil {
+		return nil, DownloadInfo{}, err
+	}
+	return io.NopCloser(strings.NewReader(f.content)),
+		DownloadInfo{Filename: "/srv/backups/main/shop/" + id + ".sql.zst", Size: int64(len(f.content)), Storage: "local"}, nil
+}
+
+func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
+	if err := f.enter("VerifyBackup"); err != nil {
+		return nil, err
+	}
+	if _, err := f.GetBackup(ctx, id); err != nil {
+		return nil, err
+	}
+	return []runner.VerifyResult{{Storage: "local", Key: "main/shop/" + id, Deep: true}}, nil
+}
+
+func (f *fakeService) RestoreBackup(ctx context.Context, id, toDatabase string) error {
+	if err := f.enter("RestoreBackup"); err != nil {
+		return err
+	}
+	_, err := f.GetBackup(ctx, id)
+	return err
+}
+
+func (f *fakeService) Jobs(ctx context.Context) ([]Job, error) {
+	if err := f.enter("Jobs"); err != nil {
+		return nil, err
+	}
+	return []Job{{Server: "main", Database: "shop", Type: "daily"}}, nil
+}
+
+func (f *fakeService) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {
+	if err := f.enter(fmt.Sprintf("Retention(%v)", dryRun)); err != nil {
+		return nil, err
+	}
+	return []runner.StoragePlan{{Storage: "local", Decisions: []retention.Decision{
+		{BackupID: "b1", Action: retention.Keep, Reason: "newest"},
+		{BackupID: "b0", Action: retention.Delete, Reason: "beyond keep 1"},
+	}}}, nil
+}
+
+func (f *fakeService) Status(ctx context.Context) (Status, error) {
+	if err := f.enter("Status"); err != nil {
+		return Status{}, err
+	}
+	return Status{Version: "1.2.3", StartedAt: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
+		Storages: []StorageStatus{{Name: "local", Type: "local", Healthy: false, Error: "stat /srv/backups: permission denied"}}}, nil
+}
+
+func (f *fakeService) Ready(ctx context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.readyErr
+}
+
+// syncBuffer collects log output from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type testEnv struct {
+	srv   *Server
+	svc   *fakeService
+	logs  *syncBuffer
+	clock *fakeClock
+}
+
+// newEnv builds a Server with the test tokens, a fake service, a fake clock
+// and a debug-level log; edit adjusts the options first.
+func newEnv(t *testing.T, edit func(*Options)) *testEnv {
+	t.Helper()
+	env := &testEnv{svc: newFakeService(), logs: &syncBuffer{}, clock: &fakeClock{t: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}}
+	o := Options{
+		Service: env.svc, Tokens: testTokens(), Listen: "127.0.0.1:0", Clock: env.clock.Now,
+		Logger:  slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "# metrics") }),
+	}
+	if edit != nil {
+		edit(&o)
+	}
+	srv, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	env.srv = srv
+	return env
+}
+
+// req describes one test request.
+type req struct {
+	method, target string
+	token          string // "" sends no Authorization header
+	body           string
+	contentType    string // default application/json when body is set
+	remote         string // client address, default 192.0.2.1:1234
+	host           string
+}
+
+func (e *testEnv) do(t *testing.T, r req) *httptest.ResponseRecorder {
+	t.Helper()
+	var body io.Reader = http.NoBody
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr := httptest.NewRequest(r.method, r.target, body)
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if r.body != "" {
+		hr.Header.Set("Content-Type", cmpOr(r.contentType, "application/json"))
+	}
+	hr.RemoteAddr = cmpOr(r.remote, "192.0.2.1:1234")
+	if r.host != "" {
+		hr.Host = r.host
+	}
+	w := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(w, hr)
+	return w
+}
+
+// apiError decodes an error body, failing the test when it is not one.
+func apiError(t *testing.T, w *httptest.ResponseRecorder) errorDetail {
+	t.Helper()
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("error Content-Type = %q, want application/json (body %q)", ct, w.Body.String())
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		t.Fatalf("error body %q: %v", w.Body.String(), err)
+	}
+	var d errorDetail
+	dec := json.NewDecoder(bytes.NewReader(body["error"]))
+	dec.DisallowUnknownFields()
+	if len(body) != 1 || dec.Decode(&d) != nil || d.Code == "" || d.Message == "" {
+		t.Fatalf("error body %q is not {\"error\":{\"code\",\"message\"}}", w.Body.String())
+	}
+	return d
+}
+
+func decodeJSON[T any](t *testing.T, w *httptest.ResponseRecorder) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
+		t.Fatalf("decode %q: %v", w.Body.String(), err)
+	}
+	return v
+}
+
+var errSecret = errors.New("open catalog: password=secret /var/lib/x dsn=postgres://u:p@h/db")
+
+func newRequest(method, target string) *http.Request {
+	r := httptest.NewRequest(method, target, http.NoBody)
+	r.RemoteAddr = "192.0.2.1:1234"
+	return r
+}
+
+func serve(e *testEnv, r *http.Request) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(w, r)
+	return w
+}

@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"sync"
+	"time"
+)
+
+// Failed authentications allowed per client in a sliding window; one more
+// within the window is refused with 429 without looking at the token.
+const (
+	authFailures = 10
+	authWindow   = time.Minute
+	// maxClients bounds the limiter's memory; past it, new clients share one
+	// record, so an attacker with many addresses is still limited.
+	maxClients = 10000
+	overflow   = "(many clients)"
+)
+
+// limiter counts each client's failures over a sliding window and blocks a
+// client that has reached the limit until its oldest failure leaves the
+// window.
+type limiter struct {
+	mu      sync.Mutex
+	limit   int
+	window  time.Duration
+	clients map[string]*failures
+}
+
+type failures struct {
+	at     []time.Time // oldest first, at most limit
+	logged bool        // the current block has been logged
+}
+
+func newLimiter(limit int, window time.Duration) *limiter {
+	return &limiter{limit: limit, window: window, clients: map[string]*failures{}}
+}
+
+// expire drops failures that have left the window.
+func (l *limiter) expire(f *failures, now time.Time) {
+	i := 0
+	for i < len(f.at) && !f.at[i].After(now.Add(-l.window)) {
+		i++
+	}
+	f.at = f.at[i:]
+	if len(f.at) < l.limit {
+		f.logged = false
+	}
+}
+
+// blocked reports whether key is blocked now, for how long, and whether this
+// is the first time this block is reported (to log it once).
+func (l *limiter) blocked(key string, now time.Time) (wait time.Duration, blocked, first bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.clients[key]
+	if f == nil && len(l.clients) >= maxClients {
+		f = l.clients[overflow] // where this client's failures went
+	}
+	if f == nil {
+		return 0, false, false
+	}
+	l.expire(f, now)
+	if len(f.at) < l.limit {
+		return 0, false, false
+	}
+	first = !f.logged
+	f.logged = true
+	return f.at[0].Add(l.window).Sub(now), true, first
+}
+
+// fail records one failed authentication by key.
+func (l *limiter) fail(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.clients[key]
+	if f == nil {
+		if len(l.clients) >= maxClients {
+			l.sweep(now)
+		}
+		if len(l.clients) >= maxClients {
+			key = overflow
+			f = l.clients[key]
+		}
+		if f == nil {
+			f = &failures{}
+			l.clients[key] = f
+		}
+	}
+	l.expire(f, now)
+	f.at = append(f.at, now)
+	if len(f.at) > l.limit {
+		f.at = f.at[len(f.at)-l.limit:]
+	}
+}
+
+// sweep forgets clients whose failures have all left the window.
+func (l *limiter) sweep(now time.Time) {
+	for k, f := range l.clients {
+		if l.expire(f, now); len(f.at) == 0 {
+			delete(l.clients, k)
+		}
+	}
+}

@@ -1,0 +1,266 @@
+package httpapi
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/retention"
+)
+
+// Long-running routes: download, verify, restore and retention. They run
+// without a write deadline while they work; a download renews its deadline
+// before each chunk, so a stalled client is dropped but a slow one is not.
+
+// setWriteDeadline gives the next writes d to complete (0: no deadline).
+// Deadlines are on the real clock, whatever clock the Server was given.
+func setWriteDeadline(w http.ResponseWriter, d time.Duration) {
+	var t time.Time
+	if d > 0 {
+		t = time.Now().Add(d)
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(t)
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	q, err := query(r, "storage")
+	if err == nil && q["storage"] != "" {
+		err = checkName("storage", q["storage"])
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	body, info, err := s.svc.Download(r.Context(), id, q["storage"])
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(info.Filename, id)}))
+	if info.Size > 0 {
+		h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	}
+	if info.Storage != "" && namePattern.MatchString(info.Storage) {
+		h.Set("X-Backup-Storage", info.Storage)
+	}
+	s.logger.Info("backup download started", "request_id", requestID(r.Context()), "by", principalName(r),
+		"id", id, "storage", info.Storage)
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	n, err := copyRenewing(w, body)
+	if err != nil {
+		// Headers are out: the only honest signal left is to break the
+		// connection, so a client never takes a cut stream for a whole one.
+		s.logger.Warn("backup download interrupted", "request_id", requestID(r.Context()), "id", id,
+			"storage", info.Storage, "bytes", n, "error", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// copyRenewing copies src to w, renewing the write deadline before each chunk.
+func copyRenewing(w http.ResponseWriter, src io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		m, rerr := src.Read(buf)
+		if m > 0 {
+			setWriteDeadline(w, writeTimeout)
+			k, werr := w.Write(buf[:m])
+			n += int64(k)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+// downloadName is the last path element of name with only portable
+// characters kept; the ID with ".bin" when nothing usable is left.
+func downloadName(name, id string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			return r
+		}
+		return '_'
+	}, name)
+	if strings.Trim(name, "._") == "" {
+		return id + ".bin"
+	}
+	return name
+}
+
+// verifyResponse is the answer of POST /backups/{id}/verify.
+type verifyResponse struct {
+	ID string `json:"id"`
+	// OK is true when every copy checked out.
+	OK      bool           `json:"ok"`
+	Results []verifyResult `json:"results"`
+}
+
+// verifyResult is the outcome for one storage.
+type verifyResult struct {
+	Storage string `json:"storage"`
+	Key     string `json:"key"`
+	// Deep: the object was also decrypted and decompressed in full.
+	Deep  bool   `json:"deep"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = decodeBody(w, r, &struct{}{})
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	results, err := s.svc.VerifyBackup(r.Context(), id)
+	setWriteDeadline(w, writeTimeout)
+	if err != nil && len(results) == 0 {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	resp := verifyResponse{ID: id, OK: err == nil, Results: make([]verifyResult, 0, len(results))}
+	for _, res := range results {
+		vr := verifyResult{Storage: res.Storage, Key: res.Key, Deep: res.Deep, OK: res.Err == nil}
+		if res.Err != nil {
+			vr.Error = redact(res.Err.Error())
+			resp.OK = false
+		}
+		resp.Results = append(resp.Results, vr)
+	}
+	s.logger.Info("backup verified through the API", "request_id", requestID(r.Context()), "by", principalName(r),
+		"id", id, "ok", resp.OK, "error", err)
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// restoreRequest is the body of POST /backups/{id}/restore.
+type restoreRequest struct {
+	// ToDatabase is the database to restore into; default: the backup's own.
+	ToDatabase string `json:"to_database,omitempty"`
+}
+
+type restoreResponse struct {
+	ID         string `json:"id"`
+	ToDatabase string `json:"to_database,omitempty"`
+	Restored   bool   `json:"restored"`
+}
+
+func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
+	var req restoreRequest
+	id, err := pathID(r)
+	if err == nil {
+		err = decodeBody(w, r, &req)
+	}
+	if err == nil && req.ToDatabase != "" {
+		err = checkDatabase("to_database", req.ToDatabase)
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	s.logger.Info("restore started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
+		"id", id, "to_database", req.ToDatabase)
+	err = s.svc.RestoreBackup(r.Context(), id, req.ToDatabase)
+	setWriteDeadline(w, writeTimeout)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, restoreResponse{ID: id, ToDatabase: req.ToDatabase, Restored: true})
+}
+
+// retentionResponse is the answer of POST /retention/run.
+type retentionResponse struct {
+	DryRun   bool            `json:"dry_run"`
+	Storages []retentionPlan `json:"storages"`
+}
+
+type retentionPlan struct {
+	Storage   string     `json:"storage"`
+	Keep      int        `json:"keep"`
+	Delete    int        `json:"delete"`
+	Decisions []decision `json:"decisions"`
+}
+
+type decision struct {
+	BackupID  string           `json:"backup_id"`
+	Server    string           `json:"server"`
+	Database  string           `json:"database"`
+	Type      string           `json:"type"`
+	StartedAt time.Time        `json:"started_at"`
+	Key       string           `json:"key"`
+	Action    retention.Action `json:"action"`
+	Reason    string           `json:"reason"`
+}
+
+func (s *Server) retention(w http.ResponseWriter, r *http.Request) {
+	q, err := query(r, "dry_run")
+	dryRun := false
+	if err == nil && q["dry_run"] != "" {
+		if dryRun, err = strconv.ParseBool(q["dry_run"]); err != nil {
+			err = badRequest("invalid dry_run: want true or false")
+		}
+	}
+	if err == nil {
+		err = decodeBody(w, r, &struct{}{})
+	}
+	if err == nil && !dryRun {
+		if p, _ := PrincipalFrom(r.Context()); !p.Can(RoleOperator) {
+			err = &httpError{http.StatusForbidden, "forbidden", "applying retention needs the operator role; viewers may only use dry_run=true"}
+		}
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	plans, err := s.svc.Retention(r.Context(), dryRun)
+	setWriteDeadline(w, writeTimeout)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	resp := retentionResponse{DryRun: dryRun, Storages: make([]retentionPlan, 0, len(plans))}
+	for _, p := range plans {
+		rp := retentionPlan{Storage: p.Storage, Decisions: make([]decision, 0, len(p.Decisions))}
+		for _, d := range p.Decisions {
+			if d.Action == retention.Delete {
+				rp.Delete++
+			} else {
+				rp.Keep++
+			}
+			rp.Decisions = append(rp.Decisions, decision{BackupID: d.BackupID, Server: d.Server, Database: d.Database,
+				Type: d.Type, StartedAt: d.StartedAt, Key: d.Key, Action: d.Action, Reason: d.Reason})
+		}
+		resp.Storages = append(resp.Storages, rp)
+	}
+	if !dryRun {
+		s.logger.Info("retention applied through the API", "request_id", requestID(r.Context()), "by", principalName(r))
+	}
+	writeJSON(w, http.StatusOK, resp)
+}

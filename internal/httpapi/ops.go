@@ -1,0 +1,66 @@
+package httpapi
+
+import "net/http"
+
+// healthz says the process is up; it checks nothing else.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readyz is 200 when the Service is ready, else 503. It is open to anyone,
+// so the reason goes to the log only.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Ready(r.Context()); err != nil {
+		s.logger.Warn("not ready", "request_id", requestID(r.Context()), "error", err)
+		writeError(w, r, s.logger, &httpError{http.StatusServiceUnavailable, "unavailable",
+			"not ready (request " + requestID(r.Context()) + ")"})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+type jobList struct {
+	Jobs []Job `json:"jobs"`
+}
+
+func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
+	jobs, err := s.svc.Jobs(r.Context())
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	out := jobList{Jobs: make([]Job, len(jobs))}
+	for i, j := range jobs {
+		j.LastFailureError = redact(j.LastFailureError)
+		out.Jobs[i] = j
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.Status(r.Context())
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	if !st.StartedAt.IsZero() {
+		st.UptimeSeconds = max(0, s.clock().Sub(st.StartedAt).Seconds())
+	}
+	if st.Running == nil {
+		st.Running = []string{}
+	}
+	storages := make([]StorageStatus, len(st.Storages))
+	for i, ss := range st.Storages {
+		ss.Error = redact(ss.Error)
+		storages[i] = ss
+	}
+	st.Storages = storages
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.openapi)
+}

@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFailedAuthenticationIsRateLimited(t *testing.T) {
+	env := newEnv(t, nil)
+	const attacker, other = "203.0.113.7:40000", "203.0.113.8:40000"
+	var presented []string
+	for i := 1; i <= authFailures; i++ {
+		tok := fmt.Sprintf("guess-%02d-%s", i, strings.Repeat("q", 8))
+		presented = append(presented, tok)
+		w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: tok, remote: attacker})
+		if w.Code != 401 {
+			t.Fatalf("failure %d: status %d, want 401", i, w.Code)
+		}
+		env.clock.Advance(time.Second)
+	}
+	w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: "guess-11-qqqqqqqq", remote: attacker})
+	presented = append(presented, "guess-11-qqqqqqqq")
+	if w.Code != 429 {
+		t.Fatalf("failure %d: status %d, want 429", authFailures+1, w.Code)
+	}
+	if d := apiError(t, w); d.Code != "too_many_requests" {
+		t.Errorf("code %q", d.Code)
+	}
+	if s, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || s < 1 || s > 60 {
+		t.Errorf("Retry-After %q, want 1..60 seconds", w.Header().Get("Retry-After"))
+	}
+	// Another client is not affected.
+	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: other}); w.Code != 200 {
+		t.Errorf("good token from another address: status %d, want 200", w.Code)
+	}
+	// The blocked client is refused even with a good token, so guessing
+	// gains nothing while blocked...
+	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: attacker}); w.Code != 429 {
+		t.Errorf("good token from the blocked address: status %d, want 429", w.Code)
+	}
+	// ...and served again once the bucket refills.
+	env.clock.Advance(authWindow)
+	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: attacker}); w.Code != 200 {
+		t.Errorf("after a minute: status %d, want 200", w.Code)
+	}
+
+	logs := env.logs.String()
+	for _, tok := range presented {
+		if strings.Contains(logs, tok) {
+			t.Errorf("the log holds the presented token %q", tok)
+		}
+	}
+	for _, tok := range []string{viewerToken, tokenHash(viewerToken)} {
+		if strings.Contains(logs, tok) {
+			t.Errorf("the log holds a real token or its hash")
+		}
+	}
+	if got := strings.Count(logs, `"msg":"authentication failed"`); got != authFailures {
+		t.Errorf("%d failures logged, want %d", got, authFailures)
+	}
+	if !strings.Contains(logs, `"client":"203.0.113.7"`) || !strings.Contains(logs, `"path":"/api/v1/backups"`) {
+		t.Errorf("failures are not logged with client and path:\n%s", logs)
+	}
+	if got := strings.Count(logs, "authentication blocked"); got != 1 {
+		t.Errorf("the block is logged %d times, want once", got)
+	}
+}
+
+func TestMissingTokenIsNotCountedAsGuess(t *testing.T) {
+	env := newEnv(t, nil)
+	for range 3 * authFailures {
+		env.do(t, req{method: "GET", target: "/api/v1/jobs"})
+	}
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: viewerToken}); w.Code != 200 {
+		t.Errorf("status %d after requests without token, want 200", w.Code)
+	}
+}
+
+func TestLimiterGroupsIPv6ByNetwork(t *testing.T) {
+	env := newEnv(t, nil)
+	for i := range authFailures {
+		env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: fmt.Sprintf("[2001:db8::%x]:1", i+1)})
+	}
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: "[2001:db8::ffff]:1"}); w.Code != 429 {
+		t.Errorf("another address in the same /64: status %d, want 429", w.Code)
+	}
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: viewerToken, remote: "[2001:db8:0:1::1]:1"}); w.Code != 200 {
+		t.Errorf("another /64: status %d, want 200", w.Code)
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := newLimiter(authFailures, authWindow)
+	now := time.Now()
+	for i := range maxClients + 50 {
+		l.fail(fmt.Sprintf("c%d", i), now)
+	}
+	if n := len(l.clients); n > maxClients+1 {
+		t.Errorf("%d clients recorded, want at most %d and the shared overflow", n, maxClients)
+	}
+	// Clients past the bound share one record, so they are still limited.
+	for i := range authFailures {
+		l.fail(fmt.Sprintf("extra%d", i), now)
+	}
+	if _, blocked, _ := l.blocked("yet-another", now); !blocked {
+		t.Errorf("a new client past the bound is not limited through the shared record")
+	}
+	// Once they have refilled, old clients are swept to make room.
+	l.fail("late", now.Add(2*authWindow))
+	if n := len(l.clients); n != 1 {
+		t.Errorf("%d clients after a sweep, want 1", n)
+	}
+}
