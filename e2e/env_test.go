@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,7 @@ const nastyPassword = `p'a"s$s; w>rd #\x`
 
 // setup is one test's config file and data directories.
 type setup struct {
+	listen     string // the daemon's HTTP address
 	dir        string
 	configPath string
 	storageDir string
@@ -51,7 +53,7 @@ type options struct {
 // newSetup writes a config with one local storage and the given servers.
 func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 	t.Helper()
-	s := &setup{dir: t.TempDir()}
+	s := &setup{dir: t.TempDir(), listen: freeAddr(t)}
 	s.storageDir = filepath.Join(s.dir, "backups")
 	s.configPath = filepath.Join(s.dir, "gosqlguard.yaml")
 	var b strings.Builder
@@ -91,6 +93,9 @@ func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 			fmt.Fprintf(&b, "  identity_file: %q\n", o.ageKey)
 		}
 	}
+	if !strings.Contains(o.extra, "http:") {
+		fmt.Fprintf(&b, "http: {listen: %q}\n", s.listen)
+	}
 	b.WriteString(o.extra)
 	if err := os.WriteFile(s.configPath, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -122,4 +127,15 @@ func writeSecret(t *testing.T, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// freeAddr returns a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

@@ -36,7 +36,9 @@ func newServeCommand(g *globals) *cobra.Command {
 				}
 			}()
 			err = a.Serve(ctx, app.ServeOptions{
-				Reload: reload,
+				Version: version,
+				Commit:  buildCommit(),
+				Reload:  reload,
 				Load: func() (*config.Config, error) {
 					return config.Load(g.configPath, os.LookupEnv)
 				},

@@ -5,13 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/metrics"
+	"github.com/gosqlguard/gosqlguard/internal/notify"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
 )
@@ -26,6 +32,8 @@ type ServeOptions struct {
 	// Reload receives a value for each SIGHUP; Load then reads the config anew.
 	Reload <-chan struct{}
 	Load   func() (*config.Config, error)
+	// Version and Commit are shown by /status and the build_info metric.
+	Version, Commit string
 }
 
 // daemon is the state of one Serve call.
@@ -34,8 +42,10 @@ type daemon struct {
 	logger *slog.Logger
 	sched  *scheduler.Scheduler
 
-	mu  sync.RWMutex
-	app *App // the current config's components; replaced by a reload
+	mu       sync.RWMutex
+	app      *App // the current config's components; replaced by a reload
+	notifier *notify.Notifier
+	metrics  *metrics.Metrics
 
 	pruneMu sync.Mutex // one retention pass at a time
 }
@@ -49,8 +59,14 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Clock == nil {
 		o.Clock = scheduler.System{}
 	}
-	d := &daemon{opts: o, logger: a.Logger, app: a}
+	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New()}
+	d.metrics.SetBuildInfo(o.Version, o.Commit)
+	if seed, err := a.Catalog.List(ctx, catalog.Filter{}); err == nil {
+		d.metrics.Seed(seed)
+	}
+	d.notifier = newNotifier(a)
 	a.Runner.Now = o.Clock.Now
+	a.Runner.Observers = []runner.Observer{d.metrics, d.notifier}
 	d.recover(ctx)
 	entries, err := a.entries()
 	if err != nil {
@@ -63,17 +79,60 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		PerServer:   a.Config.Concurrency.PerServer,
 		Expand:      d.expand,
 		LastSuccess: d.lastSuccess,
+		OnSkip: func(t scheduler.Task) {
+			if parts := strings.SplitN(t.Key, "/", 3); len(parts) == 3 {
+				d.metrics.JobSkipped(parts[0], parts[1], parts[2])
+			}
+		},
 	})
+	api, err := httpapi.New(httpapi.Options{
+		Service:       &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()},
+		Tokens:        a.Config.HTTP.Auth.Tokens,
+		MetricsPublic: a.Config.HTTP.Auth.MetricsPublic,
+		Metrics:       d.metrics.Handler(),
+		Listen:        a.Config.HTTP.Listen,
+		Logger:        a.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	ln, err := net.Listen("tcp", a.Config.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen: %w", err)
+	}
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	var bg sync.WaitGroup
-	bg.Add(2)
-	go func() { defer bg.Done(); d.retentionLoop(ctx) }()
-	go func() { defer bg.Done(); d.reloadLoop(ctx) }()
-	a.Logger.Info("daemon started", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		if err := api.Serve(httpCtx, ln); err != nil {
+			a.Logger.Error("http server stopped", "error", err)
+		}
+	}()
+	var loops sync.WaitGroup
+	loops.Add(2)
+	go func() { defer loops.Done(); d.retentionLoop(ctx) }()
+	go func() { defer loops.Done(); d.reloadLoop(ctx) }()
+	a.Logger.Info("daemon started", "listen", ln.Addr().String(), "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
 
 	runErr := d.sched.Run(ctx, entries)
-	bg.Wait()
+	loops.Wait()
 	d.shutdown()
+	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	d.notifier.Close(closeCtx)
+	cancel()
+	stopHTTP()
+	bg.Wait()
 	return runErr
+}
+
+// newNotifier builds the webhook notifier of a config.
+func newNotifier(a *App) *notify.Notifier {
+	var hooks []notify.Webhook
+	for _, w := range a.Config.Notifications.Webhooks {
+		hooks = append(hooks, notify.Webhook{URL: w.URL.Value(), Events: w.Events})
+	}
+	return notify.New(hooks, a.Logger)
 }
 
 // shutdown lets running backups finish for the shutdown timeout, then cancels them.
@@ -135,7 +194,7 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 	tasks := make([]scheduler.Task, len(jobs))
 	for i, job := range jobs {
 		tasks[i] = scheduler.Task{
-			Key:    job.Server + "/" + job.Database + "/" + job.Type,
+			Key:    jobKey(job),
 			Server: job.Server,
 			Run:    func(ctx context.Context) { d.runJob(ctx, a, job) },
 		}
@@ -145,8 +204,17 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 
 // runJob takes one scheduled backup, then applies retention.
 func (d *daemon) runJob(ctx context.Context, a *App, job runner.Job) {
-	b, err := a.Runner.Backup(ctx, job)
-	if err != nil || ctx.Err() != nil || b == nil {
+	b, err := a.Runner.Open(ctx, job)
+	if err != nil {
+		d.logger.Error("cannot start backup", "job", jobKey(job), "error", err)
+		return
+	}
+	d.runOpened(ctx, a, b, job)
+}
+
+// runOpened runs a backup whose row is open, then applies retention.
+func (d *daemon) runOpened(ctx context.Context, a *App, b *backup.Backup, job runner.Job) {
+	if err := a.Runner.Run(ctx, b, job); err != nil || ctx.Err() != nil {
 		return // the runner logged it; retention waits for a good backup
 	}
 	d.prune(ctx, "after backup "+b.ID)
@@ -240,9 +308,20 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	next.Runner.Now = old.Runner.Now
+	notifier := newNotifier(next)
+	next.Runner.Observers = []runner.Observer{d.metrics, notifier}
 	d.mu.Lock()
-	d.app = next
+	oldNotifier := d.notifier
+	d.app, d.notifier = next, notifier
 	d.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		oldNotifier.Close(ctx) // deliver what the old config queued
+	}()
+	if !reflect.DeepEqual(cfg.HTTP, old.Config.HTTP) {
+		d.logger.Warn("http settings (listen address, tokens) change only with a restart")
+	}
 	if cfg.Concurrency != old.Config.Concurrency {
 		d.logger.Warn("concurrency limits change only with a restart")
 	}

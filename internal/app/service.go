@@ -1,0 +1,289 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+)
+
+// service is what the HTTP API and the web UI act on: the daemon's state.
+type service struct {
+	d       *daemon
+	version string
+	commit  string
+	started time.Time
+}
+
+var _ httpapi.Service = (*service)(nil)
+
+func (s *service) ListBackups(ctx context.Context, f catalog.Filter, q string) ([]*backup.Backup, error) {
+	f.Query = q
+	return s.d.current().Catalog.List(ctx, f)
+}
+
+func (s *service) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
+	return s.d.current().Catalog.Get(ctx, id)
+}
+
+// StartBackups submits one job per matching server × database now, under the
+// same no-overlap rule as the schedules. The rows exist (status running) when
+// it returns, so the IDs can be polled at once.
+func (s *service) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
+	a := s.d.current()
+	jobs, planErrs, err := a.Plan(ctx, Selector{Server: server, Database: database, Type: typ})
+	if errors.Is(err, ErrUsage) {
+		return nil, fmt.Errorf("%w: %v", httpapi.ErrInvalid, errors.Unwrap(err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		if len(planErrs) > 0 && database != "" {
+			return nil, fmt.Errorf("%w: database %q is not backed up on the selected server(s)", httpapi.ErrInvalid, database)
+		}
+		return nil, fmt.Errorf("%w: no database to back up (%v)", httpapi.ErrUnavailable, errors.Join(planErrs...))
+	}
+	var ids []string
+	busy := 0
+	for _, job := range jobs {
+		var b *backup.Backup
+		task := scheduler.Task{
+			Key:    jobKey(job),
+			Server: job.Server,
+			Run:    func(ctx context.Context) { s.d.runOpened(ctx, a, b, job) },
+			GaveUp: func() {
+				a.Runner.Abandon(context.Background(), b, "interrupted: the daemon stopped before the backup started")
+			},
+		}
+		err := s.d.sched.Submit(task, func() error {
+			var err error
+			b, err = a.Runner.Open(ctx, job)
+			return err
+		})
+		switch {
+		case errors.Is(err, scheduler.ErrBusy):
+			busy++
+		case errors.Is(err, scheduler.ErrNotRunning):
+			return ids, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
+		case err != nil:
+			return ids, err
+		default:
+			ids = append(ids, b.ID)
+		}
+	}
+	if len(ids) == 0 && busy > 0 {
+		return nil, fmt.Errorf("%w: that backup job is already running", httpapi.ErrConflict)
+	}
+	return ids, nil
+}
+
+func (s *service) DeleteBackup(ctx context.Context, id string) error {
+	a := s.d.current()
+	b, err := a.Catalog.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if b.Status == backup.StatusRunning {
+		return fmt.Errorf("%w: backup %s is still running", httpapi.ErrConflict, id)
+	}
+	return a.Runner.DeleteCopies(ctx, b, nil, "deleted through the API")
+}
+
+func (s *service) Download(ctx context.Context, id, storageName string) (io.ReadCloser, httpapi.DownloadInfo, error) {
+	a := s.d.current()
+	b, err := a.Catalog.Get(ctx, id)
+	if err != nil {
+		return nil, httpapi.DownloadInfo{}, err
+	}
+	for _, l := range b.Locations {
+		if l.Status != backup.LocationSuccess || (storageName != "" && l.Storage != storageName) {
+			continue
+		}
+		st := a.Runner.Storage(l.Storage)
+		if st == nil {
+			continue
+		}
+		rc, err := st.Open(ctx, l.Key)
+		if err != nil {
+			if storageName != "" {
+				return nil, httpapi.DownloadInfo{}, err
+			}
+			continue // try the next copy
+		}
+		return rc, httpapi.DownloadInfo{Filename: path.Base(l.Key), Size: b.StoredBytes, Storage: l.Storage}, nil
+	}
+	if storageName != "" {
+		return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, id, storageName)
+	}
+	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, id)
+}
+
+func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
+	a := s.d.current()
+	b, err := a.Catalog.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	res, _ := a.Runner.Verify(ctx, b, "") // a bad copy is a result, not an API error
+	return res, nil
+}
+
+func (s *service) RestoreBackup(ctx context.Context, id, toDatabase string) error {
+	a := s.d.current()
+	b, err := a.Catalog.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	d, err := a.Dumper(b.Server)
+	if err != nil {
+		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+	}
+	if err := a.Runner.Restore(ctx, runner.RestoreRequest{Backup: b, ToDatabase: toDatabase, Dumper: d}); err != nil {
+		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+	}
+	return nil
+}
+
+// Jobs lists every server × database × type known from the catalog and the
+// schedules, with its last success and failure, next run and whether it runs.
+func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
+	a := s.d.current()
+	all, err := a.Catalog.List(ctx, catalog.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	jobs := map[string]*httpapi.Job{}
+	get := func(server, database, typ string) *httpapi.Job {
+		k := server + "/" + database + "/" + typ
+		if jobs[k] == nil {
+			jobs[k] = &httpapi.Job{Server: server, Database: database, Type: typ}
+		}
+		return jobs[k]
+	}
+	// Scheduled jobs of servers with configured databases, even before their first run.
+	for name, bt := range a.Config.BackupTypes {
+		if bt.Schedule == "" {
+			continue
+		}
+		for _, srv := range a.Config.Servers {
+			if len(bt.Servers) > 0 && !contains(bt.Servers, srv.Name) {
+				continue
+			}
+			for _, db := range srv.Databases {
+				get(srv.Name, db, name)
+			}
+		}
+	}
+	for _, b := range all { // newest first
+		j := get(b.Server, b.Database, b.Type)
+		switch b.Status {
+		case backup.StatusSuccess:
+			if j.LastSuccess == nil {
+				j.LastSuccess, j.LastSuccessID = &b.StartedAt, b.ID
+			}
+		case backup.StatusFailed, backup.StatusPartial, backup.StatusInterrupted:
+			if j.LastFailure == nil {
+				j.LastFailure, j.LastFailureError = &b.StartedAt, b.Error
+			}
+		case backup.StatusRunning:
+			if !j.Running {
+				j.Running, j.RunningID = true, b.ID
+			}
+		}
+	}
+	next := s.d.sched.NextRuns()
+	out := make([]httpapi.Job, 0, len(jobs))
+	for _, j := range jobs {
+		if t, ok := next[j.Type]; ok && !t.IsZero() {
+			j.NextRun = &t
+		}
+		out = append(out, *j)
+	}
+	sort.Slice(out, func(i, k int) bool {
+		if out[i].Server != out[k].Server {
+			return out[i].Server < out[k].Server
+		}
+		if out[i].Database != out[k].Database {
+			return out[i].Database < out[k].Database
+		}
+		return out[i].Type < out[k].Type
+	})
+	return out, nil
+}
+
+func (s *service) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {
+	a := s.d.current()
+	s.d.pruneMu.Lock()
+	defer s.d.pruneMu.Unlock()
+	return a.Runner.Prune(ctx, a.RetentionPolicies(), dryRun)
+}
+
+func (s *service) Status(ctx context.Context) (httpapi.Status, error) {
+	a := s.d.current()
+	st := httpapi.Status{
+		Version: s.version, Commit: s.commit, GoVersion: runtime.Version(),
+		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(), Running: []string{},
+	}
+	running, err := a.Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning})
+	if err != nil {
+		return st, err
+	}
+	for _, b := range running {
+		st.Running = append(st.Running, b.ID)
+	}
+	for i, be := range a.Runner.Storages {
+		ss := httpapi.StorageStatus{Name: be.Name(), Type: a.Config.Storages[i].Type, Healthy: true}
+		for _, status := range []backup.Status{backup.StatusSuccess, backup.StatusPartial} {
+			list, err := a.Catalog.List(ctx, catalog.Filter{Storage: be.Name(), Status: status})
+			if err != nil {
+				return st, err
+			}
+			for _, b := range list {
+				if l := b.Location(be.Name()); l != nil && l.Status == backup.LocationSuccess {
+					ss.Backups++
+					ss.Bytes += b.StoredBytes
+				}
+			}
+		}
+		// A probe for a key that never exists: not-exist means the storage answers.
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := be.Stat(pctx, ".gosqlguard-health-probe")
+		cancel()
+		if err != nil && !storage.IsNotExist(err) {
+			ss.Healthy, ss.Error = false, "storage does not answer"
+			s.d.logger.Warn("storage health probe failed", "storage", be.Name(), "error", err)
+		}
+		st.Storages = append(st.Storages, ss)
+	}
+	return st, nil
+}
+
+func (s *service) Ready(ctx context.Context) error {
+	if _, err := s.d.current().Catalog.List(ctx, catalog.Filter{Limit: 1}); err != nil {
+		return fmt.Errorf("%w: catalog unreachable", httpapi.ErrUnavailable)
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }
