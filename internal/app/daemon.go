@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -20,6 +21,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/notify"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+	"github.com/gosqlguard/gosqlguard/internal/web"
 )
 
 // afterCancel bounds how long shutdown waits for cancelled backups to record
@@ -48,6 +50,15 @@ type daemon struct {
 	metrics  *metrics.Metrics
 
 	pruneMu sync.Mutex // one retention pass at a time
+
+	progress sync.Map // backup ID -> *progress, while it runs
+}
+
+// progress is a running backup's live byte count, for the web UI.
+type progress struct {
+	id, server, database, typ string
+	started                   time.Time
+	raw                       atomic.Int64
 }
 
 // Serve runs the daemon until ctx ends: crash recovery first, then the
@@ -85,8 +96,9 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 			}
 		},
 	})
+	svc := &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
 	api, err := httpapi.New(httpapi.Options{
-		Service:       &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()},
+		Service:       svc,
 		Tokens:        a.Config.HTTP.Auth.Tokens,
 		MetricsPublic: a.Config.HTTP.Auth.MetricsPublic,
 		Metrics:       d.metrics.Handler(),
@@ -96,6 +108,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
+	ui, err := web.New(web.Options{Service: svc, Auth: api.Auth(), Logger: a.Logger})
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	ui.Register(api.Mux())
 	ln, err := net.Listen("tcp", a.Config.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)
@@ -214,7 +231,12 @@ func (d *daemon) runJob(ctx context.Context, a *App, job runner.Job) {
 
 // runOpened runs a backup whose row is open, then applies retention.
 func (d *daemon) runOpened(ctx context.Context, a *App, b *backup.Backup, job runner.Job) {
-	if err := a.Runner.Run(ctx, b, job); err != nil || ctx.Err() != nil {
+	p := &progress{id: b.ID, server: b.Server, database: b.Database, typ: b.Type, started: d.opts.Clock.Now()}
+	d.progress.Store(b.ID, p)
+	job.Progress = p.raw.Store
+	err := a.Runner.Run(ctx, b, job)
+	d.progress.Delete(b.ID)
+	if err != nil || ctx.Err() != nil {
 		return // the runner logged it; retention waits for a good backup
 	}
 	d.prune(ctx, "after backup "+b.ID)

@@ -12,10 +12,14 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
+	"github.com/gosqlguard/gosqlguard/internal/web"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // service is what the HTTP API and the web UI act on: the daemon's state.
@@ -287,3 +291,32 @@ func contains(list []string, s string) bool {
 }
 
 func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }
+
+// Progress lists the running backups with the bytes their dumps have produced so far.
+func (s *service) Progress(ctx context.Context) []web.Progress {
+	var out []web.Progress
+	s.d.progress.Range(func(_, v any) bool {
+		p := v.(*progress)
+		out = append(out, web.Progress{ID: p.id, Server: p.server, Database: p.database, Type: p.typ, StartedAt: p.started, RawBytes: p.raw.Load()})
+		return true
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ConfigSummary is the running config as YAML, every secret shown as <secret>.
+func (s *service) ConfigSummary() string {
+	cfg := *s.d.current().Config
+	cfg.HTTP.Auth.Tokens = append([]config.Token(nil), cfg.HTTP.Auth.Tokens...)
+	for i := range cfg.HTTP.Auth.Tokens {
+		cfg.HTTP.Auth.Tokens[i].TokenSHA256 = "<secret>"
+		if cfg.HTTP.Auth.Tokens[i].TokenFile != "" {
+			cfg.HTTP.Auth.Tokens[i].TokenFile = "<secret>"
+		}
+	}
+	out, err := yaml.Marshal(&cfg)
+	if err != nil {
+		return "config summary unavailable"
+	}
+	return string(out)
+}

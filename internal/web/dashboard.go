@@ -1,0 +1,262 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+)
+
+// overdueGrace is how late a scheduled run may start before its job counts
+// as overdue (the scheduler may be busy with other jobs).
+const overdueGrace = 5 * time.Minute
+
+// jobRow is one job as the dashboard shows it.
+type jobRow struct {
+	httpapi.Job
+	Key      string // server/database/type
+	State    badge  // OK, Failed, Overdue, ...
+	Reason   string // why the state is not OK
+	Attn     bool   // the row needs a person's attention
+	Progress *progressView
+}
+
+// progressView is one running backup's progress.
+type progressView struct {
+	ID, Server, Database, Type string
+	StartedAt                  time.Time
+	Bytes                      int64
+	Rate                       float64 // bytes per second; 0 unknown
+}
+
+// classifyJobs decides each job's state. A job is Failed when its latest
+// outcome is a failure, and Overdue when it is scheduled and has never
+// succeeded, its next run is more than overdueGrace in the past, or its last
+// success is older than twice its type's period. The Service does not report
+// periods; a type's period is estimated as the shortest gap between a job's
+// last success and the type's next run, which is exact for any job of that
+// type that succeeded at the latest tick.
+func classifyJobs(jobs []httpapi.Job, now time.Time) []jobRow {
+	periods := map[string]time.Duration{}
+	for _, j := range jobs {
+		if j.NextRun != nil && j.LastSuccess != nil && j.NextRun.After(*j.LastSuccess) {
+			d := j.NextRun.Sub(*j.LastSuccess)
+			if p, ok := periods[j.Type]; !ok || d < p {
+				periods[j.Type] = d
+			}
+		}
+	}
+	rows := make([]jobRow, 0, len(jobs))
+	for _, j := range jobs {
+		j.LastFailureError = redact(j.LastFailureError)
+		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type}
+		scheduled := j.NextRun != nil
+		failed := j.LastFailure != nil && (j.LastSuccess == nil || j.LastFailure.After(*j.LastSuccess))
+		var overdue string
+		if scheduled {
+			period := periods[j.Type]
+			switch {
+			case j.LastSuccess == nil:
+				overdue = "no successful backup yet"
+			case now.Sub(*j.NextRun) > overdueGrace:
+				overdue = fmt.Sprintf("the run due %s has not happened", relTime(*j.NextRun, now))
+			case period > 0 && now.Sub(*j.LastSuccess) > 2*period:
+				overdue = fmt.Sprintf("last success %s; it should run about every %s", relTime(*j.LastSuccess, now), humanDuration(period))
+			}
+		}
+		switch {
+		case failed:
+			row.State, row.Attn, row.Reason = badge{"bad", "Failed"}, true, "the latest run failed"
+			if overdue != "" {
+				row.Reason += "; overdue: " + overdue
+			}
+		case overdue != "":
+			row.State, row.Attn, row.Reason = badge{"warn", "Overdue"}, true, overdue
+		case j.LastSuccess != nil:
+			row.State = badge{"ok", "OK"}
+		default:
+			row.State, row.Reason = badge{"muted", "No backup yet"}, "runs only when triggered"
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// totals are the dashboard's summary figures.
+type totals struct {
+	Jobs, OK, Failed, Overdue, Running int
+	Storages, Healthy                  int
+	Copies                             int
+	Bytes                              int64
+	StatusKnown                        bool
+}
+
+// dashboardData is the dashboard's content.
+type dashboardData struct {
+	Jobs      []jobRow
+	Running   []progressView
+	Storages  []httpapi.StorageStatus
+	StatusErr string
+	Totals    totals
+	Form      triggerForm
+}
+
+// triggerForm lists the choices of the "Back up now" form.
+type triggerForm struct {
+	Servers   []string
+	Databases []dbChoice
+	Types     []string
+}
+
+type dbChoice struct {
+	Name    string
+	Servers string // space-separated servers that have it, for the script's filter
+}
+
+func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error) {
+	ctx := r.Context()
+	jobs, err := u.svc.Jobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := u.now()
+	d := &dashboardData{Jobs: classifyJobs(jobs, now)}
+	progress := u.svc.Progress(ctx)
+	rates := u.rates.observe(now, progress)
+	byID := map[string]*progressView{}
+	for _, p := range progress {
+		pv := progressView{ID: p.ID, Server: p.Server, Database: p.Database, Type: p.Type,
+			StartedAt: p.StartedAt, Bytes: p.RawBytes, Rate: rates[p.ID]}
+		d.Running = append(d.Running, pv)
+	}
+	for i := range d.Running {
+		byID[d.Running[i].ID] = &d.Running[i]
+	}
+	for i := range d.Jobs {
+		j := &d.Jobs[i]
+		if j.Running {
+			j.Progress = byID[j.RunningID]
+			if j.Progress == nil {
+				// Running in the catalog, but the dump has not reported yet.
+				d.Running = append(d.Running, progressView{ID: j.RunningID, Server: j.Server, Database: j.Database, Type: j.Type})
+			}
+		}
+	}
+	t := &d.Totals
+	t.Jobs, t.Running = len(d.Jobs), len(d.Running)
+	for _, j := range d.Jobs {
+		switch j.State.Label {
+		case "OK":
+			t.OK++
+		case "Failed":
+			t.Failed++
+		case "Overdue":
+			t.Overdue++
+		}
+	}
+	st, err := u.svc.Status(ctx)
+	if err != nil {
+		pr := u.describe(r, rq, err)
+		d.StatusErr = pr.message
+	} else {
+		t.StatusKnown = true
+		for _, s := range st.Storages {
+			s.Error = redact(s.Error)
+			d.Storages = append(d.Storages, s)
+			t.Storages++
+			if s.Healthy {
+				t.Healthy++
+			}
+			t.Copies += s.Backups
+			t.Bytes += s.Bytes
+		}
+	}
+	d.Form = buildTriggerForm(jobs)
+	return d, nil
+}
+
+func buildTriggerForm(jobs []httpapi.Job) triggerForm {
+	var f triggerForm
+	dbs := map[string][]string{}
+	types := []string{"manual"}
+	for _, j := range jobs {
+		if !slices.Contains(f.Servers, j.Server) {
+			f.Servers = append(f.Servers, j.Server)
+		}
+		if !slices.Contains(dbs[j.Database], j.Server) {
+			dbs[j.Database] = append(dbs[j.Database], j.Server)
+		}
+		if !slices.Contains(types, j.Type) {
+			types = append(types, j.Type)
+		}
+	}
+	slices.Sort(f.Servers)
+	for name, servers := range dbs {
+		f.Databases = append(f.Databases, dbChoice{Name: name, Servers: strings.Join(servers, " ")})
+	}
+	slices.SortFunc(f.Databases, func(a, b dbChoice) int { return strings.Compare(a.Name, b.Name) })
+	slices.Sort(types[1:])
+	f.Types = types
+	return f
+}
+
+func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, rq *request) {
+	d, err := u.dashboardData(r, rq)
+	if err != nil {
+		u.fail(w, r, rq, err)
+		return
+	}
+	v := u.newView(rq, "Dashboard", "dashboard", d)
+	v.Live = "/ui/live?view=dashboard"
+	u.render(w, r, rq, http.StatusOK, "dashboard", v)
+}
+
+// namePattern is what server, backup type and storage names look like (the
+// config and the API enforce the same).
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// trigger starts backups now (the dashboard's "Back up now" form).
+func (u *UI) trigger(w http.ResponseWriter, r *http.Request, rq *request) {
+	server := strings.TrimSpace(r.PostForm.Get("server"))
+	database := strings.TrimSpace(r.PostForm.Get("database"))
+	typ := strings.TrimSpace(r.PostForm.Get("type"))
+	if typ == "" {
+		typ = "manual"
+	}
+	var bad string
+	switch {
+	case server != "" && !namePattern.MatchString(server):
+		bad = "server"
+	case database != "" && backup.CheckDatabaseName(database) != nil:
+		bad = "database"
+	case !namePattern.MatchString(typ):
+		bad = "type"
+	}
+	if bad != "" {
+		u.sessions.setFlash(rq.sess, &flash{Kind: "error", Message: "Could not start the backup: invalid " + bad + " name."})
+		seeOther(w, r, "/")
+		return
+	}
+	ids, err := u.svc.StartBackups(r.Context(), server, database, typ)
+	if err != nil {
+		u.flashError(r, rq, "Could not start the backup: ", err)
+		seeOther(w, r, "/")
+		return
+	}
+	u.logger.Info("backups started through the UI", "request_id", rq.id, "by", rq.who.Name,
+		"server", server, "database", database, "type", typ, "ids", ids)
+	switch len(ids) {
+	case 0:
+		u.sessions.setFlash(rq.sess, &flash{Kind: "info", Message: "Nothing was started: no job matches."})
+	case 1:
+		u.flashOK(rq, "Started backup "+ids[0]+". Its progress shows below.")
+	default:
+		u.flashOK(rq, fmt.Sprintf("Started %d backups. Their progress shows below.", len(ids)))
+	}
+	seeOther(w, r, "/")
+}

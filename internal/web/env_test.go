@@ -1,0 +1,186 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+)
+
+// Tokens of the test environment, one per role.
+const (
+	adminToken    = "admin-token-7f3a9c1e5b"
+	operatorToken = "operator-token-2d8e4f6a"
+	viewerToken   = "viewer-token-9b1c3e5d7"
+)
+
+func tokenHash(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+// env is the API and the UI on one httptest server, over a fake Service.
+type env struct {
+	srv *httptest.Server
+	svc *fakeService
+	ui  *UI
+	api *httpapi.Server
+}
+
+type envOptions struct {
+	open   bool // no tokens: unauthenticated mode
+	secure bool
+}
+
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	svc := newFakeService(t, time.Now)
+	svc.seed()
+	var tokens []config.Token
+	if !o.open {
+		tokens = []config.Token{
+			{Name: "alice", Role: "admin", TokenSHA256: tokenHash(adminToken)},
+			{Name: "oscar", Role: "operator", TokenSHA256: tokenHash(operatorToken)},
+			{Name: "vera", Role: "viewer", TokenSHA256: tokenHash(viewerToken)},
+		}
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	api, err := httpapi.New(httpapi.Options{Service: svc, Tokens: tokens, Listen: "127.0.0.1:0", Logger: logger})
+	if err != nil {
+		t.Fatalf("httpapi.New: %v", err)
+	}
+	ui, err := New(Options{Service: svc, Auth: api.Auth(), Logger: logger, SecureCookies: o.secure})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	ui.Register(api.Mux())
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, svc: svc, ui: ui, api: api}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// client is a browser-like HTTP client: a cookie jar, no automatic redirects.
+type client struct {
+	t    testing.TB
+	e    *env
+	http *http.Client
+}
+
+func (e *env) client(t testing.TB) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{t: t, e: e, http: &http.Client{
+		Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// response is a finished request.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (c *client) do(method, path string, form url.Values) response {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, c.e.srv.URL+path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+func (c *client) get(path string) response { c.t.Helper(); return c.do("GET", path, nil) }
+
+func (c *client) post(path string, form url.Values) response {
+	c.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	return c.do("POST", path, form)
+}
+
+// login logs in with token and fails the test unless it works.
+func (c *client) login(token string) {
+	c.t.Helper()
+	r := c.post("/login", url.Values{"token": {token}, "next": {"/"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		c.t.Fatalf("login: status %d, Location %q, want 303 to /", r.status, r.header.Get("Location"))
+	}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf returns the CSRF token of the session, read from a page's forms.
+func (c *client) csrf() string {
+	c.t.Helper()
+	r := c.get("/")
+	m := csrfField.FindStringSubmatch(r.body)
+	if m == nil {
+		c.t.Fatalf("no CSRF field on the dashboard (status %d)", r.status)
+	}
+	return m[1]
+}
+
+// loggedIn returns a client logged in with token.
+func (e *env) loggedIn(t testing.TB, token string) *client {
+	c := e.client(t)
+	c.login(token)
+	return c
+}
+
+// anyBackup returns the ID of a backup the fake holds that matches pred.
+func (e *env) backupID(t testing.TB, pred func(server, db, typ, status string) bool) string {
+	t.Helper()
+	e.svc.mu.Lock()
+	defer e.svc.mu.Unlock()
+	best := ""
+	for id, b := range e.svc.backups {
+		if pred(b.Server, b.Database, b.Type, string(b.Status)) && id > best {
+			best = id
+		}
+	}
+	if best == "" {
+		t.Fatal("no matching backup in the fake")
+	}
+	return best
+}

@@ -1,0 +1,34 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+)
+
+// statusData is the content of the status page.
+type statusData struct {
+	S      httpapi.Status
+	Uptime time.Duration
+	Config string
+}
+
+func (u *UI) statusPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	st, err := u.svc.Status(r.Context())
+	if err != nil {
+		u.fail(w, r, rq, err)
+		return
+	}
+	d := &statusData{S: st, Config: redactConfig(u.svc.ConfigSummary())}
+	if !st.StartedAt.IsZero() {
+		d.Uptime = max(0, u.now().Sub(st.StartedAt))
+	}
+	storages := make([]httpapi.StorageStatus, len(st.Storages))
+	for i, s := range st.Storages {
+		s.Error = redact(s.Error)
+		storages[i] = s
+	}
+	d.S.Storages = storages
+	u.render(w, r, rq, http.StatusOK, "status", u.newView(rq, "Status", "status", d))
+}

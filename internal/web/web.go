@@ -1,0 +1,159 @@
+// Package web serves GoSQLGuard's browser UI: server-rendered pages for the
+// dashboard, the backup catalog, one backup (verify, restore, download,
+// delete), retention and the daemon's status.
+//
+// It mounts on the JSON API's ServeMux (httpapi.Server.Mux) and shares its
+// Authenticator: a person logs in with an API token, which is checked once
+// (with the API's failure rate limit) and exchanged for a server-side
+// session; roles are the API's. Every state-changing form carries the
+// session's CSRF token. Templates and static files are embedded; the pages
+// work without JavaScript, which only adds live updates.
+//
+// Like the API, the UI never shows secrets, file paths or stack traces: texts
+// from the Service are redacted again, and unexpected errors show a request ID
+// whose details are in the log.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+)
+
+// Progress is a running backup's live progress.
+type Progress struct {
+	ID, Server, Database, Type string
+	StartedAt                  time.Time
+	RawBytes                   int64 // bytes read from the dump tool so far
+}
+
+// Service is what the UI needs: the API's Service and two more views of the
+// daemon.
+type Service interface {
+	httpapi.Service
+	// Progress lists the running backups with the bytes read so far.
+	Progress(ctx context.Context) []Progress
+	// ConfigSummary is the running config as YAML with every secret shown
+	// as <secret>.
+	ConfigSummary() string
+}
+
+// Options configure the UI.
+type Options struct {
+	Service Service
+	// Auth is the API's authenticator (httpapi.Server.Auth), so that the UI
+	// accepts the same tokens and shares the failure rate limit.
+	Auth   *httpapi.Authenticator
+	Logger *slog.Logger     // nil: discard
+	Clock  func() time.Time // nil: time.Now
+	// SecureCookies marks the session cookie Secure; set it when the UI is
+	// served over HTTPS (directly or behind a proxy).
+	SecureCookies bool
+}
+
+// UI is the web interface. It is safe for concurrent use.
+type UI struct {
+	svc      Service
+	auth     *httpapi.Authenticator
+	logger   *slog.Logger
+	now      func() time.Time
+	secure   bool
+	sessions *sessionStore
+	pages    map[string]*pageTemplate
+	assets   map[string]*asset
+	rates    *rateTracker
+	cop      *http.CrossOriginProtection
+}
+
+// New checks the options, parses the embedded templates and returns the UI.
+func New(o Options) (*UI, error) {
+	if o.Service == nil {
+		return nil, errors.New("web: no service")
+	}
+	if o.Auth == nil {
+		return nil, errors.New("web: no authenticator")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	u := &UI{
+		svc: o.Service, auth: o.Auth, logger: o.Logger, now: o.Clock, secure: o.SecureCookies,
+		sessions: newSessionStore(o.Clock), rates: newRateTracker(), cop: http.NewCrossOriginProtection(),
+	}
+	var err error
+	if u.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if u.pages, err = u.parseTemplates(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Register mounts the UI's routes on mux, all outside /api/, /metrics,
+// /healthz and /readyz. mux may already serve the API: the UI's patterns are
+// chosen not to conflict with it.
+func (u *UI) Register(mux *http.ServeMux) {
+	v, op, admin := httpapi.RoleViewer, httpapi.RoleOperator, httpapi.RoleAdmin
+	routes := []struct {
+		pattern string
+		h       http.Handler
+	}{
+		{"GET /{$}", u.page(v, u.dashboard)},
+		{"GET /login", u.wrap(u.loginForm)},
+		{"POST /login", u.wrap(u.login)},
+		{"POST /logout", u.action(v, u.logout)},
+		{"GET /backups", u.page(v, u.backups)},
+		{"POST /backups", u.action(op, u.trigger)},
+		{"GET /backups/{id}", u.page(v, u.backupPage)},
+		{"GET /backups/{id}/download", u.page(op, u.download)},
+		{"POST /backups/{id}/verify", u.action(op, u.verify)},
+		{"GET /backups/{id}/restore", u.page(op, u.restoreForm)},
+		{"POST /backups/{id}/restore", u.action(op, u.restore)},
+		{"GET /backups/{id}/delete", u.page(admin, u.deleteForm)},
+		{"POST /backups/{id}/delete", u.action(admin, u.deleteBackup)},
+		{"GET /retention", u.page(v, u.retentionPage)},
+		{"POST /retention", u.action(op, u.applyRetention)},
+		{"GET /status", u.page(v, u.statusPage)},
+		{"GET /ui/live", u.live(v)},
+		{"GET /static/{name}", u.wrap(u.static)},
+	}
+	allow := map[string][]string{}
+	var paths []string
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, rt.h)
+		method, path, _ := cut(rt.pattern)
+		if path == "/{$}" {
+			continue
+		}
+		if _, ok := allow[path]; !ok {
+			paths = append(paths, path)
+		}
+		allow[path] = append(allow[path], method)
+	}
+	// Other methods on a known path: 405 with Allow.
+	for _, p := range paths {
+		methods := allow[p]
+		mux.Handle(p, u.wrap(func(w http.ResponseWriter, r *http.Request, rq *request) {
+			u.methodNotAllowed(w, r, rq, methods)
+		}))
+	}
+	mux.Handle("/", u.wrap(u.notFound))
+}
+
+// cut splits "GET /path" into its method and path.
+func cut(pattern string) (method, path string, ok bool) {
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] == ' ' {
+			return pattern[:i], pattern[i+1:], true
+		}
+	}
+	return "", pattern, false
+}
