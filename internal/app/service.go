@@ -176,11 +176,9 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 		}
 		return jobs[k]
 	}
-	// Scheduled jobs of servers with configured databases, even before their first run.
+	// Jobs of servers with configured databases, even before their first
+	// run (manual ones too, so that they can be started from the UI).
 	for name, bt := range a.Config.BackupTypes {
-		if bt.Schedule == "" {
-			continue
-		}
 		for _, srv := range a.Config.Servers {
 			if len(bt.Servers) > 0 && !contains(bt.Servers, srv.Name) {
 				continue

@@ -101,9 +101,14 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A capture can stall while the page is busy; it is an artifact for
+	// people to look at, not an assertion, so a slow one is skipped.
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		t.Logf("screenshot %s skipped: %v", name, err)
+		return ""
 	}
 	path := filepath.Join(dir, safeName.ReplaceAllString(name, "_")+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
