@@ -83,7 +83,9 @@ func relTime(t, now time.Time) string {
 	var s string
 	switch {
 	case d < 45*time.Second:
-		if future {
+		// A few seconds ahead is clock skew between whoever stamped t (a
+		// database server, another host) and this process, not the future.
+		if future && d >= 5*time.Second {
 			return "in a few seconds"
 		}
 		return "just now"

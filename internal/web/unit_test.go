@@ -43,7 +43,7 @@ func TestHumanFormats(t *testing.T) {
 		want string
 	}{
 		{10 * time.Second, "just now"}, {4 * time.Minute, "4 min ago"}, {3 * time.Hour, "3 h ago"},
-		{50 * time.Hour, "2 d ago"}, {-20 * time.Minute, "in 20 min"}, {-5 * time.Second, "in a few seconds"},
+		{50 * time.Hour, "2 d ago"}, {-20 * time.Minute, "in 20 min"}, {-5 * time.Second, "in a few seconds"}, {-2 * time.Second, "just now"},
 	} {
 		if got := relTime(now.Add(-tc.d), now); got != tc.want {
 			t.Errorf("relTime(now-%v) = %q, want %q", tc.d, got, tc.want)
