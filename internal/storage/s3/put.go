@@ -66,9 +66,18 @@ func (b *Backend) putSingle(ctx context.Context, object string, data []byte) err
 // putMultipart uploads first and the rest of r as a multipart upload.
 func (b *Backend) putMultipart(ctx context.Context, key, object string, first []byte, r io.Reader) (int64, error) {
 	n := int64(len(first))
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("put %s: %w", key, context.Cause(ctx))
+	}
+	// Created on a context the caller cannot cancel: a request cancelled in
+	// flight could create the upload on the server without telling us its
+	// ID, and an upload we do not know of cannot be aborted. A cancellation
+	// meanwhile is seen by uploadParts, which then aborts.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
 	var uploadID string
-	err := b.retry.do(ctx, b.logger, "create multipart upload", func(ctx context.Context) error {
-		id, err := b.api.NewMultipartUpload(ctx, b.bucket, object, b.putOpts)
+	err := b.retry.do(cctx, b.logger, "create multipart upload", func(rctx context.Context) error {
+		id, err := b.api.NewMultipartUpload(rctx, b.bucket, object, b.putOpts)
 		uploadID = id
 		return err
 	})
