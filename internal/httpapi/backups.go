@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"strconv"
 	"time"
@@ -216,10 +217,10 @@ func present(b *backup.Backup) *backup.Backup {
 		return nil
 	}
 	c := *b
-	c.Error = redact(c.Error)
+	c.Error = redact.Text(c.Error)
 	c.Locations = make([]backup.Location, len(b.Locations))
 	for i, l := range b.Locations {
-		l.Error = redact(l.Error)
+		l.Error = redact.Text(l.Error)
 		c.Locations[i] = l
 	}
 	return &c

@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -79,9 +78,9 @@ func classify(err error, requestID string) classification {
 	case errors.Is(err, catalog.ErrNotFound):
 		return classification{status: http.StatusNotFound, code: "not_found", message: "backup not found"}
 	case errors.Is(err, ErrConflict):
-		return classification{status: http.StatusConflict, code: "conflict", message: redact(err.Error())}
+		return classification{status: http.StatusConflict, code: "conflict", message: redact.Text(err.Error())}
 	case errors.Is(err, ErrInvalid):
-		return classification{status: http.StatusBadRequest, code: "bad_request", message: redact(err.Error())}
+		return classification{status: http.StatusBadRequest, code: "bad_request", message: redact.Text(err.Error())}
 	case errors.Is(err, ErrUnavailable):
 		return classification{status: http.StatusServiceUnavailable, code: "unavailable",
 			message: "service unavailable (request " + requestID + ")", detail: true}
@@ -122,32 +121,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(append(body, '\n'))
-}
-
-// Patterns redact removes from texts shown to clients.
-var (
-	redactURL    = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
-	redactSecret = regexp.MustCompile(`(?i)\b(password|passwd|pwd|pass|secret|token|secret_access_key|access_key_id|dsn|identity|key_file|password_file)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;)]+)`)
-	redactDSN    = regexp.MustCompile(`[^\s:@/"'()]+:[^\s@"']*@[^\s"']+`)
-	redactPath   = regexp.MustCompile(`(^|[\s"'(=,\[])(/[^\s"'(),\[\]]+|[A-Za-z]:\\[^\s"'(),\[\]]+)`)
-)
-
-// redact removes what may be a URL, a DSN, a secret assignment or an
-// absolute file path from a text shown to a client. Texts from the Service
-// are meant to be safe already; this is a second line of defence.
-func redact(s string) string {
-	s = redactURL.ReplaceAllString(s, "<url>")
-	s = redactSecret.ReplaceAllString(s, "$1$2<redacted>")
-	s = redactDSN.ReplaceAllString(s, "<dsn>")
-	s = redactPath.ReplaceAllStringFunc(s, func(m string) string {
-		sub := redactPath.FindStringSubmatch(m)
-		tail := ""
-		p := sub[2]
-		for strings.HasSuffix(p, ":") || strings.HasSuffix(p, ".") {
-			tail = p[len(p)-1:] + tail
-			p = p[:len(p)-1]
-		}
-		return sub[1] + "<path>" + tail
-	})
-	return s
 }

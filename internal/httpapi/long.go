@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"io"
 	"mime"
 	"net/http"
@@ -149,7 +150,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	for _, res := range results {
 		vr := verifyResult{Storage: res.Storage, Key: res.Key, Deep: res.Deep, OK: res.Err == nil}
 		if res.Err != nil {
-			vr.Error = redact(res.Err.Error())
+			vr.Error = redact.Text(res.Err.Error())
 			resp.OK = false
 		}
 		resp.Results = append(resp.Results, vr)

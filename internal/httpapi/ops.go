@@ -1,6 +1,10 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+)
 
 // healthz says the process is up; it checks nothing else.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -33,7 +37,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 	}
 	out := jobList{Jobs: make([]Job, len(jobs))}
 	for i, j := range jobs {
-		j.LastFailureError = redact(j.LastFailureError)
+		j.LastFailureError = redact.Text(j.LastFailureError)
 		out.Jobs[i] = j
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -53,7 +57,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	}
 	storages := make([]StorageStatus, len(st.Storages))
 	for i, ss := range st.Storages {
-		ss.Error = redact(ss.Error)
+		ss.Error = redact.Text(ss.Error)
 		storages[i] = ss
 	}
 	st.Storages = storages

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"io"
 	"mime"
 	"net/http"
@@ -76,7 +77,7 @@ func pathID(r *http.Request) (string, error) {
 // clip shortens and sanitises a client's parameter or field name echoed in
 // an error message. Values are never echoed.
 func clip(s string) string {
-	s = redact(s)
+	s = redact.Text(s)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}

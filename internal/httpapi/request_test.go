@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"strings"
 	"testing"
@@ -134,8 +135,8 @@ func TestRedact(t *testing.T) {
 		{"size 10 bytes, want 12.", "size 10 bytes, want 12."},
 	}
 	for _, tt := range tests {
-		if got := redact(tt.in); got != tt.want {
-			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := redact.Text(tt.in); got != tt.want {
+			t.Errorf("redact.Text(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

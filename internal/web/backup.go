@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"io"
 	"mime"
 	"net/http"
@@ -118,7 +119,7 @@ func (u *UI) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 	for _, res := range results {
 		row := verifyRow{Storage: res.Storage, Key: res.Key, Deep: res.Deep, OK: res.Err == nil}
 		if res.Err != nil {
-			row.Error, vv.OK = redact(res.Err.Error()), false
+			row.Error, vv.OK = redact.Text(res.Err.Error()), false
 		}
 		vv.Rows = append(vv.Rows, row)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"net/url"
 	"slices"
@@ -258,11 +259,11 @@ func presentBackup(b *backup.Backup) *backup.Backup {
 		return nil
 	}
 	c := *b
-	c.Error = redact(c.Error)
-	c.DeleteReason = redact(c.DeleteReason)
+	c.Error = redact.Text(c.Error)
+	c.DeleteReason = redact.Text(c.DeleteReason)
 	c.Locations = make([]backup.Location, len(b.Locations))
 	for i, l := range b.Locations {
-		l.Error = redact(l.Error)
+		l.Error = redact.Text(l.Error)
 		c.Locations[i] = l
 	}
 	return &c

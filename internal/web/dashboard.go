@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"regexp"
 	"slices"
@@ -53,7 +54,7 @@ func classifyJobs(jobs []httpapi.Job, now time.Time) []jobRow {
 	}
 	rows := make([]jobRow, 0, len(jobs))
 	for _, j := range jobs {
-		j.LastFailureError = redact(j.LastFailureError)
+		j.LastFailureError = redact.Text(j.LastFailureError)
 		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type}
 		scheduled := j.NextRun != nil
 		failed := j.LastFailure != nil && (j.LastSuccess == nil || j.LastFailure.After(*j.LastSuccess))
@@ -166,7 +167,7 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 	} else {
 		t.StatusKnown = true
 		for _, s := range st.Storages {
-			s.Error = redact(s.Error)
+			s.Error = redact.Text(s.Error)
 			d.Storages = append(d.Storages, s)
 			t.Storages++
 			if s.Healthy {

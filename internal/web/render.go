@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"html/template"
 	"io"
 	"net/http"
@@ -121,7 +122,7 @@ func (u *UI) funcs() template.FuncMap {
 		"bstatus": backupBadge,
 		"lstatus": locationBadge,
 		"short":   shorten,
-		"redact":  redact,
+		"redact":  redact.Text,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return "1 " + one
@@ -246,7 +247,7 @@ func serviceMessage(err, sentinel error) string {
 	if s == "" {
 		s = sentinel.Error()
 	}
-	s = redact(s)
+	s = redact.Text(s)
 	if len(s) > 0 {
 		s = strings.ToUpper(s[:1]) + s[1:]
 	}

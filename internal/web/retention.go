@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 
 	"github.com/gosqlguard/gosqlguard/internal/retention"
@@ -33,7 +34,7 @@ func summarizePlans(plans []storagePlanInput, onlyDeletes bool) *retentionData {
 				sp.Keeps++
 			}
 			if !onlyDeletes || dec.Action == retention.Delete {
-				dec.Reason = redact(dec.Reason)
+				dec.Reason = redact.Text(dec.Reason)
 				sp.Decisions = append(sp.Decisions, dec)
 			}
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"time"
 
@@ -26,7 +27,7 @@ func (u *UI) statusPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	storages := make([]httpapi.StorageStatus, len(st.Storages))
 	for i, s := range st.Storages {
-		s.Error = redact(s.Error)
+		s.Error = redact.Text(s.Error)
 		storages[i] = s
 	}
 	d.S.Storages = storages

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -149,11 +150,11 @@ func TestRedaction(t *testing.T) {
 		"PGPASSWORD=" + leakedSecret + " MYSQL_PWD=" + leakedSecret + " rejected; secret: " + leakedSecret,
 		"user:" + leakedSecret + "@tcp(10.0.0.5:3306)/shop",
 	} {
-		if got := redact(in); strings.Contains(got, leakedSecret) {
-			t.Errorf("redact(%q) = %q", in, got)
+		if got := redact.Text(in); strings.Contains(got, leakedSecret) {
+			t.Errorf("redact.Text(%q) = %q", in, got)
 		}
 	}
-	if got := redact("open /var/lib/gosqlguard/key: denied"); got != "open <path>: denied" {
+	if got := redact.Text("open /var/lib/gosqlguard/key: denied"); got != "open <path>: denied" {
 		t.Errorf("path: %q", got)
 	}
 	cfg := "catalog:\n  dsn: <secret>\n  driver: sqlite\nservers:\n  - password: \"" + leakedSecret + "\"\n    password_file: /run/secrets/x\n    user: backup\n" +
