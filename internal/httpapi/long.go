@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -46,6 +47,13 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer body.Close()
+	StreamDownload(w, r, s.logger, id, body, info, "request_id", requestID(r.Context()), "by", principalName(r))
+}
+
+// StreamDownload sends a stored object as an attachment named after its key.
+// Once the headers are out, a failure to read or write breaks the connection,
+// so a client never takes a cut stream for a whole one. attrs go to the logs.
+func StreamDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, id string, body io.Reader, info DownloadInfo, attrs ...any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(info.Filename, id)}))
@@ -55,18 +63,14 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	if info.Storage != "" && namePattern.MatchString(info.Storage) {
 		h.Set("X-Backup-Storage", info.Storage)
 	}
-	s.logger.Info("backup download started", "request_id", requestID(r.Context()), "by", principalName(r),
-		"id", id, "storage", info.Storage)
+	attrs = append([]any{"id", id, "storage", info.Storage}, attrs...)
+	logger.Info("backup download started", attrs...)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
 	}
-	n, err := copyRenewing(w, body)
-	if err != nil {
-		// Headers are out: the only honest signal left is to break the
-		// connection, so a client never takes a cut stream for a whole one.
-		s.logger.Warn("backup download interrupted", "request_id", requestID(r.Context()), "id", id,
-			"storage", info.Storage, "bytes", n, "error", err)
+	if n, err := copyRenewing(w, body); err != nil {
+		logger.Warn("backup download interrupted", append(attrs, "bytes", n, "error", err)...)
 		panic(http.ErrAbortHandler)
 	}
 }

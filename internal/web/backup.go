@@ -3,9 +3,8 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
-	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -291,54 +290,6 @@ func (u *UI) download(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	defer body.Close()
-	h := w.Header()
-	h.Del("Content-Security-Policy")
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(info.Filename, id)}))
-	if info.Size > 0 {
-		h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
-	}
-	u.logger.Info("backup download started through the UI", "request_id", rq.id, "by", rq.who.Name, "id", id, "storage", info.Storage)
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
-	buf := make([]byte, 256<<10)
-	for {
-		n, rerr := body.Read(buf)
-		if n > 0 {
-			setWriteDeadline(w, pageWriteTimeout)
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				rerr = werr
-			}
-		}
-		if rerr == io.EOF {
-			return
-		}
-		if rerr != nil {
-			// The headers are out: break the connection so that a cut
-			// download never looks complete.
-			u.logger.Warn("backup download interrupted", "request_id", rq.id, "id", id, "error", rerr)
-			panic(http.ErrAbortHandler)
-		}
-	}
-}
-
-// downloadName is the last path element of name with only portable
-// characters kept; the ID with ".bin" when nothing usable is left.
-func downloadName(name, id string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, name)
-	if strings.Trim(name, "._") == "" {
-		return id + ".bin"
-	}
-	return name
+	w.Header().Del("Content-Security-Policy")
+	httpapi.StreamDownload(w, r, u.logger, id, body, info, "request_id", rq.id, "by", rq.who.Name, "via", "web")
 }
