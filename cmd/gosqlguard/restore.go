@@ -46,7 +46,10 @@ func newRestoreCommand(g *globals) *cobra.Command {
 			if target == "" {
 				target = b.Database
 			}
+			p := newProgress(g.stderr, "restore "+b.ID)
+			a.Runner.ReadProgress = p.Update
 			err = a.Runner.Restore(ctx, runner.RestoreRequest{Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d})
+			p.Done()
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}

@@ -46,7 +46,10 @@ func newVerifyCommand(g *globals) *cobra.Command {
 				list = append(list, b)
 			}
 			for _, b := range list {
+				p := newProgress(g.stderr, "verify "+b.ID)
+				a.Runner.ReadProgress = p.Update
 				results, err := a.Runner.Verify(ctx, b, storageName)
+				p.Done()
 				for _, r := range results {
 					state, detail := "OK", "sha256 and size match"
 					if r.Deep {

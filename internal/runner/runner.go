@@ -27,6 +27,9 @@ type Runner struct {
 	Now        func() time.Time // injectable clock; nil means time.Now
 	// Observers are told about every backup, verify and deletion.
 	Observers []Observer
+	// ReadProgress, when set, is called with the bytes of a stored object
+	// read so far by verify and restore (for a progress display).
+	ReadProgress func(n int64)
 }
 
 // Job is one database to back up once.

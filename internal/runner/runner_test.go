@@ -381,3 +381,25 @@ func TestObserversSeeEverything(t *testing.T) {
 		t.Errorf("events = %q\nwant     %q", rec.events, want)
 	}
 }
+
+func TestReadProgress(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	b, err := f.r.Backup(ctx, Job{Server: "srv", Database: "db", Type: "manual", Extension: "sql", Dumper: &fakeDumper{content: sample()}, Storages: f.r.Storages[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	f.r.ReadProgress = func(n int64) {
+		if n < last {
+			t.Errorf("progress went back from %d to %d", last, n)
+		}
+		last = n
+	}
+	if _, err := f.r.Verify(ctx, b, ""); err != nil {
+		t.Fatal(err)
+	}
+	if last != b.StoredBytes {
+		t.Errorf("progress ended at %d, want the %d stored bytes", last, b.StoredBytes)
+	}
+}

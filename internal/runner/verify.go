@@ -92,7 +92,11 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 	}
 	defer obj.Close()
 	digest := pipeline.NewDigest()
-	tee := io.TeeReader(obj, digest)
+	var src io.Reader = obj
+	if r.ReadProgress != nil {
+		src = progressReader{obj, digest, r.ReadProgress}
+	}
+	tee := io.TeeReader(src, digest)
 	var useErr error
 	if use != nil {
 		ids := r.Identities
@@ -123,4 +127,17 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 		return fmt.Errorf("%w: %v", ErrCorrupt, useErr)
 	}
 	return nil
+}
+
+// progressReader reports how much of an object has been read.
+type progressReader struct {
+	r        io.Reader
+	digest   *pipeline.Digest
+	progress func(int64)
+}
+
+func (p progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.progress(p.digest.Size() + int64(n))
+	return n, err
 }
