@@ -108,7 +108,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	ui, err := web.New(web.Options{Service: svc, Auth: api.Auth(), Logger: a.Logger})
+	ui, err := web.New(web.Options{Service: svc, Auth: api.Auth(), Logger: a.Logger, SecureCookies: a.Config.HTTP.SecureCookies})
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}

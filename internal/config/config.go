@@ -117,6 +117,9 @@ type Encryption struct {
 type HTTP struct {
 	Listen string `yaml:"listen"`
 	Auth   Auth   `yaml:"auth"`
+	// SecureCookies marks the web UI's session cookie Secure: set it when
+	// the UI is reached over HTTPS (e.g. behind a TLS-terminating proxy).
+	SecureCookies bool `yaml:"secure_cookies"`
 }
 
 // Auth holds the bearer tokens accepted by the API.
