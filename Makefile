@@ -1,11 +1,12 @@
 # The whole test suite runs against the real local MariaDB and PostgreSQL.
 # .ci/run starts them when they are down.
 GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: build test vet bench
 
 build:
-	CGO_ENABLED=0 $(GO) build -o bin/gosqlguard ./cmd/gosqlguard
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/gosqlguard ./cmd/gosqlguard
 
 vet:
 	$(GO) vet ./...
