@@ -2,11 +2,12 @@
 # .ci/run starts them when they are down.
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 
 .PHONY: build test vet bench
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o bin/gosqlguard ./cmd/gosqlguard
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/gosqlguard ./cmd/gosqlguard
 
 vet:
 	$(GO) vet ./...
