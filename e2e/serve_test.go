@@ -268,3 +268,30 @@ func TestServeReload(t *testing.T) {
 		t.Fatalf("exit %v:\n%s", err, d.log())
 	}
 }
+
+// A scheduled run of a server that is down is a failed backup in the
+// catalog (database "*"), not only a log line, so metrics, webhooks and the
+// dashboard show it.
+func TestServeRecordsUnreachableServer(t *testing.T) {
+	s := newSetup(t, []serverSpec{{name: "down", typ: "mysql", socket: filepath.Join(t.TempDir(), "no.sock"), user: "root"}},
+		options{types: "  often: {schedule: \"@every 1h\"}\n"})
+	d := startDaemon(t, s) // the catch-up run on start finds the server down
+	var failed []listed
+	for deadline := time.Now().Add(30 * time.Second); len(failed) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed backup recorded:\n%s", d.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+		failed = s.listTimes(t, "--status", "failed")
+	}
+	b := s.show(t, failed[0].ID)
+	if !strings.Contains(b.Error, "list databases") || !strings.Contains(b.Error, "no.sock") && !strings.Contains(b.Error, "connect") {
+		t.Errorf("failed row error = %q", b.Error)
+	}
+	if out := s.mustRun(t, "list", "--database", "*", "-o", "json").stdout; !strings.Contains(out, failed[0].ID) {
+		t.Errorf("the failed run is not listed under database *: %s", out)
+	}
+	if err, _ := d.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("daemon exit: %v", err)
+	}
+}

@@ -207,6 +207,7 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 	}
 	for _, e := range errs {
 		d.logger.Error("scheduled backups skipped", "type", typ, "error", e)
+		d.recordUnreachable(ctx, a, typ, e)
 	}
 	tasks := make([]scheduler.Task, len(jobs))
 	for i, job := range jobs {
@@ -217,6 +218,28 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 		}
 	}
 	return tasks
+}
+
+// recordUnreachable records a failed backup of database "*" for a server
+// whose databases could not be listed, so that a scheduled run of a server
+// that is down shows in the catalog, the metrics and the webhooks instead
+// of only in the log.
+func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, planErr error) {
+	var se *ServerError
+	if !errors.As(planErr, &se) {
+		return
+	}
+	srv := a.Config.Server(se.Server)
+	if srv == nil {
+		return
+	}
+	job := runner.Job{Server: srv.Name, Database: allDatabases, Type: typ, Extension: extension(srv.Type), Storages: a.storagesFor(typ)}
+	b, err := a.Runner.Open(ctx, job)
+	if err != nil {
+		d.logger.Error("cannot record the failed run", "server", srv.Name, "type", typ, "error", err)
+		return
+	}
+	a.Runner.Fail(ctx, b, planErr)
 }
 
 // runJob takes one scheduled backup, then applies retention.

@@ -11,6 +11,16 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
 
+// ServerError is a server a plan could not cover, e.g. because it did not
+// answer when its databases were listed.
+type ServerError struct {
+	Server string
+	Err    error
+}
+
+func (e *ServerError) Error() string { return "server " + e.Server + ": " + e.Err.Error() }
+func (e *ServerError) Unwrap() error { return e.Err }
+
 // ErrUsage marks a request that names something the config does not have.
 var ErrUsage = errors.New("invalid request")
 
@@ -36,12 +46,7 @@ func (a *App) Plan(ctx context.Context, sel Selector) (jobs []runner.Job, errs [
 	if sel.Server != "" && a.Config.Server(sel.Server) == nil {
 		return nil, nil, fmt.Errorf("%w: server %q is not configured", ErrUsage, sel.Server)
 	}
-	var backends []storage.Backend
-	for _, s := range a.Runner.Storages {
-		if len(bt.Storages) == 0 || slices.Contains(bt.Storages, s.Name()) {
-			backends = append(backends, s)
-		}
-	}
+	backends := a.storagesFor(typ)
 	matched := false
 	for _, srv := range a.Config.Servers {
 		if (sel.Server != "" && srv.Name != sel.Server) || (len(bt.Servers) > 0 && !slices.Contains(bt.Servers, srv.Name)) {
@@ -53,7 +58,7 @@ func (a *App) Plan(ctx context.Context, sel Selector) (jobs []runner.Job, errs [
 		if len(dbs) == 0 {
 			found, err := d.Databases(ctx)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("server %s: list databases: %w", srv.Name, err))
+				errs = append(errs, &ServerError{Server: srv.Name, Err: fmt.Errorf("list databases: %w", err)})
 				continue
 			}
 			dbs = excludeGlobs(found, srv.Exclude)
@@ -90,6 +95,21 @@ func excludeGlobs(dbs, patterns []string) []string {
 		}
 		if !excluded {
 			out = append(out, db)
+		}
+	}
+	return out
+}
+
+// allDatabases stands for the databases of a server that could not be listed.
+const allDatabases = "*"
+
+// storagesFor returns the storages a backup type writes to.
+func (a *App) storagesFor(typ string) []storage.Backend {
+	bt := a.Config.BackupTypes[typ]
+	var out []storage.Backend
+	for _, s := range a.Runner.Storages {
+		if len(bt.Storages) == 0 || slices.Contains(bt.Storages, s.Name()) {
+			out = append(out, s)
 		}
 	}
 	return out

@@ -59,8 +59,19 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 
 // Abandon records an opened backup that never ran (shutdown while it waited).
 func (r *Runner) Abandon(ctx context.Context, b *backup.Backup, reason string) error {
+	return r.close(ctx, b, backup.StatusInterrupted, reason)
+}
+
+// Fail records an opened backup that could not start, e.g. because its
+// server did not answer, so that the failure is in the catalog, the metrics
+// and the notifications like any other.
+func (r *Runner) Fail(ctx context.Context, b *backup.Backup, cause error) error {
+	return r.close(ctx, b, backup.StatusFailed, cause.Error())
+}
+
+func (r *Runner) close(ctx context.Context, b *backup.Backup, status backup.Status, reason string) error {
 	now := r.now()
-	b.Status, b.FinishedAt, b.Error = backup.StatusInterrupted, &now, reason
+	b.Status, b.FinishedAt, b.Error = status, &now, reason
 	for i := range b.Locations {
 		b.Locations[i].Status = backup.LocationFailed
 	}
