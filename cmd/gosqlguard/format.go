@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/dustin/go-humanize"
+
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,18 +26,7 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

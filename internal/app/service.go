@@ -7,6 +7,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"time"
 
@@ -180,7 +181,7 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 	// run (manual ones too, so that they can be started from the UI).
 	for name, bt := range a.Config.BackupTypes {
 		for _, srv := range a.Config.Servers {
-			if len(bt.Servers) > 0 && !contains(bt.Servers, srv.Name) {
+			if len(bt.Servers) > 0 && !slices.Contains(bt.Servers, srv.Name) {
 				continue
 			}
 			for _, db := range srv.Databases {
@@ -277,15 +278,6 @@ func (s *service) Ready(ctx context.Context) error {
 		return fmt.Errorf("%w: catalog unreachable", httpapi.ErrUnavailable)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }

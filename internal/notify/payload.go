@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"github.com/dustin/go-humanize"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -163,15 +165,4 @@ func formatDuration(d time.Duration) string {
 }
 
 // formatBytes prints n in IEC units: 512 B, 3.4 MiB, 1.2 GiB.
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func formatBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
