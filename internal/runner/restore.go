@@ -33,6 +33,9 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	if db == "" {
 		db = b.Database
 	}
+	if err := backup.CheckDatabaseName(db); err != nil {
+		return fmt.Errorf("restore %s: target: %w", b.ID, err)
+	}
 	loc, err := r.pickVerified(ctx, b, req.Storage)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w; target database untouched", b.ID, err)

@@ -403,3 +403,19 @@ func TestReadProgress(t *testing.T) {
 		t.Errorf("progress ended at %d, want the %d stored bytes", last, b.StoredBytes)
 	}
 }
+
+func TestRestoreRefusesBadTargetBeforeReading(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	d := &fakeDumper{content: sample()}
+	b, err := f.r.Backup(ctx, f.job(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := false
+	f.r.ReadProgress = func(int64) { read = true }
+	err = f.r.Restore(ctx, RestoreRequest{Backup: b, Dumper: d, ToDatabase: "../etc"})
+	if err == nil || errors.Is(err, ErrCorrupt) || read {
+		t.Fatalf("Restore to ../etc = %v (read %v); want a refusal before reading, not a corruption", err, read)
+	}
+}

@@ -69,10 +69,10 @@ func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backu
 		decode = func(content io.Reader) error {
 			n, err := io.CopyBuffer(io.Discard, content, make([]byte, 1<<20))
 			if err != nil {
-				return err
+				return fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
 			if b.RawBytes > 0 && n != b.RawBytes {
-				return fmt.Errorf("%d bytes after decompression, want %d", n, b.RawBytes)
+				return fmt.Errorf("%w: %d bytes after decompression, want %d", ErrCorrupt, n, b.RawBytes)
 			}
 			return nil
 		}
@@ -84,7 +84,9 @@ func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backu
 // readChecked streams the object at key through size and SHA-256 checks; when
 // use is given it receives the decrypted, decompressed content. It fails if
 // the object differs from the catalog in size or checksum, even when use
-// succeeded (use's consumer must then discard what it got).
+// succeeded (use's consumer must then discard what it got). When the object
+// is intact, use's own error is returned as it is: a restore tool refusing a
+// target is not a damaged backup.
 func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.Backup, key string, use func(io.Reader) error) error {
 	obj, err := s.Open(ctx, key)
 	if err != nil {
@@ -110,7 +112,7 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 			useErr = use(content)
 			content.Close()
 		} else {
-			useErr = err
+			useErr = fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
 	}
 	// Hash what the decoder did not read (trailing bytes, or everything).
@@ -123,10 +125,7 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 	if got := digest.Sum(); got != b.SHA256 {
 		return fmt.Errorf("%w: sha256 %s, want %s", ErrCorrupt, got, b.SHA256)
 	}
-	if useErr != nil {
-		return fmt.Errorf("%w: %v", ErrCorrupt, useErr)
-	}
-	return nil
+	return useErr
 }
 
 // progressReader reports how much of an object has been read.
