@@ -27,7 +27,17 @@ type Manifest struct {
 	Compression     string      `json:"compression"` // zstd | gzip | none
 	Encryption      *Encryption `json:"encryption,omitempty"`
 	Position        *Position   `json:"position,omitempty"`
-	Object          string      `json:"object"` // the object's key, relative to the storage root
+	// Database holds the source database's own properties (character set,
+	// owner, settings...), applied when a restore creates the database.
+	DatabaseProps *DatabaseProps `json:"database_properties,omitempty"`
+	// MaxStatementBytes is the length of the longest statement in a SQL dump,
+	// which a server's max_allowed_packet must admit for the dump to load; 0
+	// when unknown or not a SQL dump.
+	MaxStatementBytes int64 `json:"max_statement_bytes,omitempty"`
+	// Warnings are what the backup found worth a word at backup time
+	// (e.g. a statement longer than the source server's max_allowed_packet).
+	Warnings []string `json:"warnings,omitempty"`
+	Object   string   `json:"object"` // the object's key, relative to the storage root
 }
 
 // Encryption records how the object is encrypted.

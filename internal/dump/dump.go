@@ -5,6 +5,7 @@ package dump
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -32,7 +33,41 @@ type Info struct {
 	Format        string   // sql | pg_custom
 	Extension     string   // file extension of the raw dump: "sql" or "dump"
 	Position      *backup.Position
+	// Database holds the source database's own properties, read at dump
+	// time, for a restore to recreate them.
+	Database *backup.DatabaseProps
+	// MaxStatementBytes is the longest statement of a SQL dump (0: unknown).
+	MaxStatementBytes int64
+	// Warnings are facts worth a word at backup time that do not make the
+	// dump incomplete (e.g. a statement the source server could not take back).
+	Warnings []string
 }
+
+// RestoreOptions say how Restore treats its target. The zero value restores
+// with ownership into a database that is missing or empty.
+type RestoreOptions struct {
+	// Database holds the source database's properties from the manifest;
+	// nil for backups taken before they were recorded.
+	Database *backup.DatabaseProps
+	// MaxStatementBytes is the manifest's longest statement (SQL dumps), for
+	// a check of the target server's max_allowed_packet before anything changes.
+	MaxStatementBytes int64
+	// Force lets Restore replace an existing, non-empty database, whole or
+	// not at all.
+	Force bool
+	// NoOwner leaves object ownership out (PostgreSQL): every restored
+	// object then belongs to the restoring user.
+	NoOwner bool
+}
+
+// ErrTargetNotEmpty is returned (wrapped) by CheckTarget and Restore when the
+// target database exists, holds objects and RestoreOptions.Force is not set.
+var ErrTargetNotEmpty = errors.New("target database exists and is not empty (use --force to replace it)")
+
+// ErrTargetUnchanged marks (wrapped, with errors.Join or %w) a restore error
+// after which the target database is exactly as it was before; a restore
+// error without it may have changed the target.
+var ErrTargetUnchanged = errors.New("target database unchanged")
 
 // Dumper dumps and restores the databases of one server.
 type Dumper interface {
@@ -43,7 +78,28 @@ type Dumper interface {
 	// the dump is not complete and must not be kept: the tool failed, was
 	// killed, or its output lacks the completion marker.
 	Dump(ctx context.Context, db string, w io.Writer) (Info, error)
-	// Restore reads a dump made by Dump from r into database db, creating
-	// db first when it does not exist.
-	Restore(ctx context.Context, db string, r io.Reader) error
+	// CheckTarget checks, before anything is read or changed, that db is a
+	// valid name on this server and may be restored into with opts: it
+	// returns ErrTargetNotEmpty for an existing, non-empty database without
+	// opts.Force, and an error naming the limit when the server cannot take
+	// the dump (e.g. max_allowed_packet below opts.MaxStatementBytes).
+	CheckTarget(ctx context.Context, db string, opts RestoreOptions) error
+	// Restore reads a dump made by Dump from r into database db, all or
+	// nothing: it loads into a database of its own first and puts the result
+	// in place only when the load succeeded. A database that did not exist
+	// before is created with opts.Database's properties, and dropped again
+	// when the restore fails; an existing one (only with opts.Force) is
+	// replaced whole or left exactly as it was. Its errors wrap
+	// ErrTargetUnchanged whenever the target is as it was.
+	Restore(ctx context.Context, db string, r io.Reader, opts RestoreOptions) error
+}
+
+// Check inspects a raw dump as it streams through, at backup time and again
+// when a stored copy is verified, and says at the end whether the dump is
+// complete. Writes never fail; a Check holds at most a few KiB of the dump.
+type Check interface {
+	io.Writer
+	// Complete returns nil when everything written so far is one complete
+	// dump, else an error that says what is missing.
+	Complete() error
 }

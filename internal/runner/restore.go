@@ -16,11 +16,17 @@ type RestoreRequest struct {
 	Storage    string      // read from this storage; empty: the first one that verifies
 	ToDatabase string      // empty: the backup's own database
 	Dumper     dump.Dumper // of the target server
+	// Force lets the restore replace an existing, non-empty database.
+	Force bool
+	// NoOwner leaves object ownership out (PostgreSQL).
+	NoOwner bool
 }
 
-// Restore verifies the chosen copy of a backup in full, and only then streams
-// it into the target database. A copy that fails verification is never
-// restored: the target is untouched.
+// Restore checks the target, verifies the chosen copy of a backup in full,
+// and only then streams it into the target database. A target that is not
+// empty without req.Force, or a copy that fails verification, stops the
+// restore before anything changed; the engine's Restore replaces the target
+// whole or not at all.
 func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	b := req.Backup
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
@@ -36,6 +42,13 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	if err := backup.CheckDatabaseName(db); err != nil {
 		return fmt.Errorf("restore %s: target: %w", b.ID, err)
 	}
+	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner}
+	if m := b.Manifest; m != nil {
+		opts.Database, opts.MaxStatementBytes = m.DatabaseProps, m.MaxStatementBytes
+	}
+	if err := req.Dumper.CheckTarget(ctx, db, opts); err != nil {
+		return fmt.Errorf("restore %s: %w", b.ID, err)
+	}
 	loc, err := r.pickVerified(ctx, b, req.Storage)
 	if err != nil {
 		return fmt.Errorf("restore %s: %w; target database untouched", b.ID, err)
@@ -47,7 +60,7 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	log := r.logger().With(jobLogAttrs(b)...).With("storage", loc.Storage, "to_database", db)
 	log.Info("restore started")
 	err = r.readChecked(ctx, s, b, loc.Key, func(content io.Reader) error {
-		return req.Dumper.Restore(ctx, db, content)
+		return req.Dumper.Restore(ctx, db, content, opts)
 	})
 	if err != nil {
 		log.Error("restore failed", "error", err)

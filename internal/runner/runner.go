@@ -27,6 +27,9 @@ type Runner struct {
 	Now        func() time.Time // injectable clock; nil means time.Now
 	// Observers are told about every backup, verify and deletion.
 	Observers []Observer
+	// Checks make a completeness check for a raw dump, by dump format
+	// ("sql", "pg_custom"); verify runs it over the decompressed content.
+	Checks map[string]func() dump.Check
 	// ReadProgress, when set, is called with the bytes of a stored object
 	// read so far by verify and restore (for a progress display).
 	ReadProgress func(n int64)

@@ -50,7 +50,11 @@ func (f *fakeDumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Inf
 	return info, nil
 }
 
-func (f *fakeDumper) Restore(ctx context.Context, db string, r io.Reader) error {
+func (f *fakeDumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
+	return nil
+}
+
+func (f *fakeDumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.RestoreOptions) error {
 	f.restored.Reset()
 	_, err := io.Copy(&f.restored, r)
 	return err

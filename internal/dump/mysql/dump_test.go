@@ -124,7 +124,7 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 	}
 
 	// Restore as root: the dump's DEFINER clauses name root.
-	if err := New(adminConn(), nil).Restore(ctx, dst, bytes.NewReader(out.Bytes())); err != nil {
+	if err := New(adminConn(), nil).Restore(ctx, dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want, got := snapshot(t, admin, src), snapshot(t, admin, dst)
@@ -153,7 +153,7 @@ func TestRestoreWithBackupUser(t *testing.T) {
 	if _, err := d.Dump(context.Background(), src, &out); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Restore(context.Background(), dst, &out); err != nil {
+	if err := d.Restore(context.Background(), dst, &out, dump.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var n int
@@ -166,7 +166,7 @@ func TestRestoreBadInputFails(t *testing.T) {
 	admin := adminDB(t)
 	dst := dumptest.UniqueName("gsg_dst_")
 	dropDatabaseAtCleanup(t, admin, dst)
-	err := New(adminConn(), nil).Restore(context.Background(), dst, strings.NewReader("CREATE TABLE t (a INT);\nTHIS IS NOT SQL;\n"))
+	err := New(adminConn(), nil).Restore(context.Background(), dst, strings.NewReader("CREATE TABLE t (a INT);\nTHIS IS NOT SQL;\n"), dump.RestoreOptions{})
 	if err == nil || !strings.Contains(err.Error(), "exit status") {
 		t.Errorf("got %v, want the client's failure", err)
 	}
@@ -225,7 +225,7 @@ func TestMissingTool(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	d.Tools.Client = filepath.Join(t.TempDir(), "mariadb")
-	err = d.Restore(context.Background(), "test", strings.NewReader(""))
+	err = d.Restore(context.Background(), "test", strings.NewReader(""), dump.RestoreOptions{})
 	if !errors.Is(err, dump.ErrToolNotFound) || !strings.HasPrefix(err.Error(), "client tool not found: ") {
 		t.Errorf("got %v", err)
 	}

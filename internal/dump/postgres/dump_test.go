@@ -99,14 +99,14 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 	if !slices.Equal(info.Flags, []string{"--format=custom", "--compress=0"}) {
 		t.Errorf("flags %q", info.Flags)
 	}
-	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes())); err != nil {
+	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := snapshot(t, dst), snapshot(t, src); got != want {
 		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
 	}
 	// Restoring again over the restored database works (--clean --if-exists).
-	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes())); err != nil {
+	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
 		t.Fatalf("second restore: %v", err)
 	}
 }
@@ -123,7 +123,7 @@ func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	truncated := out.Bytes()[:out.Len()*3/4]
-	err := d.Restore(context.Background(), dst, bytes.NewReader(truncated))
+	err := d.Restore(context.Background(), dst, bytes.NewReader(truncated), dump.RestoreOptions{})
 	if err == nil {
 		t.Fatal("restore of a truncated archive succeeded")
 	}
@@ -132,7 +132,7 @@ func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace`).Scan(&n); err == nil {
 		t.Errorf("a failed restore left schema app with %d relations", n)
 	}
-	if err := d.Restore(context.Background(), dst, strings.NewReader("not an archive")); err == nil {
+	if err := d.Restore(context.Background(), dst, strings.NewReader("not an archive"), dump.RestoreOptions{}); err == nil {
 		t.Error("restore of garbage succeeded")
 	}
 }
@@ -142,7 +142,7 @@ func TestRestoreInputErrorFails(t *testing.T) {
 	dst := dumptest.UniqueName("gsg_dst_")
 	dropDatabaseAtCleanup(t, admin, dst)
 	boom := errors.New("hash mismatch")
-	err := New(adminConn(), nil).Restore(context.Background(), dst, io.MultiReader(strings.NewReader("PGDMP"), errReader{boom}))
+	err := New(adminConn(), nil).Restore(context.Background(), dst, io.MultiReader(strings.NewReader("PGDMP"), errReader{boom}), dump.RestoreOptions{})
 	if !errors.Is(err, boom) {
 		t.Errorf("got %v, want %v", err, boom)
 	}
@@ -175,7 +175,7 @@ func TestMissingTool(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	d.Tools.Restore = filepath.Join(t.TempDir(), "pg_restore")
-	err = d.Restore(context.Background(), "test", strings.NewReader(""))
+	err = d.Restore(context.Background(), "test", strings.NewReader(""), dump.RestoreOptions{})
 	if !errors.Is(err, dump.ErrToolNotFound) || !strings.HasPrefix(err.Error(), "restore tool not found: ") {
 		t.Errorf("got %v", err)
 	}

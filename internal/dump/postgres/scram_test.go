@@ -88,7 +88,7 @@ func TestPasswordAuthentication(t *testing.T) {
 		if !checked {
 			t.Fatal("the writer was never called")
 		}
-		if err := d.Restore(context.Background(), "shop copy", &out); err != nil {
+		if err := d.Restore(context.Background(), "shop copy", &out, dump.RestoreOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	})
