@@ -8,10 +8,8 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -56,12 +54,6 @@ func New(c dump.Conn, logger *slog.Logger) *Dumper {
 // dumpFlags are always passed to pg_dump: the custom format, uncompressed
 // because the pipeline compresses better and faster.
 var dumpFlags = []string{"--format=custom", "--compress=0"}
-
-// archiveMagic starts every custom-format archive.
-var archiveMagic = []byte("PGDMP")
-
-// ErrIncomplete means pg_dump exited 0 but its output is not an archive.
-var ErrIncomplete = errors.New("dump incomplete: output is not a custom-format archive")
 
 // Databases lists the databases that accept connections, without templates
 // and the postgres maintenance database, sorted.
@@ -118,16 +110,18 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 
 		args := append(connArgs(d.conn), info.Flags...)
 		args = append(args, dbnameArg(db))
-		mc := &magicCheck{w: w}
+		check := NewCheck()
 		cmd := d.command(tool, dir, env, args)
-		cmd.Stdout = mc
+		cmd.Stdout = io.MultiWriter(w, check)
 		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
 		stderr, err := cmd.Run(ctx)
 		if err != nil {
 			return err
 		}
-		if !mc.ok() {
-			return fmt.Errorf("%s: %w", info.Tool, ErrIncomplete)
+		// pg_dump's exit status is not enough: a stream cut short by
+		// anything between it and us must not count as a dump.
+		if err := check.Complete(); err != nil {
+			return fmt.Errorf("%s exited 0 but %w", info.Tool, err)
 		}
 		if stderr != "" {
 			d.logger.Warn("dump tool wrote to stderr", "database", db, "tool", info.Tool, "stderr", stderr)
@@ -191,21 +185,3 @@ func (d *Dumper) errorf(format string, args ...any) error {
 }
 
 func (d *Dumper) secrets() []string { return []string{d.conn.Password} }
-
-// magicCheck passes the archive through and checks that it starts with the
-// custom-format magic; pg_dump's exit status is the completion signal, as
-// the format has no trailer.
-type magicCheck struct {
-	w    io.Writer
-	head []byte
-}
-
-func (m *magicCheck) Write(p []byte) (int, error) {
-	n, err := m.w.Write(p)
-	if room := len(archiveMagic) - len(m.head); room > 0 {
-		m.head = append(m.head, p[:min(room, n)]...)
-	}
-	return n, err
-}
-
-func (m *magicCheck) ok() bool { return bytes.Equal(m.head, archiveMagic) }
