@@ -102,7 +102,8 @@ func TestDumpRecordsBinlogPosition(t *testing.T) {
 	t.Run("without binlog privileges", func(t *testing.T) {
 		mustExec(t, admin,
 			"CREATE USER 'plain'@'localhost' IDENTIFIED BY 'pw'",
-			"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON shop.* TO 'plain'@'localhost'")
+			"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON shop.* TO 'plain'@'localhost'",
+			"GRANT SELECT ON mysql.proc TO 'plain'@'localhost'")
 		conn := root
 		conn.User, conn.Password = "plain", "pw"
 		info, err := New(conn, nil).Dump(context.Background(), "shop", &bytes.Buffer{})
@@ -118,6 +119,7 @@ func TestDumpRecordsBinlogPosition(t *testing.T) {
 		mustExec(t, admin,
 			"CREATE USER 'mon'@'localhost' IDENTIFIED BY 'pw'",
 			"GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON shop.* TO 'mon'@'localhost'",
+			"GRANT SELECT ON mysql.proc TO 'mon'@'localhost'",
 			"GRANT BINLOG MONITOR ON *.* TO 'mon'@'localhost'")
 		conn := root
 		conn.User, conn.Password = "mon", "pw"

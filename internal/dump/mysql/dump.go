@@ -17,14 +17,16 @@ import (
 
 // baseFlags are always passed to the dump tool. --databases is absent on
 // purpose: the dump then carries no CREATE DATABASE/USE and restores into
-// any database name.
+// any database name. --hex-blob is absent on purpose too: it doubles every
+// binary value, so that a row that fits the server's max_allowed_packet
+// could not be loaded back into the same server; the client restores
+// escaped binary strings intact with --binary-mode.
 var baseFlags = []string{
 	"--single-transaction",
 	"--quick",
 	"--routines",
 	"--triggers",
 	"--events",
-	"--hex-blob",
 	"--default-character-set=utf8mb4",
 	"--add-drop-table",
 	"--no-tablespaces",
@@ -56,7 +58,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 	if err != nil {
 		return dump.Info{}, err
 	}
-	srv, err := d.inspect(ctx)
+	srv, src, err := d.inspect(ctx, db)
 	if err != nil {
 		return dump.Info{}, err
 	}
@@ -66,6 +68,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		Tool:          filepath.Base(tool),
 		Format:        "sql",
 		Extension:     "sql",
+		Database:      &src.props,
 	}
 	if srv.mariadb {
 		info.Engine = "mariadb"
@@ -77,17 +80,41 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		}
 		info.ToolVersion = v
 		info.Flags = dumpFlags(srv, v, d.conn.DumpOptions)
+		history := len(src.versioned) > 0 && dumpsHistory(v) &&
+			!slices.Contains(info.Flags, "--skip-dump-history")
+		if history && !slices.Contains(info.Flags, "--dump-history") {
+			info.Flags = append(info.Flags, "--dump-history")
+		}
+		if len(src.versioned) > 0 && !history {
+			info.Warnings = append(info.Warnings, fmt.Sprintf("the history of the system-versioned %s is not in the dump (only current rows): %s",
+				nameList("table", src.versioned), historyReason(v, info.Flags)))
+		}
 
-		sc := newStreamCheck(w)
+		sc := newStreamCheck(nil)
+		filter := newSQLFilter(w, sc.observe)
 		cmd := d.command(tool, dir, optFile, append(slices.Clone(info.Flags), db)...)
-		cmd.Stdout = sc
+		cmd.Stdout = filter
 		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
 		stderr, err := cmd.Run(ctx)
+		if err == nil {
+			err = filter.Close()
+		}
 		if err != nil {
 			return err
 		}
 		if !sc.complete() {
 			return fmt.Errorf("%s: %w", info.Tool, ErrIncomplete)
+		}
+		longest, table := filter.longest()
+		info.MaxStatementBytes = longest
+		if longest > src.maxPacket {
+			where := "a statement"
+			if table != "" {
+				where = "a statement of table " + quoteIdent(table)
+			}
+			info.Warnings = append(info.Warnings, fmt.Sprintf(
+				"%s is %d bytes, more than this server's max_allowed_packet (%d): the dump restores only into a server whose max_allowed_packet is at least %d",
+				where, longest, src.maxPacket, longest))
 		}
 		if stderr != "" {
 			d.logger.Warn("dump tool wrote to stderr", "database", db, "tool", info.Tool, "stderr", stderr)
@@ -156,24 +183,54 @@ func mysqlToolVersion(v string) (major, minor, patch int) {
 	return major, minor, patch
 }
 
-// inspect asks the server for its version and whether the dump can record a
-// binlog position.
-func (d *Dumper) inspect(ctx context.Context) (server, error) {
+// inspect asks the server for its version, whether the dump can record a
+// binlog position, and what the dump of database name needs to know; it
+// fails when the backup user could not read all of the database's objects.
+func (d *Dumper) inspect(ctx context.Context, name string) (server, source, error) {
 	db, err := d.open()
 	if err != nil {
-		return server{}, err
+		return server{}, source{}, err
 	}
 	defer db.Close()
 	var srv server
 	var logBin sql.NullInt64
 	if err := db.QueryRowContext(ctx, "SELECT VERSION(), @@log_bin").Scan(&srv.version, &logBin); err != nil {
-		return server{}, d.errorf("%w", err)
+		return server{}, source{}, d.errorf("%w", err)
 	}
 	srv.mariadb = strings.Contains(srv.version, "MariaDB")
+	src, err := inspectDatabase(ctx, db, name)
+	if err != nil {
+		return srv, src, d.errorf("dump of %q: %w", name, err)
+	}
+	if err := checkPrivileges(ctx, db, name, d.conn.DumpOptions); err != nil {
+		return srv, src, d.errorf("dump of %q: %w", name, err)
+	}
 	if logBin.Int64 == 1 {
 		srv.binlog = d.canReadBinlogPos(ctx, db, srv.mariadb)
 	}
-	return srv, nil
+	return srv, src, nil
+}
+
+var reMariaDBDistrib = regexp.MustCompile(`Distrib ([0-9]+)\.([0-9]+)\.[0-9]+-MariaDB`)
+
+// dumpsHistory reports whether the dump tool has --dump-history (mariadb-dump
+// from MariaDB 10.11 on).
+func dumpsHistory(toolVersion string) bool {
+	m := reMariaDBDistrib.FindStringSubmatch(toolVersion)
+	if m == nil {
+		return false
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	return major > 10 || major == 10 && minor >= 11
+}
+
+// historyReason says why system-versioned history was left out.
+func historyReason(toolVersion string, flags []string) string {
+	if slices.Contains(flags, "--skip-dump-history") {
+		return "dump_options has --skip-dump-history"
+	}
+	return "the dump tool (" + toolVersion + ") has no --dump-history; use mariadb-dump 10.11 or later"
 }
 
 // canReadBinlogPos reports whether this user may read the binlog position:

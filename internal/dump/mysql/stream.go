@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
 
 const (
@@ -21,9 +22,10 @@ const (
 // completionMarker starts the last line of every complete dump.
 var completionMarker = []byte("-- Dump completed")
 
-// streamCheck passes the dump through to w and keeps its first and last
-// bytes, to read the replication position and to check that the dump ended
-// with the completion marker. Writes may split the marker anywhere.
+// streamCheck passes the dump through to w (when set) and keeps its first
+// and last bytes, to read the replication position and to check that the
+// dump ended with the completion marker. Writes may split the marker
+// anywhere. It is the dump.Check of the "sql" format.
 type streamCheck struct {
 	w    io.Writer
 	head []byte
@@ -33,10 +35,28 @@ type streamCheck struct {
 
 func newStreamCheck(w io.Writer) *streamCheck { return &streamCheck{w: w} }
 
+var _ dump.Check = (*streamCheck)(nil)
+
+// NewCheck returns the completeness check of a mariadb-dump / mysqldump
+// stream: it must end with the "-- Dump completed" line.
+func NewCheck() dump.Check { return newStreamCheck(nil) }
+
 func (s *streamCheck) Write(p []byte) (int, error) {
+	if s.w == nil {
+		s.observe(p)
+		return len(p), nil
+	}
 	n, err := s.w.Write(p)
 	s.observe(p[:n])
 	return n, err
+}
+
+// Complete returns ErrIncomplete unless the stream ended with the marker.
+func (s *streamCheck) Complete() error {
+	if !s.complete() {
+		return ErrIncomplete
+	}
+	return nil
 }
 
 func (s *streamCheck) observe(p []byte) {
