@@ -74,6 +74,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sq
 		Pipeline:   opts,
 		Identities: ids,
 		Logger:     logger,
+		// Completeness checks by dump format, run over every deep verify.
+		Checks: map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
 	}
 	return a, nil
 }

@@ -67,6 +67,9 @@ type Backup struct {
 	Encrypted   bool       `json:"encrypted"`
 	Locations   []Location `json:"locations"`
 	Error       string     `json:"error"`
+	// Warnings are what the backup found worth a word though it succeeded
+	// (they are kept in the manifest); never nil in JSON.
+	Warnings []string `json:"warnings"`
 	// DeletedAt and DeleteReason say when and why retention or a user deleted the backup.
 	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
 	DeleteReason string     `json:"delete_reason,omitempty"`

@@ -53,3 +53,11 @@ type Position struct {
 	GTID       string `json:"gtid,omitempty"`
 	LSN        string `json:"lsn,omitempty"` // PostgreSQL WAL LSN at dump start
 }
+
+// WarningList returns the manifest's warnings, never nil; a nil manifest has none.
+func (m *Manifest) WarningList() []string {
+	if m == nil || m.Warnings == nil {
+		return []string{}
+	}
+	return m.Warnings
+}

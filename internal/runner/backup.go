@@ -114,6 +114,10 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		b.RawBytes, b.StoredBytes, b.SHA256 = pw.RawBytes(), pw.StoredBytes(), pw.SHA256()
 	}
 	b.Manifest = r.manifest(b, info, key)
+	b.Warnings = b.Manifest.WarningList()
+	for _, w := range b.Warnings {
+		log.Warn("backup warning", "warning", w)
+	}
 
 	// Manifests next to every object that made it; a storage that cannot take
 	// its manifest loses the object too, so that every stored object is self-describing.
@@ -146,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	}
 	if b.Status == backup.StatusFailed || b.Status == backup.StatusInterrupted {
 		// Nothing was stored; RawBytes still says how far the dump got.
-		b.StoredBytes, b.SHA256, b.Manifest = 0, "", nil
+		b.StoredBytes, b.SHA256, b.Manifest, b.Warnings = 0, "", nil, []string{}
 	}
 	uerr := r.Catalog.Update(mctx, b)
 	obs.finished(b)
@@ -194,24 +198,27 @@ func (r *Runner) putManifest(ctx context.Context, s storage.Backend, key string,
 
 func (r *Runner) manifest(b *backup.Backup, d dump.Info, key string) *backup.Manifest {
 	m := &backup.Manifest{
-		FormatVersion:   backup.ManifestFormatVersion,
-		ID:              b.ID,
-		Server:          b.Server,
-		Database:        b.Database,
-		Type:            b.Type,
-		Engine:          d.Engine,
-		ServerVersion:   d.ServerVersion,
-		DumpTool:        d.Tool,
-		DumpToolVersion: d.ToolVersion,
-		DumpFlags:       d.Flags,
-		DumpFormat:      d.Format,
-		StartedAt:       b.StartedAt,
-		RawBytes:        b.RawBytes,
-		StoredBytes:     b.StoredBytes,
-		SHA256:          b.SHA256,
-		Compression:     b.Compression,
-		Position:        d.Position,
-		Object:          key[strings.LastIndexByte(key, '/')+1:],
+		FormatVersion:     backup.ManifestFormatVersion,
+		ID:                b.ID,
+		Server:            b.Server,
+		Database:          b.Database,
+		Type:              b.Type,
+		Engine:            d.Engine,
+		ServerVersion:     d.ServerVersion,
+		DumpTool:          d.Tool,
+		DumpToolVersion:   d.ToolVersion,
+		DumpFlags:         d.Flags,
+		DumpFormat:        d.Format,
+		StartedAt:         b.StartedAt,
+		RawBytes:          b.RawBytes,
+		StoredBytes:       b.StoredBytes,
+		SHA256:            b.SHA256,
+		Compression:       b.Compression,
+		MaxStatementBytes: d.MaxStatementBytes,
+		Position:          d.Position,
+		DatabaseProps:     d.Database,
+		Warnings:          d.Warnings,
+		Object:            key[strings.LastIndexByte(key, '/')+1:],
 	}
 	if b.FinishedAt != nil {
 		m.FinishedAt = *b.FinishedAt

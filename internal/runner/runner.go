@@ -33,6 +33,10 @@ type Runner struct {
 	// ReadProgress, when set, is called with the bytes of a stored object
 	// read so far by verify and restore (for a progress display).
 	ReadProgress func(n int64)
+	// ReadPhase, when set, is called before each pass over a stored object
+	// with what the pass is for: "verify <storage>" or "restore". A
+	// restore makes two passes: a full verify, then the restore.
+	ReadPhase func(phase string)
 }
 
 // Job is one database to back up once.

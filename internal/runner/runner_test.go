@@ -423,3 +423,77 @@ func TestRestoreRefusesBadTargetBeforeReading(t *testing.T) {
 		t.Fatalf("Restore to ../etc = %v (read %v); want a refusal before reading, not a corruption", err, read)
 	}
 }
+
+// suffixCheck is a completeness check that wants the content to end with "END\n".
+type suffixCheck struct{ tail []byte }
+
+func (c *suffixCheck) Write(p []byte) (int, error) {
+	c.tail = append(c.tail, p...)
+	if len(c.tail) > 4 {
+		c.tail = c.tail[len(c.tail)-4:]
+	}
+	return len(p), nil
+}
+
+func (c *suffixCheck) Complete() error {
+	if string(c.tail) != "END\n" {
+		return errors.New("no END line")
+	}
+	return nil
+}
+
+// Verify runs the dump format's completeness check over the decoded
+// content: an intact object holding an incomplete dump is corrupt.
+func TestVerifyRunsTheFormatCheck(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		content string
+		wantErr bool
+	}{
+		{"complete", "data\nEND\n", false},
+		{"cut short", "data\nEN", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, pipeline.Options{Codec: "zstd"})
+			f.r.Checks = map[string]func() dump.Check{"sql": func() dump.Check { return &suffixCheck{} }}
+			b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: []byte(tc.content)}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.r.Verify(ctx, b, "")
+			if (err != nil) != tc.wantErr || tc.wantErr && !errors.Is(err, ErrCorrupt) {
+				t.Errorf("Verify = %v, want error: %v (ErrCorrupt)", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// Warnings from the dump reach the manifest and the backup, and are never nil.
+func TestBackupWarnings(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	b, err := f.r.Backup(ctx, f.job(&warningDumper{fakeDumper{content: sample()}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Warnings) != 1 || b.Manifest.Warnings[0] != "big row" || b.Manifest.MaxStatementBytes != 123 {
+		t.Errorf("warnings %q, manifest %+v", b.Warnings, b.Manifest)
+	}
+	got, err := f.r.Catalog.Get(ctx, b.ID)
+	if err != nil || len(got.Warnings) != 1 {
+		t.Errorf("catalog warnings %q, %v", got.Warnings, err)
+	}
+	plain, err := f.r.Backup(ctx, f.job(&fakeDumper{content: sample()}))
+	if err != nil || plain.Warnings == nil {
+		t.Errorf("warnings of a plain backup = %#v, %v; want an empty list", plain.Warnings, err)
+	}
+}
+
+type warningDumper struct{ fakeDumper }
+
+func (w *warningDumper) Dump(ctx context.Context, db string, out io.Writer) (dump.Info, error) {
+	info, err := w.fakeDumper.Dump(ctx, db, out)
+	info.Warnings, info.MaxStatementBytes = []string{"big row"}, 123
+	return info, err
+}

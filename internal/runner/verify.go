@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
@@ -64,15 +65,27 @@ func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backu
 		return res
 	}
 	res.Deep = !b.Encrypted || len(r.Identities) > 0
+	r.phase("verify " + loc.Storage)
 	var decode func(io.Reader) error
 	if res.Deep {
 		decode = func(content io.Reader) error {
-			n, err := io.CopyBuffer(io.Discard, content, make([]byte, 1<<20))
+			var check dump.Check
+			var sink io.Writer = io.Discard
+			if b.Manifest != nil && r.Checks[b.Manifest.DumpFormat] != nil {
+				check = r.Checks[b.Manifest.DumpFormat]()
+				sink = check
+			}
+			n, err := io.CopyBuffer(sink, content, make([]byte, 1<<20))
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
 			if b.RawBytes > 0 && n != b.RawBytes {
 				return fmt.Errorf("%w: %d bytes after decompression, want %d", ErrCorrupt, n, b.RawBytes)
+			}
+			if check != nil {
+				if err := check.Complete(); err != nil {
+					return fmt.Errorf("%w: %v", ErrCorrupt, err)
+				}
 			}
 			return nil
 		}
@@ -126,6 +139,12 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 		return fmt.Errorf("%w: sha256 %s, want %s", ErrCorrupt, got, b.SHA256)
 	}
 	return useErr
+}
+
+func (r *Runner) phase(p string) {
+	if r.ReadPhase != nil {
+		r.ReadPhase(p)
+	}
 }
 
 // progressReader reports how much of an object has been read.

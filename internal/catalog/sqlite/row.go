@@ -134,5 +134,6 @@ func (r *row) decode() (*backup.Backup, error) {
 			return nil, fmt.Errorf("backup %s: manifest: %w", r.id, err)
 		}
 	}
+	b.Warnings = b.Manifest.WarningList()
 	return b, nil
 }
