@@ -30,7 +30,7 @@ func newBackupCommand(g *globals) *cobra.Command {
 				fmt.Fprintln(g.stderr, "error:", e)
 			}
 			for _, job := range jobs {
-				p := newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database))
+				p := newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
 				job.Progress = p.Update
 				b, err := a.Runner.Backup(ctx, job)
 				p.Done()

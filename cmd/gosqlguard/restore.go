@@ -1,19 +1,42 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 func newRestoreCommand(g *globals) *cobra.Command {
-	var toDatabase, storageName, server string
+	var toDatabase, storageName, server, database string
+	var force, noOwner, latest bool
 	c := &cobra.Command{
-		Use:   "restore ID",
-		Short: "Verify a backup, then restore it into the same or another database (created if missing)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "restore (ID | --latest --server S --database D)",
+		Short: "Verify a backup, then restore it into the same or another database, whole or not at all",
+		Long: `Verify a backup in full, then restore it into its own database or, with
+--to-database, into another one (created with the source's character set,
+collation, owner and settings when missing). The restore loads into a scratch
+database first and puts the result in place only when the load succeeded: a
+failed restore leaves the target exactly as it was.
+
+A target that exists and is not empty is refused unless --force, which
+replaces it whole.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case latest && len(args) > 0:
+				return usageError("give an ID or --latest, not both")
+			case latest && (server == "" || database == ""):
+				return usageError("--latest needs --server and --database")
+			case !latest && len(args) != 1:
+				return usageError("restore takes one backup ID (or --latest --server S --database D)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			a, err := g.openApp(ctx)
@@ -21,7 +44,12 @@ func newRestoreCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			b, err := getBackup(cmd, a, args[0])
+			var b *backup.Backup
+			if latest {
+				b, err = latestBackup(cmd, a, server, database)
+			} else {
+				b, err = getBackup(cmd, a, args[0])
+			}
 			if err != nil {
 				return err
 			}
@@ -46,9 +74,11 @@ func newRestoreCommand(g *globals) *cobra.Command {
 			if target == "" {
 				target = b.Database
 			}
-			p := newProgress(g.stderr, "restore "+b.ID)
-			a.Runner.ReadProgress = p.Update
-			err = a.Runner.Restore(ctx, runner.RestoreRequest{Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d})
+			p := newProgress(g.stderr, "restore "+b.ID, b.StoredBytes)
+			a.Runner.ReadProgress, a.Runner.ReadPhase = p.Update, p.Phase
+			err = a.Runner.Restore(ctx, runner.RestoreRequest{
+				Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d, Force: force, NoOwner: noOwner,
+			})
 			p.Done()
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
@@ -59,6 +89,25 @@ func newRestoreCommand(g *globals) *cobra.Command {
 	}
 	c.Flags().StringVar(&toDatabase, "to-database", "", "restore into this database instead (created if missing)")
 	c.Flags().StringVar(&storageName, "storage", "", "read from this storage (default: the first copy that verifies)")
-	c.Flags().StringVar(&server, "server", "", "restore onto this server (default: the backup's own)")
+	c.Flags().StringVar(&server, "server", "", "restore onto this server (default: the backup's own); with --latest, the backup's server")
+	c.Flags().StringVar(&database, "database", "", "with --latest: the backed-up database")
+	c.Flags().BoolVar(&latest, "latest", false, "restore the newest successful backup of --server/--database")
+	c.Flags().BoolVar(&force, "force", false, "replace the target database if it exists and is not empty")
+	c.Flags().BoolVar(&noOwner, "no-owner", false, "PostgreSQL: leave object ownership out (every object then belongs to the restoring user)")
 	return c
+}
+
+// latestBackup returns the newest success (or partial) backup of one job's
+// database, of any type.
+func latestBackup(cmd *cobra.Command, a *app.App, server, database string) (*backup.Backup, error) {
+	all, err := a.Catalog.List(cmd.Context(), catalog.Filter{Server: server, Database: database})
+	if err != nil {
+		return nil, &exitError{code: exitFailure, err: err}
+	}
+	for _, b := range all { // newest first
+		if b.Status == backup.StatusSuccess || b.Status == backup.StatusPartial {
+			return b, nil
+		}
+	}
+	return nil, &exitError{code: exitFailure, err: errors.New("no successful backup of " + server + "/" + database + " in the catalog")}
 }

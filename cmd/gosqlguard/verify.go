@@ -46,7 +46,7 @@ func newVerifyCommand(g *globals) *cobra.Command {
 				list = append(list, b)
 			}
 			for _, b := range list {
-				p := newProgress(g.stderr, "verify "+b.ID)
+				p := newProgress(g.stderr, "verify "+b.ID, b.StoredBytes)
 				a.Runner.ReadProgress = p.Update
 				results, err := a.Runner.Verify(ctx, b, storageName)
 				p.Done()

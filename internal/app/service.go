@@ -14,6 +14,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
@@ -145,7 +146,7 @@ func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyR
 	return res, nil
 }
 
-func (s *service) RestoreBackup(ctx context.Context, id, toDatabase string) error {
+func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.RestoreOptions) error {
 	a := s.d.current()
 	b, err := a.Catalog.Get(ctx, id)
 	if err != nil {
@@ -155,7 +156,11 @@ func (s *service) RestoreBackup(ctx context.Context, id, toDatabase string) erro
 	if err != nil {
 		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
 	}
-	if err := a.Runner.Restore(ctx, runner.RestoreRequest{Backup: b, ToDatabase: toDatabase, Dumper: d}); err != nil {
+	req := runner.RestoreRequest{Backup: b, ToDatabase: opts.ToDatabase, Dumper: d, Force: opts.Force, NoOwner: opts.NoOwner}
+	if err := a.Runner.Restore(ctx, req); err != nil {
+		if errors.Is(err, dump.ErrTargetNotEmpty) {
+			return fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+		}
 		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
 	}
 	return nil

@@ -177,7 +177,7 @@ func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]runner.Ver
 	return []runner.VerifyResult{{Storage: "local", Key: "main/shop/" + id, Deep: true}}, nil
 }
 
-func (f *fakeService) RestoreBackup(ctx context.Context, id, toDatabase string) error {
+func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error {
 	if err := f.enter("RestoreBackup"); err != nil {
 		return err
 	}

@@ -168,6 +168,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 type restoreRequest struct {
 	// ToDatabase is the database to restore into; default: the backup's own.
 	ToDatabase string `json:"to_database,omitempty"`
+	// Force replaces an existing, non-empty database; without it such a
+	// target is refused with 409 and left untouched.
+	Force bool `json:"force,omitempty"`
+	// NoOwner leaves PostgreSQL object ownership out.
+	NoOwner bool `json:"no_owner,omitempty"`
 }
 
 type restoreResponse struct {
@@ -190,8 +195,8 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("restore started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
-		"id", id, "to_database", req.ToDatabase)
-	err = s.svc.RestoreBackup(r.Context(), id, req.ToDatabase)
+		"id", id, "to_database", req.ToDatabase, "force", req.Force, "no_owner", req.NoOwner)
+	err = s.svc.RestoreBackup(r.Context(), id, RestoreOptions{ToDatabase: req.ToDatabase, Force: req.Force, NoOwner: req.NoOwner})
 	setWriteDeadline(w, writeTimeout)
 	if err != nil {
 		writeError(w, r, s.logger, err)

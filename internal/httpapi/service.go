@@ -61,9 +61,9 @@ type Service interface {
 	// result's Err; the error is for verification that could not run at all
 	// (when both come back, the API shows the results and logs the error).
 	VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error)
-	// RestoreBackup restores the backup into toDatabase ("" = its own
-	// database), which is created if missing. It returns when done.
-	RestoreBackup(ctx context.Context, id, toDatabase string) error
+	// RestoreBackup restores the backup as opts say. It returns when done;
+	// ErrConflict when the target exists and is not empty without opts.Force.
+	RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error
 	// Jobs lists every server × database × type with its last outcomes.
 	Jobs(ctx context.Context) ([]Job, error)
 	// Retention plans retention for every storage and, unless dryRun,
@@ -116,4 +116,11 @@ type Status struct {
 	UptimeSeconds float64         `json:"uptime_seconds"`
 	Running       []string        `json:"running"` // IDs of running backups
 	Storages      []StorageStatus `json:"storages"`
+}
+
+// RestoreOptions say where and how a backup is restored.
+type RestoreOptions struct {
+	ToDatabase string // "" = the backup's own database; created if missing
+	Force      bool   // replace an existing, non-empty database (whole or not at all)
+	NoOwner    bool   // PostgreSQL: leave object ownership out
 }

@@ -211,7 +211,8 @@ func (u *UI) restore(w http.ResponseWriter, r *http.Request, rq *request) {
 	u.logger.Info("restore started through the UI", "request_id", rq.id, "by", rq.who.Name, "id", b.ID, "to_database", d.Target)
 	setWriteDeadline(w, 0) // a restore takes as long as it takes
 	start := u.now()
-	err := u.svc.RestoreBackup(r.Context(), b.ID, to)
+	// The typed confirmation is the operator's consent to replace the target.
+	err := u.svc.RestoreBackup(r.Context(), b.ID, httpapi.RestoreOptions{ToDatabase: to, Force: true})
 	setWriteDeadline(w, pageWriteTimeout)
 	if err != nil {
 		u.flashError(r, rq, "Restore into "+b.Server+"/"+d.Target+" failed: ", err)

@@ -358,7 +358,8 @@ func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]runner.Verif
 	return out, nil
 }
 
-func (f *fakeService) RestoreBackup(_ context.Context, id, toDatabase string) error {
+func (f *fakeService) RestoreBackup(_ context.Context, id string, opts httpapi.RestoreOptions) error {
+	toDatabase := opts.ToDatabase
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["restore"]++

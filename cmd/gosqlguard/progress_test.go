@@ -1,0 +1,44 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestProgressLine(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		total   int64
+		n       int64
+		elapsed time.Duration
+		want    []string
+	}{
+		{"unknown total", 0, 10 << 20, 2 * time.Second, []string{"x: 10 MiB", "5.0 MiB/s"}},
+		{"half way", 100 << 20, 50 << 20, 10 * time.Second, []string{" 50%", "50 MiB of 100 MiB", "5.0 MiB/s", "ETA 10s"}},
+		{"nothing read yet", 100 << 20, 0, time.Second, []string{"  0%", "ETA --"}},
+		{"done", 100 << 20, 100 << 20, 4 * time.Second, []string{"100%", "ETA 0s"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newProgress(io.Discard, "x", tc.total)
+			p.Update(tc.n)
+			got := p.line(p.start.Add(tc.elapsed))
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("line %q lacks %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+func TestProgressPhaseStartsOver(t *testing.T) {
+	p := newProgress(io.Discard, "verify", 1000)
+	p.Update(1000)
+	p.Phase("restore")
+	got := p.line(time.Now())
+	if !strings.HasPrefix(got, "restore:") || !strings.Contains(got, "  0%") {
+		t.Errorf("after Phase: %q", got)
+	}
+}
