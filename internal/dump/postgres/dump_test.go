@@ -105,9 +105,17 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 	if got, want := snapshot(t, dst), snapshot(t, src); got != want {
 		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
 	}
-	// Restoring again over the restored database works (--clean --if-exists).
-	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
-		t.Fatalf("second restore: %v", err)
+	// Restoring again over the restored, now non-empty database needs Force
+	// and leaves it as it was without.
+	err = d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{})
+	if !errors.Is(err, dump.ErrTargetNotEmpty) || !errors.Is(err, dump.ErrTargetUnchanged) {
+		t.Fatalf("second restore without force: got %v, want ErrTargetNotEmpty and ErrTargetUnchanged", err)
+	}
+	if err := d.Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{Force: true}); err != nil {
+		t.Fatalf("second restore with force: %v", err)
+	}
+	if got, want := snapshot(t, dst), snapshot(t, src); got != want {
+		t.Errorf("database replaced with force differs\n got:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -118,6 +126,8 @@ func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 	dropDatabaseAtCleanup(t, admin, dst)
 	fixture(t, src)
 	d := New(adminConn(), nil)
+	var scratch []string
+	d.onScratch = func(name string) { scratch = append(scratch, name) }
 	var out bytes.Buffer
 	if _, err := d.Dump(context.Background(), src, &out); err != nil {
 		t.Fatal(err)
@@ -127,10 +137,15 @@ func TestRestoreBrokenArchiveIsAtomic(t *testing.T) {
 	if err == nil {
 		t.Fatal("restore of a truncated archive succeeded")
 	}
+	if !errors.Is(err, dump.ErrTargetUnchanged) {
+		t.Errorf("got %v, want ErrTargetUnchanged", err)
+	}
 	var n int
-	conn := connectAt(t, adminConn(), dst)
-	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM pg_class WHERE relnamespace = 'app'::regnamespace`).Scan(&n); err == nil {
-		t.Errorf("a failed restore left schema app with %d relations", n)
+	if err := admin.QueryRow(context.Background(), `SELECT count(*) FROM pg_database WHERE datname = ANY($1)`, append(scratch, dst)).Scan(&n); err != nil || n != 0 {
+		t.Errorf("a failed restore left %d databases behind (%v)", n, err)
+	}
+	if len(scratch) != 1 {
+		t.Errorf("scratch databases %q, want one", scratch)
 	}
 	if err := d.Restore(context.Background(), dst, strings.NewReader("not an archive"), dump.RestoreOptions{}); err == nil {
 		t.Error("restore of garbage succeeded")

@@ -39,6 +39,8 @@ type Dumper struct {
 
 	conn   dump.Conn
 	logger *slog.Logger
+	// onScratch, when set, learns the name of each scratch database (tests).
+	onScratch func(name string)
 }
 
 var _ dump.Dumper = (*Dumper)(nil)
@@ -55,8 +57,8 @@ func New(c dump.Conn, logger *slog.Logger) *Dumper {
 // because the pipeline compresses better and faster.
 var dumpFlags = []string{"--format=custom", "--compress=0"}
 
-// Databases lists the databases that accept connections, without templates
-// and the postgres maintenance database, sorted.
+// Databases lists the databases that accept connections, without templates,
+// the postgres maintenance database and a restore's scratch databases, sorted.
 func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 	conn, err := d.connectMaintenance(ctx)
 	if err != nil {
@@ -64,7 +66,8 @@ func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	rows, err := conn.Query(ctx, `SELECT datname FROM pg_database
-		WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres' ORDER BY datname`)
+		WHERE datallowconn AND NOT datistemplate AND datname <> 'postgres'
+			AND left(datname, length($1)) <> $1 ORDER BY datname`, ScratchPrefix)
 	if err != nil {
 		return nil, d.errorf("listing databases: %w", err)
 	}
@@ -95,9 +98,9 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		Format:    "pg_custom",
 		Extension: "dump",
 	}
-	// The position is read just before the dump starts: the dump's snapshot
-	// is at or after it.
-	info.ServerVersion, info.Position, err = d.inspect(ctx, db)
+	// The position and the database's properties are read just before the
+	// dump starts: the dump's snapshot is at or after them.
+	info.ServerVersion, info.Position, info.Database, err = d.inspect(ctx, db)
 	if err != nil {
 		return info, err
 	}
@@ -134,26 +137,30 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 	return info, nil
 }
 
-// inspect returns the server version and the current WAL position (the
-// replay position on a standby).
-func (d *Dumper) inspect(ctx context.Context, db string) (string, *backup.Position, error) {
+// inspect returns the server version, the current WAL position (the
+// replay position on a standby) and the database's own properties.
+func (d *Dumper) inspect(ctx context.Context, db string) (string, *backup.Position, *backup.DatabaseProps, error) {
 	conn, err := d.connect(ctx, db)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	props, err := readProps(ctx, conn, db)
+	if err != nil {
+		return "", nil, nil, d.errorf("reading the properties of database %q: %w", db, err)
+	}
 	var version string
 	var lsn sql.NullString
 	err = conn.QueryRow(ctx, `SELECT current_setting('server_version'),
 		CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text`).
 		Scan(&version, &lsn)
 	if err != nil {
-		return "", nil, d.errorf("reading server version and WAL position: %w", err)
+		return "", nil, nil, d.errorf("reading server version and WAL position: %w", err)
 	}
 	if !lsn.Valid {
-		return version, nil, nil
+		return version, nil, props, nil
 	}
-	return version, &backup.Position{LSN: lsn.String}, nil
+	return version, &backup.Position{LSN: lsn.String}, props, nil
 }
 
 // withPassFile makes a private directory holding the password file, calls
