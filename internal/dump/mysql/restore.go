@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
@@ -42,7 +43,7 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 }
 
 // targetState reports whether db exists and how many tables, views,
-// routines and events it holds.
+// routines, events and triggers it holds (as far as this user can see).
 func targetState(ctx context.Context, conn *sql.DB, db string) (exists bool, objects int, err error) {
 	err = conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", db).Scan(&objects)
 	if err != nil || objects == 0 {
@@ -51,12 +52,22 @@ func targetState(ctx context.Context, conn *sql.DB, db string) (exists bool, obj
 	const q = `SELECT
 		(SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?) +
 		(SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?) +
-		(SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?)`
-	err = conn.QueryRowContext(ctx, q, db, db, db).Scan(&objects)
+		(SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?) +
+		(SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?)`
+	err = conn.QueryRowContext(ctx, q, db, db, db, db).Scan(&objects)
 	return true, objects, err
 }
 
-// Restore creates db when missing and feeds r to the client. See dump.Dumper.
+// cleanupTimeout bounds dropping what a failed or cancelled restore made,
+// which runs even after ctx is done.
+const cleanupTimeout = 5 * time.Minute
+
+// Restore loads r into db, all or nothing. See dump.Dumper.
+//
+// A missing db is created and loaded directly (nobody used it before), and
+// dropped again when the load fails. An existing one (empty, or with
+// opts.Force) is never loaded into: the dump goes into a scratch database
+// first, which swap then puts in its place.
 func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.RestoreOptions) error {
 	if err := d.CheckTarget(ctx, db, opts); err != nil {
 		return err
@@ -65,40 +76,115 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return errors.Join(err, dump.ErrTargetUnchanged)
 	}
-	if err := d.createDatabase(ctx, db, opts); err != nil {
-		return err
+	pool, err := d.open()
+	if err != nil {
+		return unchanged(err)
 	}
-	err = d.withOptionFile(func(dir, optFile string) error {
+	defer pool.Close()
+	exists, _, err := targetState(ctx, pool, db)
+	if err != nil {
+		return d.errorf("restore into %q: inspecting it: %w", db, unchanged(err))
+	}
+	if !exists {
+		return d.restoreNew(ctx, pool, tool, db, r, opts)
+	}
+	return d.restoreReplace(ctx, pool, tool, db, r, opts)
+}
+
+// restoreNew creates db, loads r into it and drops it if that fails.
+func (d *Dumper) restoreNew(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
+	// Without IF NOT EXISTS: a database someone made since the check is theirs.
+	if err := createDatabase(ctx, pool, db, opts); err != nil {
+		return d.errorf("restore into %q: creating it: %w", db, unchanged(explainRestoreError(err, failure{})))
+	}
+	err := d.load(ctx, pool, tool, db, r, opts)
+	if err == nil {
+		return nil
+	}
+	if derr := dropDatabase(ctx, pool, db); derr != nil {
+		return d.errorf("restore into %q: %w; the partly restored database could not be dropped: %v", db, err, derr)
+	}
+	return d.errorf("restore into %q: %w; the database it created is dropped again", db, unchanged(err))
+}
+
+// restoreReplace loads r into a scratch database, swaps it in for db, and
+// drops the scratch database whatever happened.
+func (d *Dumper) restoreReplace(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
+	tag, err := randomHex(6)
+	if err != nil {
+		return unchanged(err)
+	}
+	scratch := scratchPrefix + tag
+	if err := createDatabase(ctx, pool, scratch, opts); err != nil {
+		return d.errorf("restore into %q: creating scratch database %s: %w", db, scratch, unchanged(explainRestoreError(err, failure{})))
+	}
+	err = d.load(ctx, pool, tool, scratch, r, opts)
+	if err != nil {
+		err = unchanged(err)
+	} else {
+		err = d.swap(ctx, pool, scratch, db)
+	}
+	if derr := dropDatabase(ctx, pool, scratch); derr != nil {
+		d.logger.Warn("scratch database left behind", "database", scratch, "error", derr)
+		if err != nil {
+			err = fmt.Errorf("%w; scratch database %s could not be dropped: %v", err, scratch, derr)
+		}
+	}
+	if err != nil {
+		return d.errorf("restore into %q: %w", db, err)
+	}
+	return nil
+}
+
+// load feeds the dump r to the client, into database db.
+func (d *Dumper) load(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
+	definers := newDefinerTracker()
+	err := d.withOptionFile(func(dir, optFile string) error {
 		// --binary-mode keeps \r\n in routine bodies and NULs intact and
 		// stops the client from running client commands found in the dump.
 		cmd := d.command(tool, dir, optFile,
 			"--default-character-set=utf8mb4", "--binary-mode", "--max-allowed-packet=1G", "--database="+db)
-		cmd.Stdin = r
+		cmd.Stdin = io.TeeReader(r, definers)
 		stderr, err := cmd.Run(ctx)
 		if err == nil && stderr != "" {
 			d.logger.Warn("client wrote to stderr", "database", db, "stderr", stderr)
 		}
 		return err
 	})
-	if err != nil {
-		return d.errorf("restore into %q: %w", db, explainRestoreError(err))
+	if err == nil {
+		return nil
 	}
-	return nil
+	f := failure{definerAt: definers.at, needed: opts.MaxStatementBytes}
+	if code, _ := errorCode(err); code == 1153 || code == 2006 || code == 2013 {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = pool.QueryRowContext(qctx, "SELECT @@global.max_allowed_packet").Scan(&f.packet)
+	}
+	return explainRestoreError(err, f)
 }
 
-// createDatabase creates db with the source's default character set and
-// collation when they are known, else utf8mb4.
-func (d *Dumper) createDatabase(ctx context.Context, name string, opts dump.RestoreOptions) error {
-	db, err := d.open()
-	if err != nil {
+// createDatabase creates name (it must not exist) with the source's default
+// character set and collation when they are known, else utf8mb4.
+func createDatabase(ctx context.Context, pool *sql.DB, name string, opts dump.RestoreOptions) error {
+	_, err := pool.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(name)+databaseDefaults(opts))
+	return err
+}
+
+// dropDatabase drops a database this restore created. It runs even when ctx
+// is done: a cancelled restore must not leave it behind.
+func dropDatabase(ctx context.Context, pool *sql.DB, name string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	_, err := pool.ExecContext(ctx, "DROP DATABASE IF EXISTS "+quoteIdent(name))
+	return err
+}
+
+// unchanged marks err as one after which the target is as it was.
+func unchanged(err error) error {
+	if err == nil || errors.Is(err, dump.ErrTargetUnchanged) {
 		return err
 	}
-	defer db.Close()
-	q := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(name) + databaseDefaults(opts)
-	if _, err := db.ExecContext(ctx, q); err != nil {
-		return d.errorf("creating database %q: %w", name, err)
-	}
-	return nil
+	return fmt.Errorf("%w; %w", err, dump.ErrTargetUnchanged)
 }
 
 // databaseDefaults is the CHARACTER SET / COLLATE clause for a new database.
@@ -117,11 +203,3 @@ func databaseDefaults(opts dump.RestoreOptions) string {
 // isCharsetName accepts character set and collation names (they come from
 // a manifest, so they are checked before they reach SQL).
 var isCharsetName = dump.Matches(`^[A-Za-z0-9_]{1,64}$`)
-
-// explainRestoreError names the cause of well-known client failures in words
-// an operator can act on.
-func explainRestoreError(err error) error {
-	return err
-}
-
-var _ = fmt.Sprintf

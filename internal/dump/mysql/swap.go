@@ -1,0 +1,275 @@
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// swap puts what was loaded into the scratch database in the place of
+// target, whole or not at all. MariaDB cannot rename a database, so:
+//
+//  1. It reads both databases' objects with their definitions, and drops the
+//     scratch tables' triggers (a table with triggers cannot change database).
+//  2. One RENAME TABLE statement, atomic, renames target's tables and views
+//     to hold names inside target (their triggers go with them, still
+//     firing) and moves the scratch tables in under their own names.
+//  3. It drops target's routines and events, and the old triggers whose
+//     names the new ones take, sets target's character set and collation,
+//     and creates the new routines, views, triggers and events from their
+//     SHOW CREATE definitions.
+//  4. It drops the held tables and views.
+//
+// Any failure before step 4 undoes steps 2 and 3, in reverse, so that
+// target is exactly as before. The window that remains: between the RENAME
+// and the last object of step 3 (metadata statements only, milliseconds),
+// other sessions see the new tables without some of the new views,
+// routines, triggers or events, and writes they make then fire no trigger.
+// A rollback that puts back an object owned by another user needs SET USER
+// as the restore did; what it cannot put back, its error names.
+func (d *Dumper) swap(ctx context.Context, pool *sql.DB, scratch, target string) error {
+	s, err := openSession(ctx, pool)
+	if err != nil {
+		return unchanged(err)
+	}
+	w := &swapper{s: s, scratch: scratch, target: target}
+	err = w.run(ctx)
+	s.close() // the rollback gets a fresh connection: ctx may have broken this one
+	switch {
+	case err == nil || w.committed:
+		return err
+	case len(w.undo) == 0:
+		return unchanged(err)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	if rerr := w.rollback(rctx, pool); rerr != nil {
+		return fmt.Errorf("%w; putting the target back failed, it is NOT as before: %w", err, rerr)
+	}
+	return unchanged(fmt.Errorf("%w; the target is put back as it was", err))
+}
+
+// swapper holds one swap's progress; undo lists, in order, what puts the
+// target back; rollback runs it backwards.
+type swapper struct {
+	s               *session
+	scratch, target string
+	old, new        *schema
+	undo            []func(ctx context.Context, s *session) error
+	holds           []string // hold names: old tables first, then old views
+	committed       bool     // the restored database is in place
+}
+
+// holdPrefix starts the names the target's tables and views have between
+// the RENAME and the end of a swap.
+const holdPrefix = "gosqlguard_hold_"
+
+func (w *swapper) run(ctx context.Context) (err error) {
+	if w.new, err = w.s.readSchema(ctx, w.scratch); err != nil {
+		return fmt.Errorf("reading the restored database: %w", err)
+	}
+	if w.old, err = w.s.readSchema(ctx, w.target); err != nil {
+		return fmt.Errorf("reading the target: %w", err)
+	}
+	if err := w.unqualify(); err != nil {
+		return err
+	}
+	for _, t := range w.new.triggers {
+		if err := w.s.drop(ctx, w.scratch, t); err != nil {
+			return err
+		}
+	}
+	// Old triggers whose names the new ones take are dropped after the
+	// RENAME; they are put back only after the RENAME is undone.
+	var dropped []object
+	w.undo = append(w.undo, func(ctx context.Context, s *session) error {
+		return createAll(ctx, s, dropped, func(object) {})
+	})
+	if err := w.renameTables(ctx); err != nil {
+		return err
+	}
+	if err := w.s.exec(ctx, "USE "+quoteIdent(w.target)); err != nil {
+		return err
+	}
+	for _, t := range w.old.triggers {
+		if slices.ContainsFunc(w.new.triggers, func(n object) bool { return n.name == t.name }) {
+			if err := w.s.drop(ctx, w.target, t); err != nil {
+				return err
+			}
+			dropped = append(dropped, t)
+		}
+	}
+	for _, o := range slices.Concat(w.old.events, w.old.routines) {
+		if err := w.s.drop(ctx, w.target, o); err != nil {
+			return err
+		}
+		w.undo = append(w.undo, func(ctx context.Context, s *session) error { return s.create(ctx, o) })
+	}
+	if err := w.setDefaults(ctx); err != nil {
+		return err
+	}
+	err = createAll(ctx, w.s, slices.Concat(w.new.routines, w.new.views, w.new.triggers, w.new.events), func(o object) {
+		w.undo = append(w.undo, func(ctx context.Context, s *session) error { return s.drop(ctx, w.target, o) })
+	})
+	if err != nil {
+		return err
+	}
+	return w.dropHolds(ctx)
+}
+
+// unqualify makes the new definitions name the target instead of the
+// scratch database, and refuses any that would still name it.
+func (w *swapper) unqualify() error {
+	for _, list := range [][]object{w.new.views, w.new.routines, w.new.triggers, w.new.events} {
+		for i := range list {
+			o := &list[i]
+			o.create = strings.ReplaceAll(o.create, quoteIdent(w.scratch)+".", "")
+			if strings.Contains(o.create, w.scratch) {
+				return fmt.Errorf("%s refers to the scratch database %s; not restorable this way", o, w.scratch)
+			}
+		}
+	}
+	return nil
+}
+
+// renameTables is step 2: one atomic RENAME TABLE, undone by another.
+func (w *swapper) renameTables(ctx context.Context) error {
+	var fwd, back []string
+	tag, err := randomHex(4)
+	if err != nil {
+		return err
+	}
+	for i, name := range slices.Concat(w.old.tables, objectNames(w.old.views)) {
+		hold := holdPrefix + tag + "_" + strconv.Itoa(i)
+		fwd = append(fwd, w.qualified(w.target, name)+" TO "+w.qualified(w.target, hold))
+		back = append(back, w.qualified(w.target, hold)+" TO "+w.qualified(w.target, name))
+		w.holds = append(w.holds, hold)
+	}
+	for _, name := range w.new.tables {
+		fwd = append(fwd, w.qualified(w.scratch, name)+" TO "+w.qualified(w.target, name))
+		back = append([]string{w.qualified(w.target, name) + " TO " + w.qualified(w.scratch, name)}, back...)
+	}
+	if len(fwd) == 0 {
+		return nil
+	}
+	if err := w.s.exec(ctx, "RENAME TABLE "+strings.Join(fwd, ", ")); err != nil {
+		return fmt.Errorf("moving the restored tables in: %w", err)
+	}
+	w.undo = append(w.undo, func(ctx context.Context, s *session) error {
+		return s.exec(ctx, "RENAME TABLE "+strings.Join(back, ", "))
+	})
+	return nil
+}
+
+// setDefaults gives the target the restored database's character set and
+// collation, before the new routines take them over.
+func (w *swapper) setDefaults(ctx context.Context) error {
+	if w.old.charset == w.new.charset && w.old.collation == w.new.collation {
+		return nil
+	}
+	alter := func(ctx context.Context, s *session, cs, coll string) error {
+		return s.exec(ctx, "ALTER DATABASE "+quoteIdent(w.target)+" CHARACTER SET "+cs+" COLLATE "+coll)
+	}
+	if err := alter(ctx, w.s, w.new.charset, w.new.collation); err != nil {
+		return err
+	}
+	w.undo = append(w.undo, func(ctx context.Context, s *session) error {
+		return alter(ctx, s, w.old.charset, w.old.collation)
+	})
+	return nil
+}
+
+// dropHolds is step 4, past which nothing is undone.
+func (w *swapper) dropHolds(ctx context.Context) error {
+	w.undo, w.committed = nil, true
+	var tables, views []string
+	for i, hold := range w.holds {
+		if i < len(w.old.tables) {
+			tables = append(tables, w.qualified(w.target, hold))
+		} else {
+			views = append(views, w.qualified(w.target, hold))
+		}
+	}
+	var errs []error
+	if len(views) > 0 {
+		errs = append(errs, w.s.exec(ctx, "DROP VIEW IF EXISTS "+strings.Join(views, ", ")))
+	}
+	if len(tables) > 0 {
+		errs = append(errs, w.s.exec(ctx, "DROP TABLE IF EXISTS "+strings.Join(tables, ", ")))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("the restored database is in place, but the replaced tables remain as %s* in it: %w", holdPrefix, err)
+	}
+	return nil
+}
+
+// rollback runs the undo steps backwards on a fresh session, all of them
+// even when one fails.
+func (w *swapper) rollback(ctx context.Context, pool *sql.DB) error {
+	s, err := openSession(ctx, pool)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if err := s.exec(ctx, "USE "+quoteIdent(w.target)); err != nil {
+		return err
+	}
+	var errs []error
+	for i := len(w.undo) - 1; i >= 0; i-- {
+		if err := w.undo[i](ctx, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// createAll creates objects in the current database, calling created after
+// each. A view may use one not made yet, so views that fail are tried again
+// while any other succeeds.
+func createAll(ctx context.Context, s *session, objs []object, created func(object)) error {
+	for len(objs) > 0 {
+		var failed []object
+		var first error
+		for _, o := range objs {
+			if err := s.create(ctx, o); err != nil {
+				if o.kind != "VIEW" {
+					return err
+				}
+				failed = append(failed, o)
+				first = cmp.Or(first, err)
+				continue
+			}
+			created(o)
+		}
+		if len(failed) == len(objs) {
+			return first
+		}
+		objs = failed
+	}
+	return nil
+}
+
+func (w *swapper) qualified(db, name string) string { return quoteIdent(db) + "." + quoteIdent(name) }
+
+func objectNames(objs []object) []string {
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.name)
+	}
+	return names
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
