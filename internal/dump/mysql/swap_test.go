@@ -120,11 +120,22 @@ func dumpOf(t *testing.T, db string) []byte {
 	return out.Bytes()
 }
 
-// leftovers lists scratch databases and hold tables a restore left behind.
-func leftovers(t *testing.T, admin *sql.DB, db string) string {
+// leftovers lists the scratch databases that were not there before and
+// the hold tables in db that a restore left behind.
+func leftovers(t *testing.T, admin *sql.DB, db, scratchBefore string) string {
 	t.Helper()
-	return dumpRows(t, admin, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gosqlguard\\_scratch\\_%'") +
-		dumpRows(t, admin, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'gosqlguard\\_hold\\_%'", db)
+	var out string
+	for _, name := range strings.Fields(scratchDatabases(t, admin)) {
+		if !strings.Contains(scratchBefore, name) {
+			out += name + " "
+		}
+	}
+	return out + dumpRows(t, admin, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'gosqlguard\\_hold\\_%'", db)
+}
+
+// scratchDatabases lists them all: other tests may run restores meanwhile.
+func scratchDatabases(t *testing.T, admin *sql.DB) string {
+	return dumpRows(t, admin, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gosqlguard\\_scratch\\_%'")
 }
 
 func TestRestoreReplacesWhole(t *testing.T) {
@@ -137,6 +148,7 @@ func TestRestoreReplacesWhole(t *testing.T) {
 	d := New(adminConn(), nil)
 	ctx := context.Background()
 	data := dumpOf(t, src)
+	scratch := scratchDatabases(t, admin)
 
 	err := d.Restore(ctx, dst, bytes.NewReader(data), dump.RestoreOptions{})
 	if !errors.Is(err, dump.ErrTargetNotEmpty) || !errors.Is(err, dump.ErrTargetUnchanged) {
@@ -148,7 +160,7 @@ func TestRestoreReplacesWhole(t *testing.T) {
 	if got, want := state(t, admin, dst), state(t, admin, src); got != want {
 		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
 	}
-	if l := leftovers(t, admin, dst); l != "" {
+	if l := leftovers(t, admin, dst, scratch); l != "" {
 		t.Errorf("left behind: %s", l)
 	}
 	// The objects work on the target's own tables.
@@ -178,7 +190,7 @@ func TestRestoreSwapRollsBack(t *testing.T) {
 		"GRANT SET USER, SELECT ON *.* TO "+user, // the dump's objects are root's
 		"GRANT ALL ON "+quoteIdent(dst)+".* TO "+user,
 		"REVOKE EVENT ON "+quoteIdent(dst)+".* FROM "+user)
-	before := state(t, admin, dst)
+	before, scratch := state(t, admin, dst), scratchDatabases(t, admin)
 
 	err := New(conn, nil).Restore(context.Background(), dst, bytes.NewReader(dumpOf(t, src)), dump.RestoreOptions{Force: true})
 	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "e_purge") {
@@ -187,7 +199,7 @@ func TestRestoreSwapRollsBack(t *testing.T) {
 	if after := state(t, admin, dst); after != before {
 		t.Errorf("target changed\nafter:\n%s\nbefore:\n%s", after, before)
 	}
-	if l := leftovers(t, admin, dst); l != "" {
+	if l := leftovers(t, admin, dst, scratch); l != "" {
 		t.Errorf("left behind: %s", l)
 	}
 }
