@@ -21,7 +21,7 @@ func uniqueName(prefix string) string {
 }
 
 // nastyPassword contains every character that breaks naive quoting.
-const nastyPassword = `p'a"s$s; w>rd #\x`
+const nastyPassword = `p'a"s$s; w>rd #\x!(~[=?%:`
 
 // setup is one test's config file and data directories.
 type setup struct {
@@ -36,6 +36,7 @@ type setup struct {
 type serverSpec struct {
 	name, typ, socket, user, passwordFile string
 	databases                             []string
+	dumpOptions                           []string // written as a YAML flow list of quoted strings
 }
 
 // options tweak a generated config.
@@ -65,6 +66,13 @@ func newSetup(t *testing.T, servers []serverSpec, o options) *setup {
 		}
 		if len(srv.databases) > 0 {
 			fmt.Fprintf(&b, "    databases: [%s]\n", strings.Join(srv.databases, ", "))
+		}
+		if len(srv.dumpOptions) > 0 {
+			quoted := make([]string, len(srv.dumpOptions))
+			for i, o := range srv.dumpOptions {
+				quoted[i] = fmt.Sprintf("%q", o)
+			}
+			fmt.Fprintf(&b, "    dump_options: [%s]\n", strings.Join(quoted, ", "))
 		}
 	}
 	if o.types != "" {

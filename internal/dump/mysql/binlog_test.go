@@ -15,8 +15,8 @@ import (
 
 // throwawayServer starts a private MariaDB with the binary log on, listening
 // only on a socket in a fresh directory, and stops it at cleanup. Its root
-// user authenticates by password (empty).
-func throwawayServer(t *testing.T) dump.Conn {
+// user authenticates by password (empty). extra are further server options.
+func throwawayServer(t *testing.T, extra ...string) dump.Conn {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a server; skipped with -short")
@@ -43,7 +43,7 @@ func throwawayServer(t *testing.T) dump.Conn {
 	// Without --log-error the server logs to stderr, which Start keeps.
 	srv := exec.Command(mariadbd, append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + sock,
 		"--skip-networking", "--log-bin=" + filepath.Join(data, "binlog"), "--server-id=7",
-		"--pid-file=" + filepath.Join(tw.Dir, "pid"), "--innodb-buffer-pool-size=16M"}, userArgs...)...)
+		"--pid-file=" + filepath.Join(tw.Dir, "pid"), "--innodb-buffer-pool-size=16M"}, append(userArgs, extra...)...)...)
 	conn := dump.Conn{Name: "throwaway", Socket: sock, User: "root"}
 	tw.Start(srv, syscall.SIGTERM, func() error {
 		_, err := New(conn, nil).Databases(context.Background())

@@ -28,7 +28,8 @@ type sqlFilter struct {
 	lineLen     int64  // bytes of the current line so far
 	head        []byte // the current line's first headKeep bytes
 	maxLen      int64
-	maxHead     []byte // head of the longest line
+	table       string // the table of the last INSERT line
+	maxTable    string // the table the longest line inserts into
 }
 
 const (
@@ -122,10 +123,14 @@ func (f *sqlFilter) noteLine(b []byte) {
 	}
 }
 
+// endLine notes the finished line. A long INSERT's rows may start on lines
+// of their own, so a line's table is that of the last INSERT line.
 func (f *sqlFilter) endLine() {
+	if m := reInsertTable.FindSubmatch(f.head); m != nil {
+		f.table = string(bytes.ReplaceAll(m[1], []byte("``"), []byte("`")))
+	}
 	if f.lineLen > f.maxLen {
-		f.maxLen = f.lineLen
-		f.maxHead = append(f.maxHead[:0], f.head...)
+		f.maxLen, f.maxTable = f.lineLen, f.table
 	}
 	f.lineLen, f.atLineStart = 0, true
 }
@@ -158,12 +163,8 @@ func (f *sqlFilter) Close() error {
 
 var reInsertTable = regexp.MustCompile("^INSERT INTO `((?:[^`]|``)+)`")
 
-// longest returns the longest line's length in bytes and, when it is an
-// INSERT, its table.
+// longest returns the longest line's length in bytes and the table it
+// inserts into ("" when it is not part of an INSERT).
 func (f *sqlFilter) longest() (int64, string) {
-	table := ""
-	if m := reInsertTable.FindSubmatch(f.maxHead); m != nil {
-		table = string(bytes.ReplaceAll(m[1], []byte("``"), []byte("`")))
-	}
-	return f.maxLen, table
+	return f.maxLen, f.maxTable
 }

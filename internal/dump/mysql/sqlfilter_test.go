@@ -83,3 +83,14 @@ func TestSQLFilterUnterminatedTail(t *testing.T) {
 		t.Errorf("got %q", out.String())
 	}
 }
+
+// mariadb-dump starts a row longer than its buffer on a line of its own;
+// the row's table is still known.
+func TestSQLFilterLongRowOnItsOwnLine(t *testing.T) {
+	f := newSQLFilter(&bytes.Buffer{}, nil)
+	f.Write([]byte("INSERT INTO `a` VALUES (1);\nINSERT INTO `files` VALUES \n(1,'" + strings.Repeat("x", 500) + "'),\n(2,'y');\n"))
+	f.Close()
+	if n, table := f.longest(); n != 505 || table != "files" {
+		t.Errorf("longest = %d %q, want 505 \"files\"", n, table)
+	}
+}
