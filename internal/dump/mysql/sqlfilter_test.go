@@ -90,7 +90,7 @@ func TestSQLFilterLongRowOnItsOwnLine(t *testing.T) {
 	f := newSQLFilter(&bytes.Buffer{}, nil)
 	f.Write([]byte("INSERT INTO `a` VALUES (1);\nINSERT INTO `files` VALUES \n(1,'" + strings.Repeat("x", 500) + "'),\n(2,'y');\n"))
 	f.Close()
-	if n, table := f.longest(); n != 505 || table != "files" {
-		t.Errorf("longest = %d %q, want 505 \"files\"", n, table)
+	if n, table := f.longest(); n != 508 || table != "files" {
+		t.Errorf("longest = %d %q, want 508 \"files\"", n, table)
 	}
 }
