@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A non-empty target is refused without --force and left alone; with
@@ -93,6 +98,58 @@ func TestMariaDBRestoreNewDatabaseFailsClean(t *testing.T) {
 	if n := queryStrings(t, mariadbAdmin(t, ""), "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", dst); len(n) != 0 {
 		t.Errorf("database %s left behind", dst)
 	}
+}
+
+// A restore interrupted while it loads (SIGINT) drops its scratch database
+// and leaves the target as it was.
+func TestMariaDBRestoreInterrupted(t *testing.T) {
+	src := newMariaDB(t, "rint")
+	loadMariaDBFixture(t, src, 200000)
+	s := newSetup(t, []serverSpec{{name: "admin", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{src}}}, options{})
+	id := backupID(t, s.mustRun(t, "backup"))
+	execAll(t, mariadbAdmin(t, src), "INSERT INTO audit (msg) VALUES ('newer')")
+	live := mariadbFingerprint(t, src)
+	before := scratchDatabases(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "restore", id, "--force", "--config", s.configPath)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, s.env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	loading := func() bool { // a new scratch database holds a table
+		for _, name := range scratchDatabases(t) {
+			if !strings.Contains(strings.Join(before, " "), name) &&
+				len(queryStrings(t, mariadbAdmin(t, ""), "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", name)) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	var err error
+wait:
+	for {
+		select {
+		case err = <-done:
+			t.Fatalf("restore ended before it could be interrupted (%v); the fixture is too small: %s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+			if loading() {
+				cmd.Process.Signal(os.Interrupt)
+				err = <-done
+				break wait
+			}
+		}
+	}
+	if err == nil {
+		t.Errorf("interrupted restore exited 0: %s", stderr.String())
+	}
+	compareFingerprints(t, live, mariadbFingerprint(t, src))
+	assertNoLeftovers(t, src, before)
 }
 
 // scratchDatabases lists every scratch database now; other tests may be
