@@ -56,6 +56,7 @@ type fakeService struct {
 	panicking bool
 	content   string // what Download streams
 	calls     []string
+	restores  []RestoreOptions
 }
 
 func newFakeService() *fakeService {
@@ -180,6 +181,12 @@ func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]runner.Ver
 func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error {
 	if err := f.enter("RestoreBackup"); err != nil {
 		return err
+	}
+	f.mu.Lock()
+	f.restores = append(f.restores, opts)
+	f.mu.Unlock()
+	if opts.ToDatabase == "busy" && !opts.Force {
+		return fmt.Errorf("%w: target database exists and is not empty", ErrConflict)
 	}
 	_, err := f.GetBackup(ctx, id)
 	return err

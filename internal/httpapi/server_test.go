@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -165,6 +166,20 @@ func TestRestore(t *testing.T) {
 	got := decodeJSON[restoreResponse](t, w)
 	if w.Code != 200 || got != (restoreResponse{ID: id, ToDatabase: "shop_restored", Restored: true}) {
 		t.Errorf("status %d, %+v", w.Code, got)
+	}
+
+	// A non-empty target without force is a conflict; force and no_owner reach the service.
+	w = env.do(t, req{method: "POST", target: "/api/v1/backups/" + id + "/restore", token: operatorToken, body: `{"to_database":"busy"}`})
+	if w.Code != 409 {
+		t.Errorf("restore into a busy target: status %d, want 409: %s", w.Code, w.Body)
+	}
+	w = env.do(t, req{method: "POST", target: "/api/v1/backups/" + id + "/restore", token: operatorToken, body: `{"to_database":"busy","force":true,"no_owner":true}`})
+	if w.Code != 200 {
+		t.Errorf("forced restore: status %d: %s", w.Code, w.Body)
+	}
+	want := []RestoreOptions{{ToDatabase: "shop_restored"}, {ToDatabase: "busy"}, {ToDatabase: "busy", Force: true, NoOwner: true}}
+	if fmt.Sprint(env.svc.restores) != fmt.Sprint(want) {
+		t.Errorf("service got %+v, want %+v", env.svc.restores, want)
 	}
 }
 
