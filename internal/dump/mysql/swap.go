@@ -106,7 +106,9 @@ func (w *swapper) run(ctx context.Context) (err error) {
 			dropped = append(dropped, t)
 		}
 	}
-	for _, o := range slices.Concat(w.old.events, w.old.routines) {
+	// Dropped backwards, so that the undo (which runs backwards) recreates
+	// them in their own order: a package before its body.
+	for _, o := range slices.Backward(slices.Concat(w.old.routines, w.old.events)) {
 		if err := w.s.drop(ctx, w.target, o); err != nil {
 			return err
 		}
