@@ -408,21 +408,45 @@ func existingRoles(ctx context.Context, conn *pgx.Conn, names []string) (map[str
 	return m, nil
 }
 
-// ErrMissingRole marks a restore refused because a role the backup's
-// objects belong to does not exist on the target server.
-var ErrMissingRole = errors.New("role does not exist on the target server")
+// ErrMissingRole marks (errors.Is) a restore refused because a role the
+// backup needs does not exist on the target server.
+var ErrMissingRole = errors.New("role missing on the target server")
 
-func missingRolesError(roles []string) error {
-	quoted := make([]string, len(roles))
-	for i, r := range roles {
+// MissingRoleError names the roles and what to do about them.
+type MissingRoleError struct {
+	Roles []string
+	// Owner is true when the roles own objects (--no-owner helps), false
+	// when the backup grants them privileges.
+	Owner bool
+	Err   error // the tool's error, if it reported the role
+}
+
+func (e *MissingRoleError) Error() string {
+	quoted := make([]string, len(e.Roles))
+	for i, r := range e.Roles {
 		quoted[i] = fmt.Sprintf("%q", r)
 	}
-	noun := "role " + quoted[0] + " does not"
-	if len(roles) > 1 {
-		noun = "roles " + strings.Join(quoted, ", ") + " do not"
+	msg := "role " + quoted[0] + " does not exist on the target server"
+	if len(quoted) > 1 {
+		msg = "roles " + strings.Join(quoted, ", ") + " do not exist on the target server"
 	}
-	return fmt.Errorf("%s exist on the target server (the backup's objects belong to it); create it, or restore with --no-owner to give every object to the restoring user: %w",
-		noun, ErrMissingRole)
+	if e.Owner {
+		msg += " (objects in the backup belong to it); create it, or restore with --no-owner to give every object to the restoring user"
+	} else {
+		msg += "; create it: the backup grants it privileges or gives it objects (--no-owner helps only with the latter)"
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *MissingRoleError) Is(target error) bool { return target == ErrMissingRole }
+
+func (e *MissingRoleError) Unwrap() error { return e.Err }
+
+func missingRolesError(roles []string) error {
+	return &MissingRoleError{Roles: roles, Owner: true}
 }
 
 var missingRolePattern = regexp.MustCompile(`role "([^"]+)" does not exist`)
@@ -435,7 +459,7 @@ func explainRestoreError(err error) error {
 		return err
 	}
 	if m := missingRolePattern.FindStringSubmatch(xe.Stderr); m != nil {
-		return fmt.Errorf("role %q does not exist on the target server; create it (the backup grants it privileges or gives it objects), or restore with --no-owner if it only owns objects: %w: %w", m[1], ErrMissingRole, err)
+		return &MissingRoleError{Roles: []string{m[1]}, Err: err}
 	}
 	return err
 }
