@@ -93,7 +93,9 @@ type archiveCheck struct {
 
 	entry tocEntry // the TOC entry being read
 	block *dataEntry
-	blob  int64
+	// chunkDone is set while chunk headers are read: what follows the
+	// zero-length chunk that ends them.
+	chunkDone func()
 }
 
 type tocEntry struct {
@@ -134,6 +136,16 @@ func (c *archiveCheck) Write(p []byte) (int, error) {
 			c.offset += int64(k)
 			p = p[k:]
 			continue
+		}
+		if c.chunkDone != nil && len(c.buf) == 0 && c.need == 1+c.intSize && len(p) >= c.need {
+			// Fast path for the common case, a whole chunk header at hand:
+			// pg_dump writes one chunk per row of uncompressed data.
+			if v, ok := c.decodeInt(p); ok && v > 0 {
+				c.offset += int64(c.need)
+				p = p[c.need:]
+				c.skip = v
+				continue
+			}
 		}
 		if len(c.buf) < c.need {
 			if len(p) == 0 {
@@ -200,20 +212,29 @@ func (c *archiveCheck) skipThen(n int64, fn func()) {
 // readInt reads one archive int.
 func (c *archiveCheck) readInt(fn func(v int64)) {
 	c.read(1+c.intSize, func(b []byte) {
-		var v uint64
-		for i := c.intSize; i >= 1; i-- {
-			v = v<<8 | uint64(b[i])
-		}
-		if c.intSize == 8 && v > 1<<62 {
+		v, ok := c.decodeInt(b)
+		if !ok {
 			c.fail("integer out of range")
 			return
 		}
-		if b[0] != 0 {
-			fn(-int64(v))
-			return
-		}
-		fn(int64(v))
+		fn(v)
 	})
+}
+
+// decodeInt decodes the int at the start of b, which holds at least
+// 1+intSize bytes.
+func (c *archiveCheck) decodeInt(b []byte) (int64, bool) {
+	var v uint64
+	for i := c.intSize; i >= 1; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	if v > 1<<62 {
+		return 0, false
+	}
+	if b[0] != 0 {
+		return -int64(v), true
+	}
+	return int64(v), true
 }
 
 // readStr reads one archive string, keeping at most keep bytes of it; fn
@@ -465,16 +486,22 @@ func (c *archiveCheck) blobNext() {
 
 // chunks passes over length-prefixed chunks up to a zero length, then calls done.
 func (c *archiveCheck) chunks(done func()) {
-	c.readInt(func(n int64) {
-		switch {
-		case n < 0:
-			c.fail("negative chunk length %d", n)
-		case n == 0:
-			done()
-		default:
-			c.skipThen(n, func() { c.chunks(done) })
-		}
-	})
+	c.chunkDone = done
+	c.readInt(c.chunkHeader)
+}
+
+func (c *archiveCheck) chunkHeader(n int64) {
+	switch {
+	case n < 0:
+		c.fail("negative chunk length %d", n)
+	case n == 0:
+		done := c.chunkDone
+		c.chunkDone = nil
+		done()
+	default:
+		c.readInt(c.chunkHeader)
+		c.skip = n // before the next header
+	}
 }
 
 // missingList names the entries whose data never came, the first few of them.

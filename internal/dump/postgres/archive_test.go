@@ -275,3 +275,29 @@ func TestDumpRejectsCutArchive(t *testing.T) {
 	}
 	var _ dump.Check = NewCheck()
 }
+
+// BenchmarkCheck measures the check on an uncompressed archive of small
+// chunks, the worst case: pg_dump writes one chunk per row.
+func BenchmarkCheck(b *testing.B) {
+	a := synthArchive(15)
+	i := bytes.Index(a, []byte("1\n2"))
+	var data bytes.Buffer
+	data.Write(a[:i-5]) // up to the first chunk of the table data
+	row := bytes.Repeat([]byte("x"), 95)
+	for range 100000 {
+		data.Write([]byte{0, byte(len(row)), 0, 0, 0})
+		data.Write(row)
+	}
+	data.Write(a[i-5:])
+	archive := data.Bytes()
+	b.SetBytes(int64(len(archive)))
+	for b.Loop() {
+		c := NewCheck()
+		for off := 0; off < len(archive); off += 1 << 20 {
+			c.Write(archive[off:min(off+1<<20, len(archive))])
+		}
+		if err := c.Complete(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
