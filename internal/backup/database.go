@@ -13,8 +13,9 @@ type DatabaseProps struct {
 	Collation string `json:"collation,omitempty"`
 	// CType is PostgreSQL's LC_CTYPE.
 	CType string `json:"ctype,omitempty"`
-	// LocaleProvider is PostgreSQL's locale provider (libc | icu) and
-	// ICULocale its ICU locale, where it has one.
+	// LocaleProvider is PostgreSQL's locale provider (libc | icu, and
+	// builtin since 17) and ICULocale the provider's own locale, where it
+	// has one: the ICU locale, or the builtin provider's (C.UTF-8).
 	LocaleProvider string `json:"locale_provider,omitempty"`
 	ICULocale      string `json:"icu_locale,omitempty"`
 	// Owner is the PostgreSQL database owner's role name.
