@@ -96,6 +96,9 @@ func TestDumpRestoreRoundTrip(t *testing.T) {
 		info.Format != "pg_custom" || info.Extension != "dump" || info.Position == nil || info.Position.LSN == "" {
 		t.Errorf("info = %+v, position %+v", info, info.Position)
 	}
+	if p := info.Database; p == nil || p.CharacterSet == "" || p.Collation == "" || p.Owner != "postgres" {
+		t.Errorf("database properties = %+v", p)
+	}
 	if !slices.Equal(info.Flags, []string{"--format=custom", "--compress=0"}) {
 		t.Errorf("flags %q", info.Flags)
 	}

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -162,7 +163,7 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return unchanged("reading the archive: %w", err)
 	}
-	input := io.MultiReader(strings.NewReader(string(head)), r)
+	input := io.MultiReader(bytes.NewReader(head), r)
 	check := NewCheck()
 	input = io.TeeReader(input, check)
 

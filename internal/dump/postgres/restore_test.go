@@ -157,3 +157,35 @@ func TestRestoreGrantToMissingRole(t *testing.T) {
 		t.Errorf("%d databases left behind (%v)", n, err)
 	}
 }
+
+// An existing empty database is replaced without force, unless a session
+// holds it: then the restore says so and leaves it as it was.
+func TestRestoreIntoExistingEmpty(t *testing.T) {
+	admin := adminDB(t)
+	src, free, held := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_free_"), dumptest.UniqueName("gsg_held_")
+	newDatabase(t, admin, src)
+	newDatabase(t, admin, free)
+	newDatabase(t, admin, held)
+	fixture(t, src)
+	d := New(adminConn(), nil)
+	var out bytes.Buffer
+	if _, err := d.Dump(context.Background(), src, &out); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Restore(context.Background(), free, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
+		t.Fatalf("into an existing empty database: %v", err)
+	}
+	if got, want := snapshot(t, free), snapshot(t, src); got != want {
+		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
+	}
+
+	session := connectAt(t, adminConn(), held)
+	err := d.Restore(context.Background(), held, bytes.NewReader(out.Bytes()), dump.RestoreOptions{})
+	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "open sessions") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("into an empty database with a session: got %v", err)
+	}
+	var n int
+	if err := session.QueryRow(context.Background(), `SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the held database changed: %d relations, %v", n, err)
+	}
+}

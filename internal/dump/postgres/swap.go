@@ -29,9 +29,29 @@ const objectInUse = "55006"
 // they are terminated first, and the log says so.
 func (d *Dumper) putInPlace(ctx context.Context, conn *pgx.Conn, scratch, db string, force bool, log *slog.Logger) (old string, err error) {
 	if !force {
-		// The target was empty when the restore began; it must still be.
-		if err := d.checkTarget(ctx, conn, db, dump.RestoreOptions{}); err != nil {
-			return "", err
+		// The target was missing or empty when the restore began; it must
+		// still be.
+		exists, _, err := databaseState(ctx, conn, db)
+		if err != nil {
+			return "", fmt.Errorf("looking up database %q: %w", db, err)
+		}
+		if exists {
+			held, err := d.userObjects(ctx, db)
+			if err != nil {
+				return "", err
+			}
+			if held != "" {
+				return "", fmt.Errorf("%w: it holds %s, put there while the restore ran", dump.ErrTargetNotEmpty, held)
+			}
+			// The rename would wait five seconds for sessions to go; say now.
+			var sessions int
+			err = conn.QueryRow(ctx, `SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db).Scan(&sessions)
+			if err != nil {
+				return "", fmt.Errorf("looking up the sessions of %q: %w", db, err)
+			}
+			if sessions > 0 {
+				return "", sessionsError(db, sessions, nil)
+			}
 		}
 	}
 	const attempts = 3
@@ -42,12 +62,24 @@ func (d *Dumper) putInPlace(ctx context.Context, conn *pgx.Conn, scratch, db str
 			return old, err
 		}
 		if !force {
-			return "", fmt.Errorf("database %q has open sessions, which keep it from being replaced; close them, or restore with --force to end them: %w", db, err)
+			return "", sessionsError(db, 0, err)
 		}
 		if attempt == attempts {
 			return "", fmt.Errorf("database %q: new sessions kept connecting while it was being replaced: %w", db, err)
 		}
 	}
+}
+
+func sessionsError(db string, n int, err error) error {
+	what := "open sessions"
+	if n > 0 {
+		what = fmt.Sprintf("%d open sessions", n)
+	}
+	msg := fmt.Sprintf("database %q has %s, which keep it from being replaced; close them, or restore with --force to end them", db, what)
+	if err != nil {
+		return fmt.Errorf("%s: %w", msg, err)
+	}
+	return errors.New(msg)
 }
 
 func (d *Dumper) swap(ctx context.Context, conn *pgx.Conn, scratch, db string, force bool, log *slog.Logger) (old string, err error) {
