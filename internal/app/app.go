@@ -134,11 +134,11 @@ func newDumper(s config.Server, logger *slog.Logger) dump.Dumper {
 		Password:    s.Password.Value(),
 		DumpOptions: s.DumpOptions,
 	}
-	log := logger.With("server", s.Name)
+	// The engines add the server's name to their log lines themselves.
 	if s.Type == "postgres" {
-		return postgres.New(conn, log)
+		return postgres.New(conn, logger)
 	}
-	return mysql.New(conn, log)
+	return mysql.New(conn, logger)
 }
 
 // extension is the raw dump's file extension for a server type.
