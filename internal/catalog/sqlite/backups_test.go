@@ -350,3 +350,25 @@ func TestContextCancelled(t *testing.T) {
 		t.Errorf("List with cancelled context: error = %v, want context.Canceled", err)
 	}
 }
+
+// A backup's warnings live in its manifest and come back with it, never nil.
+func TestWarningsComeFromTheManifest(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t)
+	b := fullBackup(time.Date(2025, 3, 1, 2, 30, 0, 0, time.UTC), 1)
+	b.Manifest.Warnings = []string{"a statement is 20000000 bytes"}
+	mustInsert(t, s, b)
+	got, err := s.Get(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Warnings) != 1 || got.Warnings[0] != b.Manifest.Warnings[0] {
+		t.Errorf("Warnings = %q, want the manifest's", got.Warnings)
+	}
+	b.Manifest = nil
+	b.ID = "20250301T023000.000Z-0000000000ff"
+	mustInsert(t, s, b)
+	if got, err := s.Get(ctx, b.ID); err != nil || got.Warnings == nil || len(got.Warnings) != 0 {
+		t.Errorf("Warnings without a manifest = %#v, %v; want an empty list", got.Warnings, err)
+	}
+}

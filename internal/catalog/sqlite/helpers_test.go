@@ -96,6 +96,7 @@ func normalize(b *backup.Backup) *backup.Backup {
 		c.DeletedAt = ptr(c.DeletedAt.UTC())
 	}
 	c.Locations = append([]backup.Location{}, b.Locations...)
+	c.Warnings = append([]string{}, b.Warnings...) // nil and empty read back alike
 	if b.Manifest != nil {
 		m := *b.Manifest
 		m.StartedAt = m.StartedAt.UTC()
