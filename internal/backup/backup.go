@@ -74,6 +74,8 @@ type Backup struct {
 	DeletedAt    *time.Time `json:"deleted_at,omitempty"`
 	DeleteReason string     `json:"delete_reason,omitempty"`
 	Manifest     *Manifest  `json:"manifest,omitempty"`
+	// Drill is the last restore drill of this backup; nil until one ran.
+	Drill *Drill `json:"drill"`
 }
 
 // Location returns the location in the named storage, or nil.

@@ -34,6 +34,9 @@ type Manifest struct {
 	// which a server's max_allowed_packet must admit for the dump to load; 0
 	// when unknown or not a SQL dump.
 	MaxStatementBytes int64 `json:"max_statement_bytes,omitempty"`
+	// Fingerprint counts rows per table and objects per kind in the dump,
+	// for restore drills to compare with; nil for older backups.
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
 	// Warnings are what the backup found worth a word at backup time
 	// (e.g. a statement longer than the source server's max_allowed_packet).
 	Warnings []string `json:"warnings,omitempty"`

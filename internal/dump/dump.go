@@ -36,6 +36,9 @@ type Info struct {
 	// Database holds the source database's own properties, read at dump
 	// time, for a restore to recreate them.
 	Database *backup.DatabaseProps
+	// Fingerprint counts the dump's rows per table and objects per kind, as
+	// the dump streamed through (nil when the engine cannot count).
+	Fingerprint *backup.Fingerprint
 	// MaxStatementBytes is the longest statement of a SQL dump (0: unknown).
 	MaxStatementBytes int64
 	// Warnings are facts worth a word at backup time that do not make the
@@ -92,6 +95,16 @@ type Dumper interface {
 	// replaced whole or left exactly as it was. Its errors wrap
 	// ErrTargetUnchanged whenever the target is as it was.
 	Restore(ctx context.Context, db string, r io.Reader, opts RestoreOptions) error
+	// Fingerprint counts what database db holds now, keyed and counted as
+	// the fingerprint Dump records (Info.Fingerprint), so that a restored
+	// database can be compared with its backup.
+	Fingerprint(ctx context.Context, db string) (backup.Fingerprint, error)
+	// DropDrill drops a restore drill's database; it refuses any name
+	// IsDrillName does not accept. A database that does not exist is no error.
+	DropDrill(ctx context.Context, db string) error
+	// DrillLeftovers lists the drill databases on the server (IsDrillName),
+	// e.g. left by an interrupted run.
+	DrillLeftovers(ctx context.Context) ([]string, error)
 }
 
 // Check inspects a raw dump as it streams through, at backup time and again

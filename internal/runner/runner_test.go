@@ -50,6 +50,14 @@ func (f *fakeDumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Inf
 	return info, nil
 }
 
+func (f *fakeDumper) Fingerprint(ctx context.Context, db string) (backup.Fingerprint, error) {
+	return backup.Fingerprint{}, nil
+}
+
+func (f *fakeDumper) DropDrill(ctx context.Context, db string) error { return nil }
+
+func (f *fakeDumper) DrillLeftovers(ctx context.Context) ([]string, error) { return nil, nil }
+
 func (f *fakeDumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
 	return nil
 }

@@ -1,0 +1,80 @@
+package backup
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Fingerprint summarizes what a dump holds, counted from the dump itself as
+// it streams (the dump's own snapshot, not a later count): rows per table and
+// how many objects of each kind. A restore drill counts the restored database
+// the same way and compares.
+type Fingerprint struct {
+	// Rows is the number of rows per table, keyed by the table's name
+	// (PostgreSQL: "schema.table", both unquoted). Tables without rows are
+	// listed with 0.
+	Rows map[string]int64 `json:"rows"`
+	// Objects counts objects by kind. MariaDB/MySQL: tables, views,
+	// routines, triggers, events. PostgreSQL: schemas, tables, sequences,
+	// functions, types, extensions, large_objects.
+	Objects map[string]int64 `json:"objects"`
+}
+
+// Differences lists, sorted, every way got differs from f ("table
+// shop.orders: 41 rows, want 42"); none means they match.
+func (f Fingerprint) Differences(got Fingerprint) []string {
+	var out []string
+	for _, k := range unionKeys(f.Rows, got.Rows) {
+		want, inWant := f.Rows[k]
+		have, inGot := got.Rows[k]
+		switch {
+		case !inGot:
+			out = append(out, fmt.Sprintf("table %s: missing, want %d rows", k, want))
+		case !inWant:
+			out = append(out, fmt.Sprintf("table %s: not in the backup, restored with %d rows", k, have))
+		case want != have:
+			out = append(out, fmt.Sprintf("table %s: %d rows, want %d", k, have, want))
+		}
+	}
+	for _, k := range unionKeys(f.Objects, got.Objects) {
+		if f.Objects[k] != got.Objects[k] {
+			out = append(out, fmt.Sprintf("%s: %d, want %d", k, got.Objects[k], f.Objects[k]))
+		}
+	}
+	return out
+}
+
+func unionKeys(a, b map[string]int64) []string {
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// DrillStatus is the outcome of one restore drill.
+type DrillStatus string
+
+// Drill outcomes.
+const (
+	DrillSuccess DrillStatus = "success" // restored, and the result matches the fingerprint
+	DrillFailure DrillStatus = "failure" // the restore failed, or the result differs
+)
+
+// Drill is one restore drill of a backup: restored into a scratch database,
+// counted, compared with the manifest's fingerprint, dropped.
+type Drill struct {
+	At          time.Time   `json:"at"`      // when the drill started
+	Seconds     float64     `json:"seconds"` // how long the restore and the comparison took
+	Status      DrillStatus `json:"status"`
+	Server      string      `json:"server"`      // the server restored onto
+	Differences []string    `json:"differences"` // fingerprint differences; never nil in JSON
+	Error       string      `json:"error,omitempty"`
+}

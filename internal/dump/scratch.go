@@ -1,0 +1,28 @@
+package dump
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"regexp"
+)
+
+// DrillPrefix starts the name of every database a restore drill restores
+// into. Such names cannot be confused with a user's database, are never
+// listed as databases to back up, and are the only ones DropDrill drops.
+const DrillPrefix = "gosqlguard_drill_"
+
+var drillName = regexp.MustCompile(`^gosqlguard_drill_[0-9a-f]{12}$`)
+
+// NewDrillName returns a fresh drill database name: DrillPrefix and 12
+// random hex digits (29 bytes, within every engine's limit).
+func NewDrillName() string {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand: " + err.Error()) // never fails on Linux
+	}
+	return DrillPrefix + hex.EncodeToString(b[:])
+}
+
+// IsDrillName reports whether name is one NewDrillName makes; nothing else
+// is ever dropped as a drill's leftover.
+func IsDrillName(name string) bool { return drillName.MatchString(name) }
