@@ -19,6 +19,19 @@ type Config struct {
 	HTTP             HTTP                  `yaml:"http"`
 	Notifications    Notifications         `yaml:"notifications"`
 	Daemon           Daemon                `yaml:"daemon"`
+	Anomalies        Anomalies             `yaml:"anomalies"`
+}
+
+// Anomalies flag a successful backup that is far smaller than the recent
+// successes of its job (an extension of the contract): a dropped table, an
+// emptied database, a filter gone wrong.
+type Anomalies struct {
+	// Window is how many recent successes of the same server, database and
+	// type the raw size is compared with (default 5).
+	Window int `yaml:"window"`
+	// MinPercent: a backup whose raw size is below this percentage of their
+	// median is an anomaly (default 50; 0 turns the check off).
+	MinPercent int `yaml:"min_percent"`
 }
 
 // Catalog is where backups are recorded. For sqlite, DSN is a file path

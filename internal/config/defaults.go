@@ -54,6 +54,12 @@ func applyDefaults(c *Config, ps *problems) {
 	if c.Concurrency.PerServer == 0 && !ps.has("concurrency.per_server") {
 		c.Concurrency.PerServer = 1
 	}
+	if c.Anomalies.Window == 0 && !ps.has("anomalies.window") {
+		c.Anomalies.Window = 5
+	}
+	if c.Anomalies.MinPercent == 0 && !ps.has("anomalies.min_percent") {
+		c.Anomalies.MinPercent = 50
+	}
 	if c.Compression.Codec == "" {
 		c.Compression.Codec = DefaultCodec
 	}

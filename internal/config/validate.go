@@ -42,6 +42,10 @@ func (c *checker) all() {
 	}
 	c.atLeast("concurrency.total", c.cfg.Concurrency.Total, 1)
 	c.atLeast("concurrency.per_server", c.cfg.Concurrency.PerServer, 1)
+	c.atLeast("anomalies.window", c.cfg.Anomalies.Window, 1)
+	c.atMost("anomalies.window", c.cfg.Anomalies.Window, 100)
+	c.atLeast("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 0)
+	c.atMost("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 99)
 	c.compression()
 	c.encryption()
 	c.http()
@@ -69,6 +73,12 @@ func (c *checker) secretPath(path string) string {
 func (c *checker) atLeast(path string, v, limit int) {
 	if v < limit {
 		c.ps.addf(path, "must be >= %d", limit)
+	}
+}
+
+func (c *checker) atMost(path string, v, limit int) {
+	if v > limit {
+		c.ps.addf(path, "must be <= %d", limit)
 	}
 }
 

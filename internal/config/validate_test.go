@@ -165,3 +165,27 @@ func TestCatalogRules(t *testing.T) {
 	}
 	wantProblems(t, minimal+"catalog: {driver: mysql}\n", "", nil, "catalog.dsn: required for driver mysql")
 }
+
+func TestAnomalyRules(t *testing.T) {
+	wantProblems(t, `
+servers:
+  - {name: main, type: mysql, host: h, user: u}
+storages:
+  - {name: local, type: local, path: p}
+anomalies: {window: 0, min_percent: 100}
+`, "", nil,
+		"anomalies.window: must be >= 1",
+		"anomalies.min_percent: must be <= 99",
+	)
+	c, err := Parse([]byte("servers: [{name: m, type: mysql, host: h, user: u}]\nstorages: [{name: l, type: local, path: p}]\n"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Anomalies != (Anomalies{Window: 5, MinPercent: 50}) {
+		t.Errorf("default anomalies = %+v, want window 5, min_percent 50", c.Anomalies)
+	}
+	c, err = Parse([]byte("servers: [{name: m, type: mysql, host: h, user: u}]\nstorages: [{name: l, type: local, path: p}]\nanomalies: {min_percent: 0}\n"), "", nil)
+	if err != nil || c.Anomalies.MinPercent != 0 {
+		t.Errorf("min_percent: 0 (off) = %+v, %v", c.Anomalies, err)
+	}
+}
