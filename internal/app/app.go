@@ -75,7 +75,8 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sq
 		Identities: ids,
 		Logger:     logger,
 		// Completeness checks by dump format, run over every deep verify.
-		Checks: map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
+		Checks:    map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
+		Anomalies: runner.AnomalyPolicy{Window: cfg.Anomalies.Window, MinPercent: cfg.Anomalies.MinPercent},
 	}
 	return a, nil
 }

@@ -37,6 +37,9 @@ type Manifest struct {
 	// Fingerprint counts rows per table and objects per kind in the dump,
 	// for restore drills to compare with; nil for older backups.
 	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
+	// SizeAnomaly is set when the backup was far smaller than the recent
+	// successes of its job; its warning is among Warnings.
+	SizeAnomaly *SizeAnomaly `json:"size_anomaly,omitempty"`
 	// Warnings are what the backup found worth a word at backup time
 	// (e.g. a statement longer than the source server's max_allowed_packet).
 	Warnings []string `json:"warnings,omitempty"`
@@ -64,3 +67,15 @@ func (m *Manifest) WarningList() []string {
 	}
 	return m.Warnings
 }
+
+// SizeAnomaly records that a successful backup was far smaller than the
+// recent successes of its job (anomalies.min_percent of their median).
+type SizeAnomaly struct {
+	RawBytes       int64 `json:"raw_bytes"`        // this backup's raw size
+	MedianRawBytes int64 `json:"median_raw_bytes"` // the median raw size it was compared with
+	Compared       int   `json:"compared"`         // how many earlier successes made the median
+	MinPercent     int   `json:"min_percent"`      // the threshold in force
+}
+
+// Anomalous reports whether the backup's manifest records a size anomaly.
+func (b *Backup) Anomalous() bool { return b.Manifest != nil && b.Manifest.SizeAnomaly != nil }

@@ -114,6 +114,12 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		b.RawBytes, b.StoredBytes, b.SHA256 = pw.RawBytes(), pw.StoredBytes(), pw.SHA256()
 	}
 	b.Manifest = r.manifest(b, info, key)
+	if dumpErr == nil {
+		if a := r.sizeAnomaly(ctx, b); a != nil {
+			b.Manifest.SizeAnomaly = a
+			b.Manifest.Warnings = append(b.Manifest.Warnings, anomalyWarning(a))
+		}
+	}
 	b.Warnings = b.Manifest.WarningList()
 	for _, w := range b.Warnings {
 		log.Warn("backup warning", "warning", w)

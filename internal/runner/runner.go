@@ -27,6 +27,8 @@ type Runner struct {
 	Now        func() time.Time // injectable clock; nil means time.Now
 	// Observers are told about every backup, verify and deletion.
 	Observers []Observer
+	// Anomalies says when a successful backup is suspiciously small.
+	Anomalies AnomalyPolicy
 	// Checks make a completeness check for a raw dump, by dump format
 	// ("sql", "pg_custom"); verify runs it over the decompressed content.
 	Checks map[string]func() dump.Check

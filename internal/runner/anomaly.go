@@ -1,0 +1,76 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+)
+
+// AnomalyPolicy says when a successful backup is suspiciously small: its raw
+// size below MinPercent % of the median raw size of the last Window
+// successes of the same server, database and type. MinPercent 0 turns the
+// check off.
+type AnomalyPolicy struct {
+	Window     int
+	MinPercent int
+}
+
+// minHistory is how many earlier successes a comparison needs at least: a
+// median of one or two backups says too little.
+const minHistory = 3
+
+// sizeAnomaly compares b, whose dump has just finished, with the recent
+// successes of its job. It returns nil when b is not an anomaly or there is
+// too little history to tell. A catalog error only skips the check: a
+// backup never fails for it.
+func (r *Runner) sizeAnomaly(ctx context.Context, b *backup.Backup) *backup.SizeAnomaly {
+	p := r.Anomalies
+	if p.MinPercent <= 0 || p.Window <= 0 {
+		return nil
+	}
+	recent, err := r.Catalog.List(ctx, catalog.Filter{
+		Server: b.Server, Database: b.Database, Type: b.Type, Status: backup.StatusSuccess, Limit: p.Window,
+	})
+	if err != nil {
+		r.logger().Warn("size anomaly check skipped", "id", b.ID, "error", err)
+		return nil
+	}
+	sizes := make([]int64, 0, len(recent))
+	for _, o := range recent {
+		if o.ID != b.ID {
+			sizes = append(sizes, o.RawBytes)
+		}
+	}
+	if len(sizes) < min(minHistory, p.Window) {
+		return nil
+	}
+	median := medianOf(sizes)
+	if median <= 0 || b.RawBytes*100 >= median*int64(p.MinPercent) {
+		return nil
+	}
+	return &backup.SizeAnomaly{
+		RawBytes:       b.RawBytes,
+		MedianRawBytes: median,
+		Compared:       len(sizes),
+		MinPercent:     p.MinPercent,
+	}
+}
+
+// anomalyWarning renders a size anomaly for the backup's warnings.
+func anomalyWarning(a *backup.SizeAnomaly) string {
+	return fmt.Sprintf("size anomaly: %s raw, %d%% of the median %s of the last %d successful backups of this job (below %d%%): was data lost?",
+		humanize.IBytes(uint64(max(a.RawBytes, 0))), a.RawBytes*100/a.MedianRawBytes,
+		humanize.IBytes(uint64(a.MedianRawBytes)), a.Compared, a.MinPercent)
+}
+
+// medianOf returns the median of sizes (the lower middle for an even count:
+// a conservative baseline). sizes must not be empty; it is reordered.
+func medianOf(sizes []int64) int64 {
+	slices.Sort(sizes)
+	return sizes[(len(sizes)-1)/2]
+}
