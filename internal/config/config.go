@@ -20,6 +20,7 @@ type Config struct {
 	Notifications    Notifications         `yaml:"notifications"`
 	Daemon           Daemon                `yaml:"daemon"`
 	Anomalies        Anomalies             `yaml:"anomalies"`
+	Drills           Drills                `yaml:"drills"`
 }
 
 // Anomalies flag a successful backup that is far smaller than the recent

@@ -60,6 +60,9 @@ func applyDefaults(c *Config, ps *problems) {
 	if c.Anomalies.MinPercent == 0 && !ps.has("anomalies.min_percent") {
 		c.Anomalies.MinPercent = 50
 	}
+	if c.Drills.Concurrency == 0 && !ps.has("drills.concurrency") {
+		c.Drills.Concurrency = DefaultDrillConcurrency
+	}
 	if c.Compression.Codec == "" {
 		c.Compression.Codec = DefaultCodec
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +16,13 @@ import (
 const (
 	EventFailure = "failure"
 	EventSuccess = "success"
+	// EventDrillFailure: a restore drill failed or its result differed
+	// from the backup's fingerprint.
+	EventDrillFailure = "drill_failure"
 )
+
+// webhookEvents are the events a webhook may subscribe to.
+var webhookEvents = []string{EventFailure, EventSuccess, EventDrillFailure}
 
 // API roles, from least to most privileged.
 const (
@@ -46,6 +53,7 @@ func (c *checker) all() {
 	c.atMost("anomalies.window", c.cfg.Anomalies.Window, 100)
 	c.atLeast("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 0)
 	c.atMost("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 99)
+	c.drills()
 	c.compression()
 	c.encryption()
 	c.http()
@@ -168,8 +176,8 @@ func (c *checker) notifications() {
 			c.ps.add(c.secretPath(p+".url"), "must be an http:// or https:// URL")
 		}
 		for j, e := range w.Events {
-			if e != EventFailure && e != EventSuccess {
-				c.ps.addf(indexPath(p+".events", j), "must be failure or success, not %q", e)
+			if !slices.Contains(webhookEvents, e) {
+				c.ps.addf(indexPath(p+".events", j), "must be one of %s, not %q", strings.Join(webhookEvents, ", "), e)
 			}
 		}
 	}

@@ -1,0 +1,48 @@
+package config
+
+// Drills schedule restore drills: the newest successful backup of each job
+// is restored into a scratch database, compared with its fingerprint and
+// dropped. An empty Schedule means no scheduled drills (the CLI and the API
+// can still run them).
+type Drills struct {
+	Schedule string `yaml:"schedule"`
+	// Servers narrows scheduled drills to the backups of these servers;
+	// empty means all of them.
+	Servers []string `yaml:"servers"`
+	// TargetServer, when set, is where drills restore backups of its own
+	// engine type; empty means each backup's own server. Only scratch
+	// databases (dump.IsDrillName) are ever created or dropped there.
+	TargetServer string `yaml:"target_server"`
+	// Concurrency is how many drills run at once (default 1). Two drills
+	// never run on the same server at once, whatever this says.
+	Concurrency int `yaml:"concurrency"`
+}
+
+// DefaultDrillConcurrency is drills.concurrency when not given.
+const DefaultDrillConcurrency = 1
+
+// drills checks the drills section: its schedule, the servers it names and
+// that a target server can take the backups of the servers listed.
+func (c *checker) drills() {
+	d := c.cfg.Drills
+	if d.Schedule != "" {
+		if err := checkSchedule(d.Schedule); err != nil {
+			c.ps.add("drills.schedule", err.Error())
+		}
+	}
+	c.atLeast("drills.concurrency", d.Concurrency, 1)
+	target := c.cfg.Server(d.TargetServer)
+	if d.TargetServer != "" && target == nil {
+		c.ps.addf("drills.target_server", "unknown server %q", d.TargetServer)
+	}
+	for i, name := range d.Servers {
+		s := c.cfg.Server(name)
+		switch {
+		case s == nil:
+			c.ps.addf(indexPath("drills.servers", i), "unknown server %q", name)
+		case target != nil && s.Type != target.Type:
+			c.ps.addf(indexPath("drills.servers", i), "server %q is %s; drills.target_server %q is %s and cannot restore its backups",
+				name, s.Type, target.Name, target.Type)
+		}
+	}
+}
