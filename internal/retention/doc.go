@@ -20,7 +20,10 @@
 // failed run therefore never pushes a good backup out. A backup still running
 // is listed as kept, with its reason, and never counted or deleted.
 //
-// The newest good backup of each group is always kept, whatever the rule.
+// The newest good backup of each group is always kept, whatever the rule,
+// and so is the newest good backup without a size anomaly: when the newest
+// ones are far smaller than their job's usual size (data lost?), the last
+// backup of the full database stays.
 //
 // # Ages and clock jumps
 //

@@ -34,6 +34,23 @@ func TestPlan(t *testing.T) {
 			},
 		},
 		{
+			name:   "the newest backup without a size anomaly stays",
+			policy: Policy{"daily": {Keep: intp(1)}},
+			backups: func() []*backup.Backup {
+				bs := dailies(4, t0)
+				for _, b := range bs[:2] {
+					b.Manifest = &backup.Manifest{SizeAnomaly: &backup.SizeAnomaly{RawBytes: 1, MedianRawBytes: 100}}
+				}
+				return bs
+			}(),
+			want: []string{
+				"d00 keep: " + newestReason,
+				"d01 delete: beyond the newest 1",
+				"d02 keep: newest backup without a size anomaly (always kept: the newer ones are far smaller)",
+				"d03 delete: beyond the newest 1",
+			},
+		},
+		{
 			name:    "max_age only",
 			policy:  Policy{"daily": {MaxAge: 2 * day}},
 			backups: dailies(5, t0),

@@ -125,11 +125,16 @@ func planGroup(storage, typ string, rule Rule, hasRule bool, bs []*backup.Backup
 		}
 	}
 	ageHeld := gap > rule.MaxAge
+	// A backup with a size anomaly may be the first after data was lost:
+	// the newest one without an anomaly is kept too.
+	floor := slices.IndexFunc(bs, func(b *backup.Backup) bool { return !b.Anomalous() })
 
 	for i, b := range bs {
 		switch {
 		case i == 0:
 			dec(b, Keep, "newest successful backup of its job (always kept)")
+		case i == floor:
+			dec(b, Keep, "newest backup without a size anomaly (always kept: the newer ones are far smaller)")
 		case keep == 0:
 			dec(b, Delete, "keep is 0: only the newest backup stays")
 		case keep > 0 && i >= keep:
