@@ -64,6 +64,7 @@ type Metrics struct {
 	storageErrors *prometheus.CounterVec
 	verifies      *prometheus.CounterVec
 	skipped       *prometheus.CounterVec
+	anomalies     *prometheus.CounterVec
 	buildInfo     *prometheus.GaugeVec
 
 	mu sync.Mutex
@@ -145,6 +146,9 @@ func New() *Metrics {
 		skipped: counter("scheduler_skipped_total",
 			"Scheduled backups skipped because the previous run of the same job was still queued or running.",
 			jobLabels...),
+		anomalies: counter("backup_anomalies_total",
+			"Successful backups whose raw size was far below the median of their job's recent successes (anomalies.min_percent).",
+			jobLabels...),
 		buildInfo: gauge("build_info",
 			"Always 1; the labels give the version, commit and Go version of the running binary.",
 			"version", "commit", "goversion"),
@@ -157,7 +161,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.runs, m.partial, m.duration, m.size, m.rawSize, m.lastSuccess, m.lastFailure,
-		m.running, m.retention, m.copiesDeleted, m.storageErrors, m.verifies, m.skipped, m.buildInfo,
+		m.running, m.retention, m.copiesDeleted, m.storageErrors, m.verifies, m.skipped, m.anomalies, m.buildInfo,
 	)
 	m.handler = promhttp.InstrumentMetricHandler(m.reg,
 		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))

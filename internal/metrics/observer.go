@@ -69,6 +69,9 @@ func (m *Metrics) BackupFinished(b *backup.Backup) {
 	if b.Status == backup.StatusPartial {
 		m.partial.WithLabelValues(s.job()...).Inc()
 	}
+	if b.Anomalous() && (b.Status == backup.StatusSuccess || b.Status == backup.StatusPartial) {
+		m.anomalies.WithLabelValues(s.job()...).Inc()
+	}
 	if b.FinishedAt != nil && !b.StartedAt.IsZero() {
 		m.duration.WithLabelValues(s.job()...).Observe(max(b.FinishedAt.Sub(b.StartedAt).Seconds(), 0))
 	}

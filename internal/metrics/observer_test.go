@@ -294,3 +294,17 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("last success = %v, want %v (the newest)", got, want)
 	}
 }
+
+func TestAnomalies(t *testing.T) {
+	m := New()
+	m.BackupFinished(finished("b1", backup.StatusSuccess, t0, time.Minute))
+	odd := finished("b2", backup.StatusSuccess, t0.Add(time.Hour), time.Minute)
+	odd.Manifest = &backup.Manifest{SizeAnomaly: &backup.SizeAnomaly{RawBytes: 10, MedianRawBytes: 1000}}
+	m.BackupFinished(odd)
+	failed := finished("b3", backup.StatusFailed, t0.Add(2*time.Hour), time.Minute)
+	failed.Manifest = odd.Manifest // a failed run is no anomaly, whatever it carries
+	m.BackupFinished(failed)
+	if got, ok := value(t, m, "gosqlguard_backup_anomalies_total", job("srv1", "db1", "daily", "", "")); !ok || got != 1 {
+		t.Errorf("gosqlguard_backup_anomalies_total = %v (present %v), want 1", got, ok)
+	}
+}
