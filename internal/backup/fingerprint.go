@@ -76,5 +76,8 @@ type Drill struct {
 	Status      DrillStatus `json:"status"`
 	Server      string      `json:"server"`      // the server restored onto
 	Differences []string    `json:"differences"` // fingerprint differences; never nil in JSON
-	Error       string      `json:"error,omitempty"`
+	// Compared is false when the backup has no fingerprint (an older
+	// backup): the drill proved that it restores, not what it holds.
+	Compared bool   `json:"compared"`
+	Error    string `json:"error,omitempty"`
 }
