@@ -38,6 +38,32 @@ type Store interface {
 	Get(ctx context.Context, id string) (*backup.Backup, error)
 	// List returns the backups matching f, newest first.
 	List(ctx context.Context, f Filter) ([]*backup.Backup, error)
+	// InsertDrill records a drill of d.BackupID as running and sets d.ID.
+	InsertDrill(ctx context.Context, d *DrillRecord) error
+	// FinishDrill stores d's outcome (status, seconds, differences, error).
+	FinishDrill(ctx context.Context, d *DrillRecord) error
+	// Drills returns the drills of one backup, newest first, running ones included.
+	Drills(ctx context.Context, backupID string) ([]DrillRecord, error)
+	// RunningDrills returns every drill still marked running, on any server.
+	RunningDrills(ctx context.Context) ([]DrillRecord, error)
 	// Close releases the store.
 	Close() error
+}
+
+// DrillRunning is the status of a drill that has not finished (or whose
+// process died before it could say how it ended).
+const DrillRunning backup.DrillStatus = "running"
+
+// DrillRecord is a restore drill as the catalog keeps it. Get and List fill
+// a backup's Drill with its newest finished one.
+type DrillRecord struct {
+	ID       int64
+	BackupID string
+	backup.Drill
+	// Scratch is the drill database restored into (dump.IsDrillName).
+	Scratch string
+	// Host and PID name the process running the drill, so that another
+	// process can tell whether a running drill's database is a leftover.
+	Host string
+	PID  int
 }

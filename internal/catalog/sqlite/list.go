@@ -133,5 +133,8 @@ func (s *Store) query(ctx context.Context, where []string, args []any, limit int
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.fillDrills(ctx, out); err != nil {
+		return nil, fmt.Errorf("drills: %w", err)
+	}
 	return out, nil
 }

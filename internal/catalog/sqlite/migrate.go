@@ -61,6 +61,27 @@ var migrations = [][]string{
 		`CREATE INDEX backups_started_at ON backups (started_at)`,
 		`CREATE INDEX locations_storage ON locations (storage, backup_id)`,
 	},
+	// 2: restore drills of backups. A drill is inserted running, with the
+	// scratch database it restores into and the process that runs it, so
+	// that a later run can tell a live drill's database from a leftover.
+	{
+		`CREATE TABLE drills (
+			id          INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+			backup_id   TEXT    NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+			started_at  TEXT    NOT NULL,
+			seconds     REAL    NOT NULL DEFAULT 0,
+			status      TEXT    NOT NULL,
+			server      TEXT    NOT NULL,
+			scratch     TEXT    NOT NULL,
+			compared    INTEGER NOT NULL DEFAULT 0 CHECK (compared IN (0, 1)),
+			differences TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(differences)),
+			error       TEXT    NOT NULL DEFAULT '',
+			host        TEXT    NOT NULL DEFAULT '',
+			pid         INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE INDEX drills_backup ON drills (backup_id, id)`,
+		`CREATE INDEX drills_status ON drills (status, server)`,
+	},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
