@@ -19,10 +19,13 @@ const (
 	// EventDrillFailure: a restore drill failed or its result differed
 	// from the backup's fingerprint.
 	EventDrillFailure = "drill_failure"
+	// EventAnomaly: a successful backup was far smaller than its job's
+	// recent successes.
+	EventAnomaly = "anomaly"
 )
 
 // webhookEvents are the events a webhook may subscribe to.
-var webhookEvents = []string{EventFailure, EventSuccess, EventDrillFailure}
+var webhookEvents = []string{EventFailure, EventSuccess, EventDrillFailure, EventAnomaly}
 
 // API roles, from least to most privileged.
 const (

@@ -23,6 +23,7 @@ import (
 const (
 	EventFailure = "failure" // a backup ended failed, partial or interrupted
 	EventSuccess = "success" // a backup ended success
+	EventAnomaly = "anomaly" // a successful backup was far smaller than its job's recent ones
 )
 
 // Defaults, each changed by an Option.
@@ -181,12 +182,20 @@ func New(hooks []Webhook, logger *slog.Logger, opts ...Option) *Notifier {
 }
 
 // BackupFinished queues a notification for the hooks subscribed to the
-// backup's outcome and returns at once; it never blocks on the network.
+// backup's outcome, and to anomaly when it carries a size anomaly, and
+// returns at once; it never blocks on the network.
 func (n *Notifier) BackupFinished(b *backup.Backup) {
 	if b == nil {
 		return
 	}
-	event := eventFor(b.Status)
+	n.notify(b, eventFor(b.Status))
+	if b.Anomalous() && (b.Status == backup.StatusSuccess || b.Status == backup.StatusPartial) {
+		n.notify(b, EventAnomaly)
+	}
+}
+
+// notify queues b's event for the hooks subscribed to it; "" is none.
+func (n *Notifier) notify(b *backup.Backup, event string) {
 	if event == "" {
 		return
 	}

@@ -306,3 +306,35 @@ func TestNoHooksIsANoOp(t *testing.T) {
 	n.StorageError(nil, "local", "put", errors.New("x"))
 	closeNotifier(t, n)
 }
+
+// A successful backup with a size anomaly goes to anomaly subscribers as an
+// anomaly event with its warning, and to success subscribers as usual.
+func TestAnomalyEvent(t *testing.T) {
+	anomaly, success := newReceiver(t), newReceiver(t)
+	logger, _ := newLogger(t)
+	n := New([]Webhook{
+		{URL: anomaly.URL("anomaly"), Events: []string{EventAnomaly}},
+		{URL: success.URL("success"), Events: []string{EventSuccess}},
+	}, logger, WithClock(&fakeClock{}))
+	b := sampleBackup(backup.StatusSuccess)
+	b.Manifest = &backup.Manifest{SizeAnomaly: &backup.SizeAnomaly{RawBytes: 10, MedianRawBytes: 1000}}
+	b.Warnings = []string{"size anomaly: 10 B raw, 1% of the median 1000 B"}
+	n.BackupFinished(b)
+	n.BackupFinished(sampleBackup(backup.StatusSuccess)) // no anomaly: no anomaly event
+	closeNotifier(t, n)
+
+	reqs := anomaly.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("anomaly hook got %d requests, want 1", len(reqs))
+	}
+	var p Payload
+	if err := json.Unmarshal(reqs[0].Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Event != EventAnomaly || len(p.Warnings) != 1 || !strings.Contains(p.Text, "size anomaly") {
+		t.Errorf("payload = %+v", p)
+	}
+	if got := len(success.Requests()); got != 2 {
+		t.Errorf("success hook got %d requests, want 2", got)
+	}
+}

@@ -18,7 +18,9 @@ import (
 // for chat receivers (Slack-compatible ones show it); the other fields are
 // for programs. Error texts are redacted.
 type Payload struct {
-	Event           string     `json:"event"` // failure | success
+	Event string `json:"event"` // failure | success | anomaly
+	// Warnings are the backup's warnings (e.g. its size anomaly); never null.
+	Warnings        []string   `json:"warnings"`
 	ID              string     `json:"id"`
 	Server          string     `json:"server"`
 	Database        string     `json:"database"`
@@ -70,6 +72,7 @@ func NewPayload(b *backup.Backup, event string, now time.Time) Payload {
 		StoredBytes:     b.StoredBytes,
 		Error:           truncate(Redact(b.Error), maxErrorLen),
 		Locations:       make([]Location, 0, len(b.Locations)),
+		Warnings:        append([]string{}, b.Warnings...),
 	}
 	for _, l := range b.Locations {
 		p.Locations = append(p.Locations, Location{
@@ -103,6 +106,13 @@ func summary(p *Payload, dur time.Duration) string {
 			return s + ": " + e
 		}
 		return s
+	}
+	if p.Event == EventAnomaly {
+		w := "far smaller than usual"
+		if len(p.Warnings) > 0 {
+			w = p.Warnings[len(p.Warnings)-1]
+		}
+		return fmt.Sprintf(":mag: Backup size anomaly: %s: %s", what, oneLine(w, maxTextErr))
 	}
 	switch backup.Status(p.Status) {
 	case backup.StatusSuccess:
