@@ -1,0 +1,251 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+)
+
+// drillDumper is a fakeDumper whose server holds databases: Restore creates
+// one (unless restoreErr), Fingerprint counts as told, DropDrill drops.
+type drillDumper struct {
+	fakeDumper
+	mu         sync.Mutex
+	dbs        map[string]bool
+	dropped    []string
+	restoreErr error
+	fp         backup.Fingerprint
+	// block, when set, makes Restore wait for ctx to end (a killed drill).
+	block bool
+}
+
+func newDrillDumper() *drillDumper {
+	return &drillDumper{fakeDumper: fakeDumper{content: sample()}, dbs: map[string]bool{}}
+}
+
+func (d *drillDumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.RestoreOptions) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.dbs[db] = true
+	d.mu.Unlock()
+	if d.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	if d.restoreErr != nil {
+		d.mu.Lock()
+		delete(d.dbs, db) // the engine rolls its own restore back
+		d.mu.Unlock()
+		return d.restoreErr
+	}
+	return nil
+}
+
+func (d *drillDumper) Fingerprint(ctx context.Context, db string) (backup.Fingerprint, error) {
+	if err := ctx.Err(); err != nil {
+		return backup.Fingerprint{}, err
+	}
+	return d.fp, nil
+}
+
+func (d *drillDumper) DropDrill(ctx context.Context, db string) error {
+	if !dump.IsDrillName(db) {
+		return errors.New("not a drill name")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.dbs, db)
+	d.dropped = append(d.dropped, db)
+	return nil
+}
+
+func (d *drillDumper) DrillLeftovers(ctx context.Context) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for db := range d.dbs {
+		if dump.IsDrillName(db) {
+			out = append(out, db)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (d *drillDumper) databases() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for db := range d.dbs {
+		out = append(out, db)
+	}
+	return out
+}
+
+// drillObserver records DrillFinished calls.
+type drillObserver struct {
+	recorder
+	drills []backup.Drill
+}
+
+func (o *drillObserver) DrillFinished(b *backup.Backup, d backup.Drill, restore time.Duration) {
+	o.drills = append(o.drills, d)
+}
+
+func drilledBackup(t *testing.T, f *fixture, d dump.Dumper, fp *backup.Fingerprint) *backup.Backup {
+	t.Helper()
+	b, err := f.r.Backup(context.Background(), f.job(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Manifest.Fingerprint = fp
+	return b
+}
+
+func TestDrill(t *testing.T) {
+	want := &backup.Fingerprint{Rows: map[string]int64{"t": 2}, Objects: map[string]int64{"tables": 1}}
+	for name, tc := range map[string]struct {
+		want       *backup.Fingerprint
+		got        backup.Fingerprint
+		restoreErr error
+		status     backup.DrillStatus
+		compared   bool
+		diffs      []string
+		errPart    string
+	}{
+		"matches":     {want: want, got: *want, status: backup.DrillSuccess, compared: true},
+		"differs":     {want: want, got: backup.Fingerprint{Rows: map[string]int64{"t": 1}, Objects: map[string]int64{"tables": 1}}, status: backup.DrillFailure, compared: true, diffs: []string{"table t: 1 rows, want 2"}},
+		"restore":     {want: want, restoreErr: errors.New(`pg_restore: error: function similarity(text, text) does not exist`), status: backup.DrillFailure, compared: false, errPart: "similarity(text, text) does not exist"},
+		"no baseline": {want: nil, got: *want, status: backup.DrillSuccess, compared: false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, pipeline.Options{Codec: "zstd"})
+			obs := &drillObserver{}
+			f.r.Observers = []Observer{obs}
+			d := newDrillDumper()
+			d.fp, d.restoreErr = tc.got, tc.restoreErr
+			b := drilledBackup(t, f, d, tc.want)
+
+			res, err := f.r.Drill(ctx, DrillRequest{Backup: b, Server: "srv", Dumper: d})
+			if err != nil {
+				t.Fatalf("Drill: %v", err)
+			}
+			if res.Status != tc.status || res.Compared != tc.compared || strings.Join(res.Differences, "|") != strings.Join(tc.diffs, "|") {
+				t.Errorf("drill = %+v, want status %s compared %v differences %q", res.Drill, tc.status, tc.compared, tc.diffs)
+			}
+			if res.Differences == nil {
+				t.Error("Differences is nil, want an empty list")
+			}
+			if !strings.Contains(res.Error, tc.errPart) || (tc.errPart == "") != (res.Error == "") {
+				t.Errorf("error = %q, want it to contain %q", res.Error, tc.errPart)
+			}
+			if !dump.IsDrillName(res.Scratch) || !slices.Contains(d.dropped, res.Scratch) || len(d.databases()) != 0 {
+				t.Errorf("scratch %q: dropped %q, left %q", res.Scratch, d.dropped, d.databases())
+			}
+			got, err := f.r.Catalog.Get(ctx, b.ID)
+			if err != nil || got.Drill == nil || got.Drill.Status != tc.status || got.Drill.Server != "srv" {
+				t.Errorf("catalog drill = %+v, %v", got.Drill, err)
+			}
+			if len(obs.drills) != 1 || obs.drills[0].Status != tc.status {
+				t.Errorf("observer saw %+v", obs.drills)
+			}
+		})
+	}
+}
+
+func TestDrillCancelledDropsItsDatabase(t *testing.T) {
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	d := newDrillDumper()
+	b := drilledBackup(t, f, d, nil)
+	d.block = true
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	res, err := f.r.Drill(ctx, DrillRequest{Backup: b, Server: "srv", Dumper: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != backup.DrillFailure || len(d.databases()) != 0 {
+		t.Errorf("cancelled drill: status %s, databases left %q", res.Status, d.databases())
+	}
+	got, _ := f.r.Catalog.Get(context.Background(), b.ID)
+	if got.Drill == nil || got.Drill.Status != backup.DrillFailure {
+		t.Errorf("catalog: %+v", got.Drill)
+	}
+}
+
+func TestDrillRefusesUnfinishedBackup(t *testing.T) {
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	d := newDrillDumper()
+	_, err := f.r.Drill(context.Background(), DrillRequest{Backup: &backup.Backup{ID: "x", Status: backup.StatusFailed}, Dumper: d})
+	if !errors.Is(err, ErrNotRestorable) {
+		t.Errorf("err = %v, want ErrNotRestorable", err)
+	}
+}
+
+func TestCleanDrillLeftovers(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	d := newDrillDumper()
+	b := drilledBackup(t, f, d, nil)
+	host, _ := os.Hostname()
+
+	planted := dump.NewDrillName()
+	killed := dump.NewDrillName()  // recorded running by a process that is gone
+	live := dump.NewDrillName()    // recorded running by a process that is alive
+	foreign := dump.NewDrillName() // recorded running on another host
+	for _, n := range []string{planted, killed, live, foreign, "shop", "gosqlguard_drill_short"} {
+		d.dbs[n] = true
+	}
+	record := func(scratch, host string, pid int) {
+		t.Helper()
+		rec := &catalog.DrillRecord{BackupID: b.ID, Scratch: scratch, Host: host, PID: pid, Drill: backup.Drill{At: time.Now(), Server: "srv"}}
+		if err := f.r.Catalog.InsertDrill(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(killed, host, 1<<22+12345) // above pid_max: no such process
+	record(live, host, os.Getppid())
+	record(foreign, "elsewhere", 1)
+
+	dropped, err := f.r.CleanDrillLeftovers(ctx, "srv", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(dropped)
+	wantDropped := []string{planted, killed}
+	slices.Sort(wantDropped)
+	if !slices.Equal(dropped, wantDropped) {
+		t.Errorf("dropped %q, want %q", dropped, wantDropped)
+	}
+	left := d.databases()
+	slices.Sort(left)
+	wantLeft := []string{live, foreign, "shop", "gosqlguard_drill_short"}
+	slices.Sort(wantLeft)
+	if !slices.Equal(left, wantLeft) {
+		t.Errorf("left %q, want %q", left, wantLeft)
+	}
+	running, _ := f.r.Catalog.RunningDrills(ctx)
+	if len(running) != 2 {
+		t.Errorf("running drills after cleanup = %+v, want the live and the foreign one", running)
+	}
+	hist, _ := f.r.Catalog.Drills(ctx, b.ID)
+	for _, h := range hist {
+		if h.Scratch == killed && (h.Status != backup.DrillFailure || !strings.Contains(h.Error, "interrupted")) {
+			t.Errorf("the killed drill's record = %+v", h)
+		}
+	}
+}
