@@ -486,3 +486,21 @@ func TestRetentionPlanAndApply(t *testing.T) {
 		t.Error("after applying, the plan still deletes")
 	}
 }
+
+// A backup with a size anomaly shows a badge in the list and on its page,
+// with its warnings.
+func TestAnomalyBadgeAndWarnings(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	b := e.svc.add("main-mysql", "shop", "daily", time.Now().Add(-time.Minute), backup.StatusSuccess, "")
+	b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
+	b.Warnings = []string{"size anomaly: 1.0 MiB raw, 0% of the median 180 MiB of the last 5 successful backups of this job (below 50%): was data lost?"}
+	c := e.loggedIn(t, viewerToken)
+	page := c.get("/backups/" + b.ID).body
+	if !strings.Contains(page, `id="anomaly-badge"`) || !strings.Contains(page, "was data lost?") {
+		t.Errorf("backup page lacks the anomaly badge or its warning")
+	}
+	list := c.get("/backups").body
+	if strings.Count(list, "Size anomaly</span>") != 1 {
+		t.Errorf("the list shows %d anomaly badges, want 1", strings.Count(list, "Size anomaly</span>"))
+	}
+}
