@@ -66,6 +66,7 @@ type Metrics struct {
 	skipped       *prometheus.CounterVec
 	anomalies     *prometheus.CounterVec
 	buildInfo     *prometheus.GaugeVec
+	drills        *drillMetrics
 
 	mu sync.Mutex
 	// runningIDs holds the backups counted in running, so that a repeated
@@ -156,7 +157,9 @@ func New() *Metrics {
 		runningIDs:   map[string]bool{},
 		runningCount: map[series]int{},
 		asOf:         map[gaugeSeries]time.Time{},
+		drills:       newDrillMetrics(),
 	}
+	m.reg.MustRegister(m.drills.collectors()...)
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

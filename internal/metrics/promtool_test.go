@@ -46,6 +46,8 @@ func populate(m *Metrics) {
 	m.CopyDeleted(ok, "local", "retention: too old")
 	m.StorageError(p, "s3", "put", errors.New("bad"))
 	m.JobSkipped("srv1", "db1", "daily")
+	m.DrillFinished(ok, backup.Drill{At: t0, Seconds: 3, Status: backup.DrillSuccess}, 2*time.Second)
+	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillFailure}, 0)
 }
 
 func TestExpositionPassesPromtool(t *testing.T) {
@@ -66,6 +68,8 @@ func TestExpositionPassesPromtool(t *testing.T) {
 		"gosqlguard_backups_running", "gosqlguard_retention_deleted_total", "gosqlguard_backup_copies_deleted_total",
 		"gosqlguard_storage_errors_total", "gosqlguard_verify_runs_total", "gosqlguard_scheduler_skipped_total",
 		"gosqlguard_build_info", "go_goroutines", "process_start_time_seconds",
+		"gosqlguard_restore_drill_runs_total", "gosqlguard_restore_drill_last_success_timestamp_seconds",
+		"gosqlguard_restore_duration_seconds_bucket",
 	} {
 		if !strings.Contains(body, "\n"+name+"{") && !strings.Contains(body, "\n"+name+" ") {
 			t.Errorf("exposition lacks %s", name)

@@ -23,5 +23,8 @@ func (m *Metrics) Seed(backups []*backup.Backup) {
 		if at, ok := finishedAt(b); ok {
 			m.recordOutcome(b, jobOf(b), at)
 		}
+		if b.Drill != nil && b.Drill.Status == backup.DrillSuccess {
+			m.seedDrill(jobOf(b), *b.Drill)
+		}
 	}
 }
