@@ -18,7 +18,7 @@ import (
 // for chat receivers (Slack-compatible ones show it); the other fields are
 // for programs. Error texts are redacted.
 type Payload struct {
-	Event string `json:"event"` // failure | success | anomaly
+	Event string `json:"event"` // failure | success | anomaly | drill_failure
 	// Warnings are the backup's warnings (e.g. its size anomaly); never null.
 	Warnings        []string   `json:"warnings"`
 	ID              string     `json:"id"`
@@ -34,6 +34,8 @@ type Payload struct {
 	Error           string     `json:"error"`
 	Locations       []Location `json:"locations"`
 	Text            string     `json:"text"`
+	// Drill is the failed restore drill, for drill_failure only.
+	Drill *backup.Drill `json:"drill,omitempty"`
 }
 
 // Location is the outcome of the backup in one storage.
@@ -82,6 +84,9 @@ func NewPayload(b *backup.Backup, event string, now time.Time) Payload {
 		})
 	}
 	p.Text = summary(&p, dur)
+	if event == EventDrillFailure {
+		drillPayload(&p, b)
+	}
 	return p
 }
 

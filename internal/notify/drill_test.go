@@ -1,0 +1,55 @@
+package notify
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+func TestDrillFailureEvent(t *testing.T) {
+	rcv, other := newReceiver(t), newReceiver(t)
+	logger, _ := newLogger(t)
+	n := New([]Webhook{
+		{URL: rcv.URL("drills"), Events: []string{EventDrillFailure}},
+		{URL: other.URL("backups"), Events: []string{EventFailure, EventSuccess}},
+	}, logger, WithClock(&fakeClock{}))
+
+	b := sampleBackup(backup.StatusSuccess)
+	n.DrillFinished(b, backup.Drill{At: time.Now(), Status: backup.DrillSuccess, Server: "main-mysql", Differences: []string{}}, time.Second)
+	n.DrillFinished(b, backup.Drill{At: time.Now(), Status: backup.DrillFailure, Server: "main-mysql", Differences: []string{},
+		Error: "restore: mysql -phunter2: ERROR 1146"}, 0)
+	n.DrillFinished(b, backup.Drill{At: time.Now(), Status: backup.DrillFailure, Server: "main-mysql", Compared: true,
+		Differences: []string{"table shop.orders: 41 rows, want 42"}}, time.Second)
+	closeNotifier(t, n)
+
+	if got := other.Requests(); len(got) != 0 {
+		t.Errorf("a hook not subscribed to drill_failure got %d requests", len(got))
+	}
+	reqs := rcv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("got %d requests, want 2 (the failed drills)", len(reqs))
+	}
+	var texts []string
+	for _, r := range reqs {
+		if strings.Contains(string(r.Body), "hunter2") {
+			t.Errorf("body carries the password: %s", r.Body)
+		}
+		var p Payload
+		if err := json.Unmarshal(r.Body, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Event != EventDrillFailure || p.Drill == nil || p.Drill.Status != backup.DrillFailure || p.ID != b.ID {
+			t.Errorf("payload = %+v", p)
+		}
+		texts = append(texts, p.Text)
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"Restore drill failed", "ERROR 1146", "Restore drill differs", "41 rows, want 42"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("texts lack %q:\n%s", want, all)
+		}
+	}
+}
