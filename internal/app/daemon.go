@@ -52,6 +52,9 @@ type daemon struct {
 	pruneMu sync.Mutex // one retention pass at a time
 
 	progress sync.Map // backup ID -> *progress, while it runs
+
+	drills   *drillState
+	serveCtx context.Context // Serve's ctx: its end cancels drills
 }
 
 // progress is a running backup's live byte count, for the web UI.
@@ -70,7 +73,8 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Clock == nil {
 		o.Clock = scheduler.System{}
 	}
-	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New()}
+	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New(),
+		drills: newDrillState(a.Config.Drills.Concurrency), serveCtx: ctx}
 	d.metrics.SetBuildInfo(o.Version, o.Commit)
 	if seed, err := a.Catalog.List(ctx, catalog.Filter{}); err == nil {
 		d.metrics.Seed(seed)
@@ -127,9 +131,10 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		}
 	}()
 	var loops sync.WaitGroup
-	loops.Add(2)
+	loops.Add(3)
 	go func() { defer loops.Done(); d.retentionLoop(ctx) }()
 	go func() { defer loops.Done(); d.reloadLoop(ctx) }()
+	go func() { defer loops.Done(); a.CleanDrillLeftovers(ctx, nil) }() // of runs killed before this start
 	a.Logger.Info("daemon started", "listen", ln.Addr().String(), "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
 
 	runErr := d.sched.Run(ctx, entries)
@@ -194,11 +199,22 @@ func (a *App) entries() ([]scheduler.Entry, error) {
 		out = append(out, scheduler.Entry{Name: name, Schedule: s})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	drill, err := a.drillEntryOf(loc)
+	if err != nil {
+		return nil, err
+	}
+	if drill != nil {
+		out = append(out, *drill)
+	}
 	return out, nil
 }
 
 // expand turns a tick of a backup type into one task per server × database.
 func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
+	if typ == drillEntry {
+		d.expandDrills(ctx) // submits its drills itself, as drill slots free
+		return nil
+	}
 	a := d.current()
 	jobs, errs, err := a.Plan(ctx, Selector{Type: typ})
 	if err != nil {
@@ -289,6 +305,9 @@ func (d *daemon) prune(ctx context.Context, why string) {
 // lastSuccess is the start of the type's newest successful backup, of any of
 // its jobs; catch-up fires when even that is older than the last scheduled run.
 func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
+	if typ == drillEntry {
+		return d.lastDrill()
+	}
 	a := d.current()
 	ctx := context.Background()
 	list, err := a.Catalog.List(ctx, catalog.Filter{Type: typ, Status: backup.StatusSuccess, Limit: 1})

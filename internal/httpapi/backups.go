@@ -218,6 +218,7 @@ func present(b *backup.Backup) *backup.Backup {
 	}
 	c := *b
 	c.Error = redact.Text(c.Error)
+	c.Drill = presentDrill(b.Drill)
 	c.Locations = make([]backup.Location, len(b.Locations))
 	for i, l := range b.Locations {
 		l.Error = redact.Text(l.Error)

@@ -192,6 +192,21 @@ func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts Restore
 	return err
 }
 
+func (f *fakeService) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
+	if err := f.enter("DrillBackup"); err != nil {
+		return backup.Drill{}, err
+	}
+	b, err := f.GetBackup(ctx, id)
+	if err != nil {
+		return backup.Drill{}, err
+	}
+	if b.Database == "busy" {
+		return backup.Drill{}, fmt.Errorf("%w: a drill of this backup is already running", ErrConflict)
+	}
+	return backup.Drill{At: b.StartedAt, Seconds: 1.5, Status: backup.DrillFailure, Server: b.Server,
+		Error: "pg_restore: error: could not read /var/lib/postgresql/x: password=hunter2"}, nil
+}
+
 func (f *fakeService) Jobs(ctx context.Context) ([]Job, error) {
 	if err := f.enter("Jobs"); err != nil {
 		return nil, err

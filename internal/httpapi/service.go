@@ -64,6 +64,11 @@ type Service interface {
 	// RestoreBackup restores the backup as opts say. It returns when done;
 	// ErrConflict when the target exists and is not empty without opts.Force.
 	RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error
+	// DrillBackup restores the backup into a scratch database, compares it
+	// with the backup's fingerprint, drops it and returns the drill (a failed
+	// drill is a result, not an error). ErrConflict when a drill of the
+	// backup already runs; ErrInvalid when it cannot be restored.
+	DrillBackup(ctx context.Context, id string) (backup.Drill, error)
 	// Jobs lists every server × database × type with its last outcomes.
 	Jobs(ctx context.Context) ([]Job, error)
 	// Retention plans retention for every storage and, unless dryRun,

@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+)
+
+// drillEntry is the scheduler entry of drills.schedule; the "@" keeps it
+// apart from every backup type name.
+const drillEntry = "@drills"
+
+// drillState is the daemon's bookkeeping of restore drills. Drills run as
+// scheduler tasks (so the concurrency limits apply to them as to backups),
+// but only after taking a drill slot: at most drills.concurrency drills at
+// once, never two on one server, and a drill waiting for its slot holds
+// none of the backups' slots.
+type drillState struct {
+	slots  *drillSlots
+	claims sync.Map // backup ID -> struct{}: a drill of it is queued or running
+}
+
+func newDrillState(concurrency int) *drillState {
+	return &drillState{slots: newDrillSlots(concurrency)}
+}
+
+// drillOutcome is how a submitted drill ended.
+type drillOutcome struct {
+	res runner.DrillResult
+	err error
+}
+
+// errDrillGaveUp: the daemon stopped before the drill got its slots.
+var errDrillGaveUp = errors.New("the daemon stopped before the drill started")
+
+// startDrill waits (within wait) for a drill slot on the drill's server, then
+// submits the drill to the scheduler. The drill is cancelled when serve
+// ends (shutdown), and cleans up after itself. errDrillBusy when a drill
+// of b is already queued or running.
+func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backup) (<-chan drillOutcome, error) {
+	req, err := a.DrillTarget(b)
+	if err != nil {
+		return nil, err
+	}
+	if _, loaded := d.drills.claims.LoadOrStore(b.ID, struct{}{}); loaded {
+		return nil, errDrillBusy
+	}
+	if !d.drills.slots.acquire(wait, req.Server) {
+		d.drills.claims.Delete(b.ID)
+		return nil, context.Cause(wait)
+	}
+	ch := make(chan drillOutcome, 1)
+	var once sync.Once
+	done := func(res runner.DrillResult, err error) {
+		once.Do(func() {
+			d.drills.slots.release(req.Server)
+			d.drills.claims.Delete(b.ID)
+			ch <- drillOutcome{res, err}
+		})
+	}
+	task := scheduler.Task{
+		Key:    "drill/" + b.ID,
+		Server: req.Server,
+		Run: func(ctx context.Context) {
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			stop := context.AfterFunc(serve, cancel) // shutdown cancels drills at once
+			defer stop()
+			res, err := a.Runner.Drill(ctx, req)
+			done(res, err)
+		},
+		GaveUp: func() { done(runner.DrillResult{}, errDrillGaveUp) },
+	}
+	if err := d.sched.Submit(task, nil); err != nil {
+		d.drills.slots.release(req.Server)
+		d.drills.claims.Delete(b.ID)
+		if errors.Is(err, scheduler.ErrBusy) {
+			return nil, errDrillBusy
+		}
+		return nil, err
+	}
+	return ch, nil
+}
+
+// expandDrills runs one tick of drills.schedule: it removes drill leftovers
+// from the servers it will drill on, then submits a drill of the newest
+// successful backup of each job, one as each drill slot frees. It returns
+// once every drill is submitted (or the daemon stops); the scheduler runs
+// it in its own goroutine.
+func (d *daemon) expandDrills(ctx context.Context) {
+	a := d.current()
+	cands, err := a.DrillCandidates(ctx, a.Config.Drills.Servers, "")
+	if err != nil {
+		d.logger.Error("cannot plan restore drills", "error", err)
+		return
+	}
+	if len(cands) == 0 {
+		d.logger.Info("restore drills: no successful backup to drill")
+		return
+	}
+	a.CleanDrillLeftovers(ctx, a.DrillServers(cands))
+	d.logger.Info("restore drills started", "backups", len(cands))
+	for _, b := range cands {
+		_, err := d.startDrill(ctx, ctx, a, b)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || errors.Is(err, scheduler.ErrNotRunning):
+			return
+		case errors.Is(err, errDrillBusy):
+			d.logger.Warn("restore drill skipped: a drill of this backup is still running", "id", b.ID)
+		default:
+			d.logger.Error("cannot start a restore drill", "id", b.ID, "error", err)
+		}
+	}
+}
+
+// lastDrill is when the newest recorded drill started, for the scheduler's
+// catch-up of a missed drills run.
+func (d *daemon) lastDrill() (time.Time, bool) {
+	list, err := d.current().Catalog.List(context.Background(), catalog.Filter{Status: backup.StatusSuccess})
+	if err != nil {
+		return time.Time{}, false
+	}
+	var last time.Time
+	for _, b := range list {
+		if b.Drill != nil && b.Drill.At.After(last) {
+			last = b.Drill.At
+		}
+	}
+	return last, !last.IsZero()
+}
+
+// drillEntryOf is the scheduler entry of drills.schedule, or nil.
+func (a *App) drillEntryOf(loc *time.Location) (*scheduler.Entry, error) {
+	if a.Config.Drills.Schedule == "" {
+		return nil, nil
+	}
+	s, err := scheduler.Parse(a.Config.Drills.Schedule, loc)
+	if err != nil {
+		return nil, fmt.Errorf("drills.schedule: %w", err)
+	}
+	return &scheduler.Entry{Name: drillEntry, Schedule: s}, nil
+}
+
+// drillNow runs a drill of one backup now and returns it (the API's
+// POST /backups/{id}/drill).
+func (d *daemon) drillNow(ctx context.Context, a *App, b *backup.Backup) (backup.Drill, error) {
+	ch, err := d.startDrill(d.serveCtx, ctx, a, b)
+	if err != nil {
+		return backup.Drill{}, err
+	}
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return backup.Drill{}, o.err
+		}
+		return o.res.Drill, nil
+	case <-ctx.Done():
+		return backup.Drill{}, ctx.Err()
+	}
+}
+
+// DrillBackup runs a restore drill of one backup now, within the drill
+// limits, and returns it.
+func (s *service) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
+	a := s.d.current()
+	b, err := a.Catalog.Get(ctx, id)
+	if err != nil {
+		return backup.Drill{}, err
+	}
+	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
+		return backup.Drill{}, fmt.Errorf("%w: backup %s is %s, not restorable", httpapi.ErrInvalid, b.ID, b.Status)
+	}
+	if _, err := a.DrillTarget(b); err != nil {
+		return backup.Drill{}, fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+	}
+	d, err := s.d.drillNow(ctx, a, b)
+	switch {
+	case errors.Is(err, errDrillBusy):
+		return d, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+	case errors.Is(err, scheduler.ErrNotRunning), errors.Is(err, errDrillGaveUp):
+		return d, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
+	}
+	return d, err
+}

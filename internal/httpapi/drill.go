@@ -1,0 +1,43 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+)
+
+// drill runs a restore drill of one backup now: POST /backups/{id}/drill.
+// It answers with the drill when it ran, whatever its outcome (a failed
+// drill is a result, with status failure), and 409 when a drill of that
+// backup already runs.
+func (s *Server) drill(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err == nil {
+		err = decodeBody(w, r, &struct{}{})
+	}
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	s.logger.Info("restore drill started through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
+	d, err := s.svc.DrillBackup(r.Context(), id)
+	setWriteDeadline(w, writeTimeout)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, presentDrill(&d))
+}
+
+// presentDrill is a copy of d fit for a client: its error redacted, its
+// differences never null.
+func presentDrill(d *backup.Drill) *backup.Drill {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	c.Error = redact.Text(c.Error)
+	c.Differences = append([]string{}, d.Differences...)
+	return &c
+}
