@@ -80,6 +80,7 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 	if b.Error != "" {
 		row("Error", oneLine(b.Error))
 	}
+	writeDrillRows(row, b.Drill)
 	if m := b.Manifest; m != nil {
 		row("Engine", strings.TrimSpace(m.Engine+" "+m.ServerVersion))
 		row("Dump tool", strings.TrimSpace(m.DumpTool+" "+m.DumpToolVersion))
@@ -106,4 +107,22 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", l.Storage, l.Status, l.Key, oneLine(l.Error))
 	}
 	return tw.Flush()
+}
+
+// writeDrillRows adds the last restore drill to a detail table.
+func writeDrillRows(row func(k, v string), d *backup.Drill) {
+	if d == nil {
+		row("Last drill", "never")
+		return
+	}
+	row("Last drill", fmt.Sprintf("%s on %s at %s, took %s", d.Status, d.Server, d.At.Local().Format(time.RFC3339),
+		time.Duration(d.Seconds*float64(time.Second)).Round(100*time.Millisecond)))
+	if d.Error != "" {
+		row("Drill error", oneLine(d.Error))
+	} else if !d.Compared {
+		row("Drill note", "the backup has no fingerprint: it restored, nothing could be compared")
+	}
+	for _, diff := range d.Differences {
+		row("Drill difference", diff)
+	}
 }
