@@ -91,7 +91,11 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		}
 
 		sc := newStreamCheck(nil)
-		filter := newSQLFilter(w, sc.observe)
+		counter := newSQLCounter() // counts the bytes as they reach w
+		filter := newSQLFilter(w, func(b []byte) {
+			sc.observe(b)
+			counter.Write(b) //nolint:errcheck // never fails
+		})
 		cmd := d.command(tool, dir, optFile, append(slices.Clone(info.Flags), db)...)
 		cmd.Stdout = filter
 		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
@@ -105,6 +109,8 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		if !sc.complete() {
 			return fmt.Errorf("%s: %w", info.Tool, ErrIncomplete)
 		}
+		fp := counter.fingerprint()
+		info.Fingerprint = &fp
 		longest, table := filter.longest()
 		info.MaxStatementBytes = longest
 		if longest > src.maxPacket {

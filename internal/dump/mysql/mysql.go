@@ -59,7 +59,8 @@ var systemDatabases = map[string]bool{
 	"sys":                true,
 }
 
-// Databases lists the server's databases without the system ones, sorted.
+// Databases lists the server's databases without the system ones and
+// those of restores and drills, sorted.
 func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 	db, err := d.open()
 	if err != nil {
@@ -77,7 +78,8 @@ func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&n); err != nil {
 			return nil, d.errorf("listing databases: %w", err)
 		}
-		if !systemDatabases[strings.ToLower(n)] {
+		// A restore's scratch databases and a drill's are transient.
+		if !systemDatabases[strings.ToLower(n)] && !strings.HasPrefix(n, scratchPrefix) && !dump.IsDrillName(n) {
 			names = append(names, n)
 		}
 	}
