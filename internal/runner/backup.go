@@ -223,6 +223,7 @@ func (r *Runner) manifest(b *backup.Backup, d dump.Info, key string) *backup.Man
 		MaxStatementBytes: d.MaxStatementBytes,
 		Position:          d.Position,
 		DatabaseProps:     d.Database,
+		Fingerprint:       d.Fingerprint,
 		Warnings:          d.Warnings,
 		Object:            key[strings.LastIndexByte(key, '/')+1:],
 	}
