@@ -151,7 +151,7 @@ notifications:
 		"http.auth.tokens[2].role: required (viewer, operator or admin)",
 		`http.auth.tokens[3].token_file: cannot read "missing": no such file or directory`,
 		"notifications.webhooks[0].url: must be an http:// or https:// URL",
-		`notifications.webhooks[0].events[1]: must be one of failure, success, drill_failure, not "started"`,
+		`notifications.webhooks[0].events[1]: must be one of failure, success, drill_failure, anomaly, not "started"`,
 		"notifications.webhooks[1].url: required",
 	)
 }
