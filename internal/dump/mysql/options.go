@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
@@ -133,8 +134,9 @@ func ValidateDatabaseName(db string) error {
 	switch {
 	case db == "":
 		return errors.New("empty database name")
-	case len(db) > 64:
-		return fmt.Errorf("database name %q: longer than 64 bytes", db)
+	case utf8.RuneCountInString(db) > 64:
+		// The server counts characters, not bytes.
+		return fmt.Errorf("database name %q: longer than 64 characters", db)
 	case strings.HasPrefix(db, "-"):
 		return fmt.Errorf("database name %q: starts with '-'", db)
 	case strings.ContainsAny(db, "\x00/\\"):

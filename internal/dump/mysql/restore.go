@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -16,6 +17,9 @@ import (
 func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
 	if err := ValidateDatabaseName(db); err != nil {
 		return d.errorf("restore: %w", err)
+	}
+	if err := checkTargetName(db, opts); err != nil {
+		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
 	}
 	conn, err := d.open()
 	if err != nil {
@@ -38,6 +42,26 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	}
 	if exists && objects > 0 && !opts.Force {
 		return d.errorf("restore into %q: %w: it holds %d objects; %w", db, dump.ErrTargetNotEmpty, objects, dump.ErrTargetUnchanged)
+	}
+	return nil
+}
+
+// checkTargetName refuses the server's own schemas and the names this
+// program gives its transient databases and tables. A drill restores into
+// a fresh drill name (dump.IsDrillName) without Force; replacing an
+// existing drill database is refused like the rest.
+func checkTargetName(db string, opts dump.RestoreOptions) error {
+	if systemDatabases[strings.ToLower(db)] {
+		return fmt.Errorf("%s is a system schema of the server; restore into another database", db)
+	}
+	for _, p := range []string{scratchPrefix, holdPrefix, dump.DrillPrefix} {
+		if !strings.HasPrefix(strings.ToLower(db), p) {
+			continue
+		}
+		if p == dump.DrillPrefix && dump.IsDrillName(db) && !opts.Force {
+			return nil
+		}
+		return fmt.Errorf("names starting with %s are reserved for this program's own transient databases and tables; restore into another database", p)
 	}
 	return nil
 }
