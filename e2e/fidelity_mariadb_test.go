@@ -290,3 +290,59 @@ func TestMariaDBAwkwardSchemaRoundTrip(t *testing.T) {
 		t.Errorf("generated column lost its expression: %q, %v", create, err)
 	}
 }
+
+// A user without SELECT on one table would get its CREATE TABLE and no rows
+// from the dump tool, exit 0: the backup fails instead, naming the table;
+// --ignore-table leaves it out on purpose.
+func TestMariaDBMissingTableSelectFailsTheBackup(t *testing.T) {
+	src := newMariaDB(t, "tsel")
+	execAll(t, mariadbAdmin(t, src), "CREATE TABLE a (id INT PRIMARY KEY)", "CREATE TABLE secret (id INT PRIMARY KEY)", "INSERT INTO secret VALUES (1)")
+	admin := mariadbAdmin(t, "")
+	user := uniqueName("sel")
+	execAll(t, admin,
+		fmt.Sprintf("CREATE USER '%s'@'localhost' IDENTIFIED BY 'pw'", user),
+		fmt.Sprintf("GRANT SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON %s.* TO '%s'@'localhost'", quoteMariaDB(src), user),
+		fmt.Sprintf("GRANT SELECT ON %s.a TO '%s'@'localhost'", quoteMariaDB(src), user),
+		fmt.Sprintf("GRANT SELECT ON mysql.proc TO '%s'@'localhost'", user),
+	)
+	t.Cleanup(func() { admin.Exec(fmt.Sprintf("DROP USER IF EXISTS '%s'@'localhost'", user)) })
+	spec := serverSpec{name: "sel", typ: "mysql", socket: mariadbSocket, user: user, passwordFile: writeSecret(t, "pw"), databases: []string{src}}
+	s := newSetup(t, []serverSpec{spec}, options{})
+	res := s.run(t, "backup")
+	if res.code != 1 || !strings.Contains(res.stdout+res.stderr, "SELECT on") || !strings.Contains(res.stdout+res.stderr, "`secret`") {
+		t.Fatalf("backup without SELECT on a table: want exit 1 naming it, got %s", res)
+	}
+	spec.dumpOptions = []string{"--ignore-table=" + src + ".secret"}
+	ok := newSetup(t, []serverSpec{spec}, options{})
+	ok.mustRun(t, "backup")
+}
+
+// A trigger created with a qualified name restores into the new database,
+// not the source, even while the source still has it; a routine whose body
+// names the source is kept as written and the backup says so.
+func TestMariaDBQualifiedTriggerRestoresIntoTheCopy(t *testing.T) {
+	src := newMariaDB(t, "qt")
+	q := quoteMariaDB(src)
+	execAll(t, mariadbAdmin(t, ""),
+		"CREATE TABLE "+q+".t (a INT)",
+		"CREATE TRIGGER "+q+".tr BEFORE INSERT ON "+q+".t FOR EACH ROW SET NEW.a = NEW.a + 1",
+		"CREATE PROCEDURE "+q+".p() SELECT COUNT(*) FROM "+q+".t",
+	)
+	s := newSetup(t, rootMariaDB(src), options{})
+	id := backupID(t, s.mustRun(t, "backup"))
+	show := s.mustRun(t, "show", id, "-o", "json").stdout
+	if !strings.Contains(show, "name the database") {
+		t.Errorf("no warning about the routine naming the source:\n%.3000s", show)
+	}
+	dst := uniqueName("qt_dst")
+	dropMariaDBLater(t, dst)
+	s.mustRun(t, "restore", id, "--to-database", dst)
+	conn := mariadbAdmin(t, "")
+	if got := queryStrings(t, conn, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?", dst); fmt.Sprint(got) != "[tr]" {
+		t.Errorf("triggers in the copy: %q, want [tr]", got)
+	}
+	execAll(t, conn, "INSERT INTO "+quoteMariaDB(dst)+".t VALUES (1)")
+	if got := queryStrings(t, conn, "SELECT CAST(a AS CHAR) FROM "+quoteMariaDB(dst)+".t"); fmt.Sprint(got) != "[2]" {
+		t.Errorf("the copy's trigger did not fire: %q", got)
+	}
+}

@@ -96,6 +96,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 			sc.observe(b)
 			counter.Write(b) //nolint:errcheck // never fails
 		})
+		filter.setSource(db)
 		cmd := d.command(tool, dir, optFile, append(slices.Clone(info.Flags), db)...)
 		cmd.Stdout = filter
 		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
@@ -111,6 +112,11 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		}
 		fp := counter.fingerprint()
 		info.Fingerprint = &fp
+		if n, sample := filter.sourceReferences(); n > 0 {
+			info.Warnings = append(info.Warnings, fmt.Sprintf(
+				"%d line(s) of routine, trigger, event or view definitions name the database %s itself (e.g. %q): a restore under another name keeps them pointing at %s; write such definitions without the database name",
+				n, quoteIdent(db), sample, quoteIdent(db)))
+		}
 		longest, table := filter.longest()
 		info.MaxStatementBytes = longest
 		if longest > src.maxPacket {

@@ -59,19 +59,33 @@ func checkPrivileges(ctx context.Context, conn *sql.DB, db string, flags []strin
 	}
 	g := parseGrants(lines)
 	var problems []string
-	if !slices.Contains(flags, "--skip-triggers") && !g.onDatabase("TRIGGER", db) {
-		tables, err := queryColumn(ctx, conn, `SELECT TABLE_NAME FROM information_schema.TABLES
+	var tables, withData []string // tables that can have triggers; and those plus sequences
+	if !g.onDatabase("SELECT", db) || !g.onDatabase("TRIGGER", db) {
+		rows, err := queryRows(ctx, conn, `SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES
 			WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW' ORDER BY 1`, db)
 		if err != nil {
 			return fmt.Errorf("listing tables: %w", err)
 		}
-		var missing []string
-		for _, t := range tables {
-			if !g.onTable("TRIGGER", db, t) {
-				missing = append(missing, t)
+		for _, r := range rows {
+			if slices.Contains(flags, "--ignore-table="+db+"."+r[0]) {
+				continue // left out on purpose
+			}
+			if !slices.Contains(flags, "--ignore-table-data="+db+"."+r[0]) {
+				withData = append(withData, r[0])
+			}
+			if r[1] != "SEQUENCE" {
+				tables = append(tables, r[0])
 			}
 		}
-		if len(missing) > 0 {
+	}
+	// Without SELECT on a table the dump tool writes its CREATE TABLE, no
+	// rows, and exits 0.
+	if missing := lacking(g, "SELECT", db, withData); len(missing) > 0 {
+		problems = append(problems, fmt.Sprintf("SELECT on %s: the rows of %s would be missing (grant SELECT on the database)",
+			quoteIdent(db), nameList("table", missing)))
+	}
+	if !slices.Contains(flags, "--skip-triggers") {
+		if missing := lacking(g, "TRIGGER", db, tables); len(missing) > 0 {
 			problems = append(problems, fmt.Sprintf("TRIGGER on %s: the triggers of %s would be missing (grant TRIGGER, or add --skip-triggers to dump_options)",
 				quoteIdent(db), nameList("table", missing)))
 		}
@@ -88,6 +102,38 @@ func checkPrivileges(ctx context.Context, conn *sql.DB, db string, flags []strin
 		return fmt.Errorf("%w: %s", ErrMissingPrivilege, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// lacking returns the tables of db on which priv is not granted.
+func lacking(g grants, priv, db string, tables []string) []string {
+	if g.onDatabase(priv, db) {
+		return nil
+	}
+	var missing []string
+	for _, t := range tables {
+		if !g.onTable(priv, db, t) {
+			missing = append(missing, t)
+		}
+	}
+	return missing
+}
+
+// queryRows returns the first two columns of every row.
+func queryRows(ctx context.Context, conn *sql.DB, q string, args ...any) ([][2]string, error) {
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var a, b sql.NullString
+		if err := rows.Scan(&a, &b); err != nil {
+			return nil, err
+		}
+		out = append(out, [2]string{a.String, b.String})
+	}
+	return out, rows.Err()
 }
 
 // routineProblem says what is wrong when the user cannot read the body of
