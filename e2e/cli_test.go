@@ -49,18 +49,21 @@ backup_types:
 func TestUsageErrors(t *testing.T) {
 	cfg := newSetup(t, []serverSpec{{name: "db1", typ: "mysql", socket: mariadbSocket, user: "root"}}, options{}).configPath
 	for name, args := range map[string][]string{
-		"unknown command": {"frobnicate"},
-		"unknown flag":    {"list", "--colour"},
-		"bad output":      {"list", "-o", "yaml", "--config", cfg},
-		"bad status":      {"list", "--status", "great", "--config", cfg},
-		"bad since":       {"list", "--since", "yesterday-ish", "--config", cfg},
-		"bad log format":  {"list", "--log-format", "xml", "--config", cfg},
-		"unknown type":    {"backup", "--type", "hourly", "--config", cfg},
-		"unknown server":  {"backup", "--server", "nope", "--config", cfg},
-		"verify no args":  {"verify", "--config", cfg},
-		"show without id": {"show", "--config", cfg},
-		"restore two ids": {"restore", "a", "b", "--config", cfg},
-		"missing config":  {"list", "--config", filepath.Join(t.TempDir(), "none.yaml")},
+		"unknown command":                   {"frobnicate"},
+		"unknown flag":                      {"list", "--colour"},
+		"bad output":                        {"list", "-o", "yaml", "--config", cfg},
+		"bad status":                        {"list", "--status", "great", "--config", cfg},
+		"bad since":                         {"list", "--since", "yesterday-ish", "--config", cfg},
+		"bad log format":                    {"list", "--log-format", "xml", "--config", cfg},
+		"unknown type":                      {"backup", "--type", "hourly", "--config", cfg},
+		"unknown server":                    {"backup", "--server", "nope", "--config", cfg},
+		"verify no args":                    {"verify", "--config", cfg},
+		"show without id":                   {"show", "--config", cfg},
+		"restore two ids":                   {"restore", "a", "b", "--config", cfg},
+		"restore into an empty name":        {"restore", "20260101T000000.000Z-000000000000", "--to-database", "", "--config", cfg},
+		"restore latest without database":   {"restore", "--latest", "--server", "db1", "--config", cfg},
+		"restore an ID and latest together": {"restore", "20260101T000000.000Z-000000000000", "--latest", "--server", "db1", "--database", "x", "--config", cfg},
+		"missing config":                    {"list", "--config", filepath.Join(t.TempDir(), "none.yaml")},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if res := run(t, nil, args...); res.code != 2 || res.stderr == "" {

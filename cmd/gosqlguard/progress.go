@@ -8,8 +8,43 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/term"
+	xterm "golang.org/x/term"
 )
+
+// term is stderr shared by log records and the progress line: a record
+// first clears the progress line, which the next tick draws again below it.
+type term struct {
+	mu    sync.Mutex
+	w     io.Writer
+	shown bool // a progress line is on screen
+}
+
+func (t *term) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shown {
+		fmt.Fprint(t.w, "\r\033[K")
+		t.shown = false
+	}
+	return t.w.Write(p)
+}
+
+// draw replaces the progress line with s ("" clears it).
+func (t *term) draw(s string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprint(t.w, "\r\033[K"+s)
+	t.shown = s != ""
+}
+
+// isTerminal reports whether w, or the writer a term wraps, is a terminal.
+func isTerminal(w io.Writer) bool {
+	if t, ok := w.(*term); ok {
+		w = t.w
+	}
+	f, ok := w.(*os.File)
+	return ok && xterm.IsTerminal(int(f.Fd()))
+}
 
 // progress shows bytes and rate on a terminal, and nothing when stderr is
 // not one (cron, CI, pipes). With a total it also shows the percentage done
@@ -30,8 +65,7 @@ type progress struct {
 // per phase (0: unknown, no percentage).
 func newProgress(w io.Writer, label string, total int64) *progress {
 	p := &progress{w: w, label: label, total: total, start: time.Now()}
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(w) {
 		return p
 	}
 	p.stop = make(chan struct{})
@@ -43,14 +77,23 @@ func newProgress(w io.Writer, label string, total int64) *progress {
 		for {
 			select {
 			case <-p.stop:
-				fmt.Fprint(p.w, "\r\033[K")
+				p.draw("")
 				return
 			case <-t.C:
-				fmt.Fprint(p.w, "\r\033[K"+p.line(time.Now()))
+				p.draw(p.line(time.Now()))
 			}
 		}
 	}()
 	return p
+}
+
+// draw shows s on the progress line, through the shared term when there is one.
+func (p *progress) draw(s string) {
+	if t, ok := p.w.(*term); ok {
+		t.draw(s)
+		return
+	}
+	fmt.Fprint(p.w, "\r\033[K"+s)
 }
 
 // Update records the bytes processed so far; cheap enough to call per write.

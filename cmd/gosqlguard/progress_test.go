@@ -42,3 +42,17 @@ func TestProgressPhaseStartsOver(t *testing.T) {
 		t.Errorf("after Phase: %q", got)
 	}
 }
+
+// A log record written while a progress line is shown starts on a cleared
+// line, never in the middle of the progress line.
+func TestTermClearsTheProgressLineForLogRecords(t *testing.T) {
+	var out strings.Builder
+	tm := &term{w: &out}
+	tm.draw("restore x:  50%")
+	tm.Write([]byte("level=INFO msg=\"restore finished\"\n"))
+	tm.Write([]byte("next\n"))
+	want := "\r\033[Krestore x:  50%\r\033[Klevel=INFO msg=\"restore finished\"\nnext\n"
+	if out.String() != want {
+		t.Errorf("stderr = %q, want %q", out.String(), want)
+	}
+}

@@ -34,6 +34,9 @@ replaces it whole.`,
 				return usageError("--latest needs --server and --database")
 			case !latest && len(args) != 1:
 				return usageError("restore takes one backup ID (or --latest --server S --database D)")
+			case cmd.Flags().Changed("to-database") && toDatabase == "":
+				// An empty variable must never mean "the source database".
+				return usageError("--to-database is empty; leave it out to restore into the backup's own database")
 			}
 			return nil
 		},

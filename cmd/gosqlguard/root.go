@@ -26,7 +26,9 @@ type globals struct {
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+	// Log records and the progress line share stderr through one term, so
+	// that a record never lands in the middle of the progress line.
+	g := &globals{stdout: stdout, stderr: &term{w: stderr}}
 	root := &cobra.Command{
 		Use:           "gosqlguard",
 		Short:         "Consistent, compressed, encrypted backups of MySQL/MariaDB and PostgreSQL",
