@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"regexp"
+	"strings"
 )
 
 // DrillPrefix starts the name of every database a restore drill restores
@@ -26,3 +27,18 @@ func NewDrillName() string {
 // IsDrillName reports whether name is one NewDrillName makes; nothing else
 // is ever dropped as a drill's leftover.
 func IsDrillName(name string) bool { return drillName.MatchString(name) }
+
+// reservedPrefixes start the names of the databases and tables restores and
+// drills make for themselves; a restore never targets such a name.
+var reservedPrefixes = []string{"gosqlguard_scratch_", "gosqlguard_hold_", DrillPrefix}
+
+// ReservedName reports whether name belongs to gosqlguard's own scratch,
+// hold or drill objects, which no restore may target.
+func ReservedName(name string) bool {
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(strings.ToLower(name), p) {
+			return true
+		}
+	}
+	return false
+}

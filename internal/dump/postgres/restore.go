@@ -50,8 +50,8 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	if err := ValidateDatabaseName(db); err != nil {
 		return d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged)
 	}
-	if strings.HasPrefix(db, ScratchPrefix) {
-		return d.errorf("restore into %q: names starting with %s are the restore's own scratch databases; %w", db, ScratchPrefix, dump.ErrTargetUnchanged)
+	if strings.HasPrefix(db, ScratchPrefix) || dump.ReservedName(db) {
+		return d.errorf("restore into %q: names starting with gosqlguard_scratch_, gosqlguard_hold_ or %s are gosqlguard's own scratch databases; %w", db, dump.DrillPrefix, dump.ErrTargetUnchanged)
 	}
 	if err := validateProps(opts.Database); err != nil {
 		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
