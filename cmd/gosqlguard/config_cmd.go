@@ -17,7 +17,7 @@ func newConfigCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "config is valid: %d server(s), %d storage(s), %d backup type(s)\n",
+			fmt.Fprintf(g.stdout, "config is valid: %d server(s), %d storage(s), %d backup type(s) (including manual)\n",
 				len(cfg.Servers), len(cfg.Storages), len(cfg.BackupTypes))
 			return nil
 		},
