@@ -61,6 +61,10 @@ type RestoreOptions struct {
 	// NoOwner leaves object ownership out (PostgreSQL): every restored
 	// object then belongs to the restoring user.
 	NoOwner bool
+	// Drill marks a restore drill's restore into its scratch database: a
+	// target that IsDrillName accepts is then allowed, although no other
+	// restore may target a reserved name (ReservedName).
+	Drill bool
 }
 
 // ErrTargetNotEmpty is returned (wrapped) by CheckTarget and Restore when the

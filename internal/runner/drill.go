@@ -78,7 +78,7 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 	res := DrillResult{Scratch: rec.Scratch}
 	var problems []string
 	started := time.Now()
-	err := r.Restore(ctx, RestoreRequest{Backup: b, ToDatabase: rec.Scratch, Dumper: req.Dumper, NoOwner: req.NoOwner})
+	err := r.Restore(ctx, RestoreRequest{Backup: b, ToDatabase: rec.Scratch, Dumper: req.Dumper, NoOwner: req.NoOwner, Drill: true})
 	if err != nil {
 		problems = append(problems, err.Error())
 	} else {

@@ -20,6 +20,9 @@ type RestoreRequest struct {
 	Force bool
 	// NoOwner leaves object ownership out (PostgreSQL).
 	NoOwner bool
+	// Drill restores into a drill's scratch database (dump.IsDrillName),
+	// a name other restores may not target.
+	Drill bool
 }
 
 // Restore checks the target, verifies the chosen copy of a backup in full,
@@ -42,7 +45,7 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	if err := backup.CheckDatabaseName(db); err != nil {
 		return fmt.Errorf("restore %s: target: %w", b.ID, err)
 	}
-	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner}
+	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner, Drill: req.Drill}
 	if m := b.Manifest; m != nil {
 		opts.Database, opts.MaxStatementBytes = m.DatabaseProps, m.MaxStatementBytes
 	}

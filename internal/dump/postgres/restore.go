@@ -50,7 +50,8 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	if err := ValidateDatabaseName(db); err != nil {
 		return d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged)
 	}
-	if strings.HasPrefix(db, ScratchPrefix) || dump.ReservedName(db) {
+	drill := opts.Drill && dump.IsDrillName(db)
+	if strings.HasPrefix(db, ScratchPrefix) || dump.ReservedName(db) && !drill {
 		return d.errorf("restore into %q: names starting with gosqlguard_scratch_, gosqlguard_hold_ or %s are gosqlguard's own scratch databases; %w", db, dump.DrillPrefix, dump.ErrTargetUnchanged)
 	}
 	if err := validateProps(opts.Database); err != nil {
@@ -177,9 +178,13 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return unchanged("%w", err)
 	}
+	d.sweepBefore(ctx, d.logger.With("database", db))
 	scratch := scratchName()
 	if d.onScratch != nil {
 		d.onScratch(scratch)
+	}
+	if err := lockScratch(ctx, conn, scratch); err != nil {
+		return unchanged("%w", err)
 	}
 	if err := d.createDatabase(ctx, conn, scratch, plan); err != nil {
 		return unchanged("%w", err)
