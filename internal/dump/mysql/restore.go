@@ -43,6 +43,11 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	if exists && objects > 0 && !opts.Force {
 		return d.errorf("restore into %q: %w: it holds %d objects; %w", db, dump.ErrTargetNotEmpty, objects, dump.ErrTargetUnchanged)
 	}
+	if exists && objects > 0 {
+		if err := checkForeignReferences(ctx, conn, db); err != nil {
+			return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
+		}
+	}
 	return nil
 }
 
@@ -109,6 +114,9 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return d.errorf("restore into %q: inspecting it: %w", db, unchanged(err))
 	}
+	if _, err := d.SweepLeftovers(ctx); err != nil {
+		d.logger.Warn("could not sweep what interrupted restores left", "error", err)
+	}
 	if !exists {
 		return d.restoreNew(ctx, pool, tool, db, r, opts)
 	}
@@ -132,13 +140,23 @@ func (d *Dumper) restoreNew(ctx context.Context, pool *sql.DB, tool, db string, 
 }
 
 // restoreReplace loads r into a scratch database, swaps it in for db, and
-// drops the scratch database whatever happened.
+// drops the scratch database whatever happened. A lease marks the scratch
+// database (and the swap's hold tables) as in use until it is dropped.
 func (d *Dumper) restoreReplace(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
 	tag, err := randomHex(6)
 	if err != nil {
 		return unchanged(err)
 	}
 	scratch := scratchPrefix + tag
+	l, err := d.newLease(ctx)
+	if err != nil {
+		return d.errorf("restore into %q: %w", db, unchanged(err))
+	}
+	defer l.close() // after the scratch database is dropped
+	if err := l.take(ctx, scratch); err != nil {
+		return d.errorf("restore into %q: %w", db, unchanged(err))
+	}
+	d.warnStaleHolds(ctx, l, db)
 	if err := createDatabase(ctx, pool, scratch, opts); err != nil {
 		return d.errorf("restore into %q: creating scratch database %s: %w", db, scratch, unchanged(explainRestoreError(err, failure{})))
 	}
@@ -146,7 +164,7 @@ func (d *Dumper) restoreReplace(ctx context.Context, pool *sql.DB, tool, db stri
 	if err != nil {
 		err = unchanged(err)
 	} else {
-		err = d.swap(ctx, pool, scratch, db)
+		err = d.swap(ctx, pool, scratch, db, l)
 	}
 	if derr := dropDatabase(ctx, pool, scratch); derr != nil {
 		d.logger.Warn("scratch database left behind", "database", scratch, "error", derr)
@@ -158,6 +176,18 @@ func (d *Dumper) restoreReplace(ctx context.Context, pool *sql.DB, tool, db stri
 		return d.errorf("restore into %q: %w", db, err)
 	}
 	return nil
+}
+
+// warnStaleHolds logs the hold tables an interrupted swap left in db. They
+// count as the target's tables: this restore replaces them with the rest.
+func (d *Dumper) warnStaleHolds(ctx context.Context, l *lease, db string) {
+	holds, err := staleHolds(ctx, l.c, db)
+	if err != nil {
+		d.logger.Warn("could not look for hold tables of interrupted restores", "database", db, "error", err)
+	}
+	for _, h := range holds {
+		d.logger.Warn(holdAdvice+"; this restore replaces it with the rest of the database", "database", h.db, "table", h.table)
+	}
 }
 
 // load feeds the dump r to the client, into database db.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // session is one server connection that a swap runs its statements on, so
@@ -19,7 +20,9 @@ type session struct {
 	timeZone string
 }
 
-func openSession(ctx context.Context, pool *sql.DB) (*session, error) {
+// openSession opens a session whose statements wait at most lockWait for
+// a lock another session holds.
+func openSession(ctx context.Context, pool *sql.DB, lockWait time.Duration) (*session, error) {
 	c, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -29,7 +32,8 @@ func openSession(ctx context.Context, pool *sql.DB) (*session, error) {
 	if err == nil {
 		// Foreign keys between the tables being moved or dropped are the
 		// restored dump's business, not the swap's.
-		err = s.exec(ctx, "SET NAMES utf8mb4, character_set_results = binary, foreign_key_checks = 0")
+		err = s.exec(ctx, fmt.Sprintf("SET NAMES utf8mb4, character_set_results = binary, foreign_key_checks = 0, lock_wait_timeout = %d",
+			max(1, int(lockWait/time.Second))))
 	}
 	if err != nil {
 		c.Close()

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // swap puts what was loaded into the scratch database in the place of
@@ -27,6 +28,12 @@ import (
 //     SHOW CREATE definitions.
 //  4. It drops the held tables and views.
 //
+// Before step 2 it checks that nothing it knows of can make it fail
+// halfway: that the restoring user may create every new object and create
+// again every old one it drops (checkPrivileges), and that no other
+// database's foreign key references the target's tables. Every statement
+// waits at most swapLockWait for a lock another session holds.
+//
 // Any failure before step 4 undoes steps 2 and 3, in reverse, so that
 // target is exactly as before. The window that remains: between the RENAME
 // and the last object of step 3 (metadata statements only, milliseconds),
@@ -34,12 +41,14 @@ import (
 // routines, triggers or events, and writes they make then fire no trigger.
 // A rollback that puts back an object owned by another user needs SET USER
 // as the restore did; what it cannot put back, its error names.
-func (d *Dumper) swap(ctx context.Context, pool *sql.DB, scratch, target string) error {
-	s, err := openSession(ctx, pool)
+//
+// The lease takes the lock that marks the hold tables as in use.
+func (d *Dumper) swap(ctx context.Context, pool *sql.DB, scratch, target string, l *lease) error {
+	s, err := openSession(ctx, pool, swapLockWait)
 	if err != nil {
 		return unchanged(err)
 	}
-	w := &swapper{s: s, scratch: scratch, target: target}
+	w := &swapper{s: s, scratch: scratch, target: target, lease: l}
 	err = w.run(ctx)
 	s.close() // the rollback gets a fresh connection: ctx may have broken this one
 	switch {
@@ -51,6 +60,7 @@ func (d *Dumper) swap(ctx context.Context, pool *sql.DB, scratch, target string)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if rerr := w.rollback(rctx, pool); rerr != nil {
+		d.logger.Error("a failed swap could not put the target back", "database", target, "error", rerr)
 		return fmt.Errorf("%w; putting the target back failed, it is NOT as before: %w", err, rerr)
 	}
 	return unchanged(fmt.Errorf("%w; the target is put back as it was", err))
@@ -60,6 +70,7 @@ func (d *Dumper) swap(ctx context.Context, pool *sql.DB, scratch, target string)
 // target back; rollback runs it backwards.
 type swapper struct {
 	s               *session
+	lease           *lease
 	scratch, target string
 	old, new        *schema
 	undo            []func(ctx context.Context, s *session) error
@@ -71,6 +82,14 @@ type swapper struct {
 // the RENAME and the end of a swap.
 const holdPrefix = "gosqlguard_hold_"
 
+// swapLockWaitDefault bounds how long a swap statement waits for a lock
+// another session holds (a long transaction on a target table); the
+// server's default lock_wait_timeout is a day or a year.
+const swapLockWaitDefault = 60 * time.Second
+
+// swapLockWait is swapLockWaitDefault; tests shorten it.
+var swapLockWait = swapLockWaitDefault
+
 func (w *swapper) run(ctx context.Context) (err error) {
 	if w.new, err = w.s.readSchema(ctx, w.scratch); err != nil {
 		return fmt.Errorf("reading the restored database: %w", err)
@@ -79,6 +98,12 @@ func (w *swapper) run(ctx context.Context) (err error) {
 		return fmt.Errorf("reading the target: %w", err)
 	}
 	if err := w.unqualify(); err != nil {
+		return err
+	}
+	if err := w.checkPrivileges(ctx); err != nil {
+		return err
+	}
+	if err := checkForeignReferences(ctx, w.s.c, w.target); err != nil {
 		return err
 	}
 	for _, t := range w.new.triggers {
@@ -123,8 +148,17 @@ func (w *swapper) run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if swapFault != nil {
+		if err := swapFault(); err != nil {
+			return err
+		}
+	}
 	return w.dropHolds(ctx)
 }
+
+// swapFault, when set (by tests), fails a swap just before its last step,
+// after every change that a rollback undoes.
+var swapFault func() error
 
 // unqualify makes the new definitions name the target instead of the
 // scratch database, and refuses any that would still name it.
@@ -148,6 +182,9 @@ func (w *swapper) renameTables(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := w.lease.take(ctx, holdPrefix+tag); err != nil {
+		return err
+	}
 	for i, name := range slices.Concat(w.old.tables, objectNames(w.old.views)) {
 		hold := holdPrefix + tag + "_" + strconv.Itoa(i)
 		fwd = append(fwd, w.qualified(w.target, name)+" TO "+w.qualified(w.target, hold))
@@ -162,12 +199,34 @@ func (w *swapper) renameTables(ctx context.Context) error {
 		return nil
 	}
 	if err := w.s.exec(ctx, "RENAME TABLE "+strings.Join(fwd, ", ")); err != nil {
+		if code, _ := errorCode(err); code == errLockWaitTimeout {
+			return w.lockedError(ctx, err)
+		}
 		return fmt.Errorf("moving the restored tables in: %w", err)
 	}
 	w.undo = append(w.undo, func(ctx context.Context, s *session) error {
 		return s.exec(ctx, "RENAME TABLE "+strings.Join(back, ", "))
 	})
 	return nil
+}
+
+// errLockWaitTimeout is ER_LOCK_WAIT_TIMEOUT.
+const errLockWaitTimeout = 1205
+
+// lockedError says which table of the target another session holds a lock
+// on, found by trying to lock each one without waiting.
+func (w *swapper) lockedError(ctx context.Context, err error) error {
+	where := "a table of " + quoteIdent(w.target)
+	for _, t := range w.old.tables {
+		lerr := w.s.exec(ctx, "LOCK TABLES "+w.qualified(w.target, t)+" WRITE NOWAIT")
+		_ = w.s.exec(ctx, "UNLOCK TABLES")
+		if code, _ := errorCode(lerr); code == errLockWaitTimeout {
+			where = w.qualified(w.target, t)
+			break
+		}
+	}
+	return fmt.Errorf("another session holds a lock on %s (an open transaction or a long statement using it); "+
+		"the swap waited %s for it: end that session's transaction or statement and restore again: %w", where, swapLockWait, err)
 }
 
 // setDefaults gives the target the restored database's character set and
@@ -215,7 +274,7 @@ func (w *swapper) dropHolds(ctx context.Context) error {
 // rollback runs the undo steps backwards on a fresh session, all of them
 // even when one fails.
 func (w *swapper) rollback(ctx context.Context, pool *sql.DB) error {
-	s, err := openSession(ctx, pool)
+	s, err := openSession(ctx, pool, cleanupTimeout)
 	if err != nil {
 		return err
 	}
