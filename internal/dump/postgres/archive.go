@@ -91,6 +91,8 @@ type archiveCheck struct {
 	owners     map[string]bool // collected only when ownerBytes >= 0
 	ownerBytes int
 
+	count *archiveCounts // what the archive holds; counted only when set
+
 	entry tocEntry // the TOC entry being read
 	block *dataEntry
 	// chunkDone is set while chunk headers are read: what follows the
@@ -109,6 +111,12 @@ type tocEntry struct {
 type dataEntry struct {
 	name string // e.g. `TABLE DATA public.orders`
 	seen bool
+	// table is the "schema.table" of a TABLE DATA entry when counting,
+	// else empty; rows counts the line breaks of its COPY data, and tail
+	// holds its last bytes (see countRows).
+	table string
+	rows  int64
+	tail  []byte
 }
 
 func newArchiveCheck() *archiveCheck {
@@ -132,6 +140,9 @@ func (c *archiveCheck) Write(p []byte) (int, error) {
 				break
 			}
 			k := int(min(c.skip, int64(len(p))))
+			if b := c.block; b != nil && b.table != "" && c.chunkDone != nil {
+				b.countRows(p[:k]) // only chunk bodies are skipped inside a data block
+			}
 			c.skip -= int64(k)
 			c.offset += int64(k)
 			p = p[k:]
@@ -408,12 +419,19 @@ func (c *archiveCheck) tocOffset(b []byte) {
 		} else {
 			name += " "
 		}
-		c.data[e.id] = &dataEntry{name: name + e.tag + fmt.Sprintf(" (dump id %d)", e.id)}
+		d := &dataEntry{name: name + e.tag + fmt.Sprintf(" (dump id %d)", e.id)}
+		c.data[e.id] = d
 		c.missing++
+		if c.count != nil && e.desc == "TABLE DATA" {
+			d.table = e.namespace + "." + e.tag
+		}
 	case offsetNoData:
 	default:
 		c.fail("bad data offset flag %d", e.dataState)
 		return
+	}
+	if c.count != nil {
+		c.count.entry(e)
 	}
 	if c.owners != nil && e.owner != "" && !c.owners[e.owner] && c.ownerBytes < maxOwnerBytes {
 		c.owners[e.owner] = true
@@ -474,6 +492,9 @@ func (c *archiveCheck) blobNext() {
 		if oid == 0 {
 			c.blockEnd()
 			return
+		}
+		if c.count != nil {
+			c.count.blobData++
 		}
 		name := c.block.name
 		c.at = func() string { return fmt.Sprintf("inside large object %d of %s", oid, name) }

@@ -58,7 +58,8 @@ func New(c dump.Conn, logger *slog.Logger) *Dumper {
 var dumpFlags = []string{"--format=custom", "--compress=0"}
 
 // Databases lists the databases that accept connections, without templates,
-// the postgres maintenance database and a restore's scratch databases, sorted.
+// the postgres maintenance database, a restore's scratch databases and
+// restore drills' databases, sorted.
 func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 	conn, err := d.connectMaintenance(ctx)
 	if err != nil {
@@ -75,6 +76,7 @@ func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, d.errorf("listing databases: %w", err)
 	}
+	names = slices.DeleteFunc(names, dump.IsDrillName)
 	slices.Sort(names) // the server's collation may order differently
 	return names, nil
 }
@@ -113,7 +115,8 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 
 		args := append(connArgs(d.conn), info.Flags...)
 		args = append(args, dbnameArg(db))
-		check := NewCheck()
+		check := newArchiveCheck()
+		check.countObjects()
 		cmd := d.command(tool, dir, env, args)
 		cmd.Stdout = io.MultiWriter(w, check)
 		d.logger.Debug("dump starting", "database", db, "tool", info.Tool, "flags", info.Flags)
@@ -126,6 +129,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		if err := check.Complete(); err != nil {
 			return fmt.Errorf("%s exited 0 but %w", info.Tool, err)
 		}
+		info.Fingerprint = check.fingerprint()
 		if stderr != "" {
 			d.logger.Warn("dump tool wrote to stderr", "database", db, "tool", info.Tool, "stderr", stderr)
 		}
