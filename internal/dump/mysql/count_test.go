@@ -161,6 +161,12 @@ func benchDump(kind string) []byte {
 // level) on the same bytes for scale:
 //
 //	go test -run '^$' -bench BenchmarkCount -benchtime 10x -count 3 ./internal/dump/mysql/
+//
+// Measured on a shared 2-core machine under load (MB/s, count vs zstd):
+// numeric rows 600-1000 vs 75-140; mixed rows 540-860 vs 350-400 (the
+// repetitive sample flatters zstd); text-heavy rows 2000-3600 vs 660-770.
+// Real dumps go through zstd at about 120 MB/s, so counting adds a sixth
+// or less to the pipeline's CPU time, and far less on text and blobs.
 func BenchmarkCount(b *testing.B) {
 	for _, kind := range []string{"numeric", "mixed", "text"} {
 		in := benchDump(kind)

@@ -1,10 +1,6 @@
 package mysql
 
 import (
-	"context"
-	"database/sql"
-	"strings"
-
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
@@ -64,95 +60,3 @@ func (c *counts) fingerprint() backup.Fingerprint {
 
 // fingerprint returns what the stream held, as far as it went.
 func (c *sqlCounter) fingerprint() backup.Fingerprint { return c.fp.fingerprint() }
-
-// noDataEngines are the engines whose tables the dump tools write without
-// data (mysqldump's check_if_ignore_table): their rows live in other
-// tables or on another server, so they count 0 here as in the dump.
-var noDataEngines = map[string]bool{"MRG_MYISAM": true, "MRG_ISAM": true, "FEDERATED": true}
-
-// Fingerprint counts what database db holds now, in one consistent
-// snapshot of its InnoDB tables: COUNT(*) per table (FOR SYSTEM_TIME ALL for
-// system-versioned ones), objects from information_schema. See dump.Dumper.
-func (d *Dumper) Fingerprint(ctx context.Context, db string) (backup.Fingerprint, error) {
-	if err := ValidateDatabaseName(db); err != nil {
-		return backup.Fingerprint{}, d.errorf("fingerprint: %w", err)
-	}
-	pool, err := d.open()
-	if err != nil {
-		return backup.Fingerprint{}, err
-	}
-	defer pool.Close()
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return backup.Fingerprint{}, d.errorf("fingerprint of %q: %w", db, err)
-	}
-	defer conn.Close()
-	c, err := liveCounts(ctx, conn, db)
-	if err != nil {
-		return backup.Fingerprint{}, d.errorf("fingerprint of %q: %w", db, err)
-	}
-	return c.fingerprint(), nil
-}
-
-func liveCounts(ctx context.Context, conn *sql.Conn, db string) (*counts, error) {
-	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
-		return nil, err
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") //nolint:errcheck // read only
-	type table struct {
-		name      string
-		versioned bool
-	}
-	var tables []table
-	c := &counts{rows: map[string]int64{}}
-	rows, err := conn.QueryContext(ctx, "SELECT TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, '') FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", db)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var name, kind, engine string
-		if err := rows.Scan(&name, &kind, &engine); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		switch kind {
-		case "VIEW":
-			c.views++
-		case "SEQUENCE":
-			c.sequences++
-		case "BASE TABLE", "SYSTEM VERSIONED":
-			c.table(name)
-			if !noDataEngines[strings.ToUpper(engine)] {
-				tables = append(tables, table{name, kind == "SYSTEM VERSIONED"})
-			}
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, t := range tables {
-		q := "SELECT COUNT(*) FROM " + quoteIdent(db) + "." + quoteIdent(t.name)
-		if t.versioned {
-			q += " FOR SYSTEM_TIME ALL"
-		}
-		var n int64
-		if err := conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
-			return nil, err
-		}
-		c.rows[t.name] = n
-	}
-	for _, k := range []struct {
-		into *int64
-		q    string
-	}{
-		{&c.routines, "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE')"},
-		{&c.triggers, "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?"},
-		{&c.events, "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?"},
-	} {
-		if err := conn.QueryRowContext(ctx, k.q, db).Scan(k.into); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
-}

@@ -87,21 +87,28 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 		t.Errorf("dump and source differ: %q", diff)
 	}
 
-	drill := dump.NewDrillName()
-	dropDatabaseAtCleanup(t, admin, drill)
-	if err := d.Restore(ctx, drill, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
+	dst := dumptest.UniqueName("gsg_fpr_")
+	dropDatabaseAtCleanup(t, admin, dst)
+	if err := d.Restore(ctx, dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	restored, err := d.Fingerprint(ctx, drill)
+	restored, err := d.Fingerprint(ctx, dst)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := info.Fingerprint.Differences(restored); len(diff) > 0 {
 		t.Errorf("restore and dump differ: %q", diff)
 	}
+}
 
-	// The drill database is a leftover until dropped, and never a database
-	// to back up.
+// A drill database is a leftover until dropped, and never a database to
+// back up.
+func TestDropDrill(t *testing.T) {
+	admin := adminDB(t)
+	d := New(adminConn(), nil)
+	ctx := context.Background()
+	drill := dump.NewDrillName()
+	newDatabase(t, admin, drill)
 	left, err := d.DrillLeftovers(ctx)
 	if err != nil || !slices.Contains(left, drill) {
 		t.Errorf("DrillLeftovers = %q, %v; want it to hold %q", left, err, drill)
@@ -168,5 +175,13 @@ func TestDropDrillRefusesOtherNames(t *testing.T) {
 		if err := d.DropDrill(context.Background(), name); err == nil || !strings.Contains(err.Error(), "not a drill database") {
 			t.Errorf("DropDrill(%q) = %v, want a refusal", name, err)
 		}
+	}
+}
+
+func TestFingerprintUnknownDatabase(t *testing.T) {
+	adminDB(t)
+	_, err := New(adminConn(), nil).Fingerprint(context.Background(), dumptest.UniqueName("gsg_none_"))
+	if err == nil || !strings.Contains(err.Error(), "no such database") {
+		t.Errorf("got %v, want no such database", err)
 	}
 }

@@ -226,6 +226,9 @@ func TestDropDrillRefusesOtherNames(t *testing.T) {
 // writes them, in 1 MiB writes:
 //
 //	go test -run '^$' -bench BenchmarkArchiveCount -benchtime 10x -count 3 ./internal/dump/postgres/
+//
+// Measured on a shared 2-core machine under load: check alone 4300-4500
+// MB/s, check with counting 1800-1830 MB/s, zstd 140-210 MB/s.
 func BenchmarkArchiveCount(b *testing.B) {
 	var rows []string
 	for n, size := 0, 0; size < 64<<20; n++ {
