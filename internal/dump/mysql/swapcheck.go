@@ -146,11 +146,17 @@ func (w *swapper) checkPrivileges(ctx context.Context) error {
 			problems = append(problems, fmt.Sprintf("%s on %s (%s)", priv, quoteIdent(w.target), why))
 		}
 	}
-	need("CREATE", "tables move in")
-	need("DROP", "the replaced tables are dropped")
-	need("ALTER", "tables are renamed")
-	if len(w.new.tables) > 0 {
-		need("INSERT", "tables move in")
+	// RENAME TABLE needs ALTER and DROP on the old name, CREATE and INSERT
+	// on the new one; the replaced tables and views are renamed, then dropped.
+	if len(w.old.tables)+len(w.old.views)+len(w.new.tables) > 0 {
+		need("CREATE", "tables are renamed")
+		need("INSERT", "tables are renamed")
+	}
+	if len(w.old.tables)+len(w.old.views) > 0 {
+		need("ALTER", "the replaced tables are renamed")
+		need("DROP", "the replaced tables are dropped")
+	} else if w.old.charset != w.new.charset || w.old.collation != w.new.collation {
+		need("ALTER", "the database's character set changes")
 	}
 	if len(w.new.views) > 0 {
 		need("CREATE VIEW", nameList("view", objectNames(w.new.views)))
