@@ -3,10 +3,12 @@ package e2e
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	_ "modernc.org/sqlite" // the catalog's driver, to plant a killed drill's record
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -80,9 +83,10 @@ func bothServers(myDB, pgDB string) []serverSpec {
 
 // A good MariaDB backup and a good PostgreSQL backup restore into scratch
 // databases that match their fingerprints; the drills are recorded and the
-// scratch databases are gone. A drill database planted by hand (as a killed
-// run leaves it) is removed by the run; a database that only looks like
-// one is not touched.
+// scratch databases are gone. A drill database that the catalog records as
+// running in a process that is gone (a killed run) is removed by the next
+// run; one the catalog does not know (another installation's) and a
+// database that only looks like one are not touched.
 func TestDrillGoodBackups(t *testing.T) {
 	my := newMariaDB(t, "drill")
 	loadMariaDBFixture(t, my, 0)
@@ -96,14 +100,16 @@ func TestDrillGoodBackups(t *testing.T) {
 	myID := backupID(t, s.mustRun(t, "backup", "--server", "my"))
 	pgID := backupID(t, s.mustRun(t, "backup", "--server", "pg"))
 
-	planted := dump.NewDrillName()
+	killed, foreign := dump.NewDrillName(), dump.NewDrillName()
 	lookalike := dump.DrillPrefix + "x" + strings.TrimPrefix(uniqueName("keep"), "gsg_")
 	admin := mariadbAdmin(t, "")
-	execAll(t, admin, "CREATE DATABASE `"+planted+"`", "CREATE DATABASE `"+lookalike+"`")
+	execAll(t, admin, "CREATE DATABASE `"+killed+"`", "CREATE DATABASE `"+foreign+"`", "CREATE DATABASE `"+lookalike+"`")
 	t.Cleanup(func() {
-		admin.Exec("DROP DATABASE IF EXISTS `" + planted + "`")
-		admin.Exec("DROP DATABASE IF EXISTS `" + lookalike + "`")
+		for _, n := range []string{killed, foreign, lookalike} {
+			admin.Exec("DROP DATABASE IF EXISTS `" + n + "`")
+		}
 	})
+	recordKilledDrill(t, s, myID, "my", killed)
 	myBefore, pgBefore := mariadbDrillDatabases(t), pgDrillDatabases(t)
 
 	res := s.mustRun(t, "verify", "--restore", myID, pgID)
@@ -124,9 +130,13 @@ func TestDrillGoodBackups(t *testing.T) {
 		t.Errorf("MariaDB drill ran on %q, want my", d.Drill.Server)
 	}
 	myAfter := mariadbDrillDatabases(t)
-	if slices.Contains(myAfter, planted) {
-		t.Errorf("the planted drill database %s is still there", planted)
+	if slices.Contains(myAfter, killed) {
+		t.Errorf("the killed run's drill database %s is still there", killed)
 	}
+	if !slices.Contains(myAfter, foreign) {
+		t.Errorf("a drill database this catalog does not know (%s) was dropped", foreign)
+	}
+	myAfter = slices.DeleteFunc(myAfter, func(n string) bool { return n == foreign })
 	if !slices.Contains(queryStrings(t, admin, "SHOW DATABASES"), lookalike) {
 		t.Errorf("a database that is not a drill name (%s) was dropped", lookalike)
 	}
@@ -264,4 +274,22 @@ func TestScheduledDrill(t *testing.T) {
 		t.Errorf("scheduled drill = %+v\n%s", got.Drill, d.log())
 	}
 	assertNoNewDrillDatabases(t, before, mariadbDrillDatabases(t))
+}
+
+// recordKilledDrill writes into the catalog what a drill run killed
+// mid-restore leaves: a running record of this host, by a process that is
+// gone, for the drill database scratch.
+func recordKilledDrill(t *testing.T, s *setup, backupID, server, scratch string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(s.dir, "catalog.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	host, _ := os.Hostname()
+	_, err = db.Exec(`INSERT INTO drills (backup_id, started_at, status, server, scratch, host, pid)
+		VALUES (?, ?, 'running', ?, ?, ?, ?)`, backupID, time.Now().UTC().Format(time.RFC3339Nano), server, scratch, host, 1<<22+12345)
+	if err != nil {
+		t.Fatal(err)
+	}
 }

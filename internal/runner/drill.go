@@ -135,13 +135,14 @@ func joinLines(lines []string) string {
 	return out
 }
 
-// CleanDrillLeftovers drops the drill databases on one server that no live
-// drill owns: left by a run that was killed, or planted under a drill name.
-// A drill database is live when the catalog records it running in this
-// process (and this process still runs it), or in another process of this
-// host that is still alive; one recorded by another host is left alone.
-// Running records whose process is gone are closed as failures. Only names
-// dump.IsDrillName accepts are ever dropped. It returns the dropped names.
+// CleanDrillLeftovers drops the drill databases on one server that this
+// catalog proves are its own and abandoned: recorded as running by a process
+// of this host that is gone (or by this process, which no longer runs it).
+// A drill database the catalog does not record as running (another
+// installation's, or made by hand) and one recorded by another host are left
+// alone and logged. Running records whose process is gone are closed as
+// failures. Only names dump.IsDrillName accepts are ever dropped. It returns
+// the dropped names.
 func (r *Runner) CleanDrillLeftovers(ctx context.Context, server string, d dump.Dumper) ([]string, error) {
 	names, err := d.DrillLeftovers(ctx)
 	if err != nil {
@@ -174,7 +175,13 @@ func (r *Runner) CleanDrillLeftovers(ctx context.Context, server string, d dump.
 		if !dump.IsDrillName(name) {
 			continue
 		}
-		if rec, ok := byScratch[name]; ok && live(rec) {
+		rec, ok := byScratch[name]
+		if !ok {
+			r.logger().Warn("a drill database this catalog does not record as running: left alone (another installation's, or one whose drop failed); drop it by hand if nothing uses it",
+				"server", server, "database", name)
+			continue
+		}
+		if live(rec) {
 			continue
 		}
 		if err := d.DropDrill(ctx, name); err != nil {

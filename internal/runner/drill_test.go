@@ -226,14 +226,14 @@ func TestCleanDrillLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(dropped)
-	wantDropped := []string{planted, killed}
+	wantDropped := []string{killed}
 	slices.Sort(wantDropped)
 	if !slices.Equal(dropped, wantDropped) {
 		t.Errorf("dropped %q, want %q", dropped, wantDropped)
 	}
 	left := d.databases()
 	slices.Sort(left)
-	wantLeft := []string{live, foreign, "shop", "gosqlguard_drill_short"}
+	wantLeft := []string{planted, live, foreign, "shop", "gosqlguard_drill_short"}
 	slices.Sort(wantLeft)
 	if !slices.Equal(left, wantLeft) {
 		t.Errorf("left %q, want %q", left, wantLeft)

@@ -16,7 +16,9 @@ func TestSweepLeftovers(t *testing.T) {
 	dead, alive, aliveTemplate := scratchName(), scratchName(), scratchName()
 	for _, n := range []string{dead, alive, aliveTemplate} {
 		mustExec(t, admin, "CREATE DATABASE "+pgx.Identifier{n}.Sanitize())
-		t.Cleanup(func() { admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)") })
+		t.Cleanup(func() {
+			admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)")
+		})
 	}
 	// Live restores: one holds its lock from postgres, one from template1
 	// (the maintenance database a restore into "postgres" uses).
