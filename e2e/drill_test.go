@@ -288,7 +288,7 @@ func recordKilledDrill(t *testing.T, s *setup, backupID, server, scratch string)
 	defer db.Close()
 	host, _ := os.Hostname()
 	_, err = db.Exec(`INSERT INTO drills (backup_id, started_at, status, server, scratch, host, pid)
-		VALUES (?, ?, 'running', ?, ?, ?, ?)`, backupID, time.Now().UTC().Format(time.RFC3339Nano), server, scratch, host, 1<<22+12345)
+		VALUES (?, ?, 'running', ?, ?, ?, ?)`, backupID, time.Now().UTC().Format("2006-01-02T15:04:05.000000000Z"), server, scratch, host, 1<<22+12345)
 	if err != nil {
 		t.Fatal(err)
 	}
