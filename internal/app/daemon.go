@@ -134,7 +134,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	loops.Add(3)
 	go func() { defer loops.Done(); d.retentionLoop(ctx) }()
 	go func() { defer loops.Done(); d.reloadLoop(ctx) }()
-	go func() { defer loops.Done(); a.CleanDrillLeftovers(ctx, nil) }() // of runs killed before this start
+	go func() { // leftovers of runs killed before this start
+		defer loops.Done()
+		a.CleanDrillLeftovers(ctx, nil)
+		a.SweepRestoreLeftovers(ctx)
+	}()
 	a.Logger.Info("daemon started", "listen", ln.Addr().String(), "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
 
 	runErr := d.sched.Run(ctx, entries)

@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// At start, the daemon drops the scratch databases that killed restores
+// left on its servers (planted here: a scratch name nobody holds), on
+// MariaDB and PostgreSQL, and says so.
+func TestServeSweepsRestoreLeftovers(t *testing.T) {
+	var b [6]byte
+	rand.Read(b[:])
+	scratch := "gosqlguard_scratch_" + hex.EncodeToString(b[:])
+	my, pg := mariadbAdmin(t, ""), pgAdmin(t, "postgres")
+	execAll(t, my, "CREATE DATABASE `"+scratch+"`")
+	pgExec(t, pg, `CREATE DATABASE "`+scratch+`"`)
+	t.Cleanup(func() {
+		my.Exec("DROP DATABASE IF EXISTS `" + scratch + "`")
+		pgExec(t, pgAdmin(t, "postgres"), `DROP DATABASE IF EXISTS "`+scratch+`" WITH (FORCE)`)
+	})
+	keep := newMariaDB(t, "keep")
+	s := newSetup(t, []serverSpec{
+		{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{keep}},
+		{name: "pg", typ: "postgres", socket: postgresSocketDir, user: "postgres", databases: []string{"postgres"}},
+	}, options{})
+	d := startDaemon(t, s)
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(d.log(), "dropped the scratch databases of restores that did not finish") < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not sweep both servers:\n%s", d.log())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if slices.Contains(queryStrings(t, my, "SHOW DATABASES"), scratch) {
+		t.Errorf("MariaDB still has %s", scratch)
+	}
+	var n int
+	if err := pg.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname = $1`, scratch).Scan(&n); err != nil || n != 0 {
+		t.Errorf("PostgreSQL still has %s (%d, %v)", scratch, n, err)
+	}
+	if !slices.Contains(queryStrings(t, my, "SHOW DATABASES"), keep) {
+		t.Errorf("the sweep dropped %s, which is no scratch database", keep)
+	}
+	if err, _ := d.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("daemon exit: %v", err)
+	}
+}
