@@ -16,8 +16,11 @@ type Fingerprint struct {
 	// listed with 0.
 	Rows map[string]int64 `json:"rows"`
 	// Objects counts objects by kind. MariaDB/MySQL: tables, views,
-	// routines, triggers, events. PostgreSQL: schemas, tables, sequences,
-	// functions, types, extensions, large_objects.
+	// sequences, routines (functions and procedures), triggers, events.
+	// PostgreSQL: schemas (without public), tables (with partitions),
+	// sequences, views, materialized_views, functions (with procedures and
+	// aggregates), types (with domains), extensions (those pg_dump writes),
+	// large_objects.
 	Objects map[string]int64 `json:"objects"`
 }
 
