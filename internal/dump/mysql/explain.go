@@ -11,8 +11,9 @@ import (
 )
 
 // scratchPrefix starts the name of every database a restore loads into
-// before it replaces its target: a database with this prefix that no
-// restore is running for is a leftover of an interrupted one.
+// before it replaces its target. A running restore holds a named lock of
+// the database's name (see lease); one whose lock is free is a leftover of
+// an interrupted restore, which SweepLeftovers drops.
 const scratchPrefix = "gosqlguard_scratch_"
 
 // scratchGrant is the grant a restoring user needs on scratch databases.

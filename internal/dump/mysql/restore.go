@@ -97,6 +97,9 @@ const cleanupTimeout = 5 * time.Minute
 // dropped again when the load fails. An existing one (empty, or with
 // opts.Force) is never loaded into: the dump goes into a scratch database
 // first, which swap then puts in its place.
+//
+// Before it starts, it drops the scratch databases of interrupted restores
+// (SweepLeftovers).
 func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.RestoreOptions) error {
 	if err := d.CheckTarget(ctx, db, opts); err != nil {
 		return err
