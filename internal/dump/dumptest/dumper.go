@@ -1,6 +1,7 @@
 package dumptest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -82,5 +83,26 @@ func CheckDumpKilled(t testing.TB, d dump.Dumper, p *dump.Process, db string) {
 	_, err := d.Dump(context.Background(), db, w)
 	if err == nil || !strings.Contains(err.Error(), "killed by signal killed") {
 		t.Errorf("got %v, want killed", err)
+	}
+}
+
+// CheckRestoreMatchesFingerprint restores the dump raw (which Dump returned
+// with info) into the new database dst and checks that the restored
+// database counts as info's fingerprint says.
+func CheckRestoreMatchesFingerprint(t testing.TB, d dump.Dumper, info dump.Info, raw []byte, dst string) {
+	t.Helper()
+	ctx := context.Background()
+	if info.Fingerprint == nil {
+		t.Fatal("no fingerprint in Info")
+	}
+	if err := d.Restore(ctx, dst, bytes.NewReader(raw), dump.RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := d.Fingerprint(ctx, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := info.Fingerprint.Differences(restored); len(diff) > 0 {
+		t.Errorf("restore and dump differ: %q", diff)
 	}
 }

@@ -33,18 +33,7 @@ func (d *Dumper) connect(ctx context.Context, database string) (*pgx.Conn, error
 
 // connectMaintenance connects to the first maintenance database that exists.
 func (d *Dumper) connectMaintenance(ctx context.Context) (*pgx.Conn, error) {
-	var errs []error
-	for _, db := range maintenanceDBs {
-		conn, err := d.connect(ctx, db)
-		if err == nil {
-			return conn, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, errors.Join(errs...)
+	return d.connectMaintenanceExcept(ctx, "")
 }
 
 // connInfo returns a keyword/value connection string without the password.

@@ -168,16 +168,7 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 
 	dst := dumptest.UniqueName("gsg_fpr_")
 	dropDatabaseAtCleanup(t, admin, dst)
-	if err := d.Restore(ctx, dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	restored, err := d.Fingerprint(ctx, dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := info.Fingerprint.Differences(restored); len(diff) > 0 {
-		t.Errorf("restore and dump differ: %q", diff)
-	}
+	dumptest.CheckRestoreMatchesFingerprint(t, d, info, out.Bytes(), dst)
 }
 
 // A drill database is a leftover until dropped, even with a session open
