@@ -166,8 +166,26 @@ func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.Res
 	return nil
 }
 
+// BackupDrills returns the restore drills of one backup, newest first.
+func (s *service) BackupDrills(ctx context.Context, id string) ([]backup.Drill, error) {
+	a := s.d.current()
+	if _, err := a.Catalog.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	recs, err := a.Catalog.Drills(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]backup.Drill, len(recs))
+	for i, r := range recs {
+		out[i] = r.Drill
+	}
+	return out, nil
+}
+
 // Jobs lists every server × database × type known from the catalog and the
-// schedules, with its last success and failure, next run and whether it runs.
+// schedules, with its last success and failure, its last (successful)
+// restore drill, next run and whether it runs.
 func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 	a := s.d.current()
 	all, err := a.Catalog.List(ctx, catalog.Filter{})
@@ -210,6 +228,7 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 				j.Running, j.RunningID = true, b.ID
 			}
 		}
+		noteDrill(j, b)
 	}
 	next := s.d.sched.NextRuns()
 	out := make([]httpapi.Job, 0, len(jobs))
@@ -229,6 +248,25 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 		return out[i].Type < out[k].Type
 	})
 	return out, nil
+}
+
+// noteDrill counts b's latest finished drill towards its job's last drill
+// and last successful drill. Only each backup's latest drill counts: a
+// backup whose latest drill failed proves nothing any more, whatever an
+// earlier drill found; and a deleted backup can no longer be restored.
+func noteDrill(j *httpapi.Job, b *backup.Backup) {
+	d := b.Drill
+	if d == nil || b.Status == backup.StatusDeleted {
+		return
+	}
+	at := d.At
+	if j.LastDrill == nil || at.After(*j.LastDrill) {
+		j.LastDrill, j.LastDrillID, j.LastDrillStatus, j.LastDrillError = &at, b.ID, d.Status, d.Error
+		j.LastDrillDifferences = len(d.Differences)
+	}
+	if d.Status == backup.DrillSuccess && (j.LastDrillSuccess == nil || at.After(*j.LastDrillSuccess)) {
+		j.LastDrillSuccess, j.LastDrillSuccessID = &at, b.ID
+	}
 }
 
 func (s *service) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {

@@ -34,6 +34,7 @@ func routeCases(id string) []routeCase {
 		{"POST", "/api/v1/backups/{id}/verify", b + "/verify", "", RoleOperator, 200},
 		{"POST", "/api/v1/backups/{id}/restore", b + "/restore", `{"to_database":"shop_copy"}`, RoleOperator, 200},
 		{"POST", "/api/v1/backups/{id}/drill", b + "/drill", ``, RoleOperator, 200},
+		{"GET", "/api/v1/backups/{id}/drills", b + "/drills", "", RoleViewer, 200},
 		{"GET", "/api/v1/jobs", "/api/v1/jobs", "", RoleViewer, 200},
 		{"POST", "/api/v1/retention/run", "/api/v1/retention/run", "", RoleOperator, 200},
 		{"GET", "/api/v1/status", "/api/v1/status", "", RoleViewer, 200},

@@ -30,6 +30,29 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, presentDrill(&d))
 }
 
+type drillList struct {
+	Drills []backup.Drill `json:"drills"`
+}
+
+// drills lists the restore drills of one backup: GET /backups/{id}/drills.
+func (s *Server) drills(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	ds, err := s.svc.BackupDrills(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.logger, err)
+		return
+	}
+	out := drillList{Drills: make([]backup.Drill, len(ds))}
+	for i := range ds {
+		out.Drills[i] = *presentDrill(&ds[i])
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // presentDrill is a copy of d fit for a client: its error redacted, its
 // differences never null.
 func presentDrill(d *backup.Drill) *backup.Drill {

@@ -34,3 +34,39 @@ func TestDrillRoute(t *testing.T) {
 		t.Errorf("drill of an unknown backup: status %d, want 404: %s", w.Code, w.Body)
 	}
 }
+
+func TestDrillsRoute(t *testing.T) {
+	env := newEnv(t, nil)
+	b := env.svc.add(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC), "main", "shop", "daily")
+	w := env.do(t, req{method: "GET", target: "/api/v1/backups/" + b.ID + "/drills", token: viewerToken})
+	got := decodeJSON[drillList](t, w)
+	if w.Code != 200 || len(got.Drills) != 2 || got.Drills[0].Status != backup.DrillFailure || got.Drills[1].Differences == nil {
+		t.Fatalf("drills: status %d, body %s", w.Code, w.Body)
+	}
+	if body := w.Body.String(); strings.Contains(body, "hunter2") || strings.Contains(body, "/var/lib") {
+		t.Errorf("drill history leaks a secret or a path: %s", body)
+	}
+	w = env.do(t, req{method: "GET", target: "/api/v1/backups/20260301T020000.000Z-000000000fff/drills", token: viewerToken})
+	if w.Code != 404 {
+		t.Errorf("drills of an unknown backup: status %d, want 404: %s", w.Code, w.Body)
+	}
+	w = env.do(t, req{method: "GET", target: "/api/v1/backups/nope/drills", token: viewerToken})
+	if w.Code != 400 {
+		t.Errorf("drills of an invalid ID: status %d, want 400: %s", w.Code, w.Body)
+	}
+}
+
+func TestJobsCarryTheirLastDrills(t *testing.T) {
+	env := newEnv(t, nil)
+	w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: viewerToken})
+	body := w.Body.String()
+	for _, f := range []string{`"last_drill_success":null`, `"last_drill":null`, `"last_drill_success":"2024-05-02T03:00:00Z"`,
+		`"last_drill_success_id":"20240502T020000.000Z-0123456789ab"`, `"last_drill_status":"failure"`, `"last_drill_error":"`} {
+		if !strings.Contains(body, f) {
+			t.Errorf("jobs lack %s: %s", f, body)
+		}
+	}
+	if strings.Contains(body, "hunter2") || strings.Contains(body, "/var/lib") {
+		t.Errorf("jobs leak a drill error's secret or path: %s", body)
+	}
+}

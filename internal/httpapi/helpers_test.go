@@ -211,7 +211,32 @@ func (f *fakeService) Jobs(ctx context.Context) ([]Job, error) {
 	if err := f.enter("Jobs"); err != nil {
 		return nil, err
 	}
-	return []Job{{Server: "main", Database: "shop", Type: "daily"}}, nil
+	proven := time.Date(2024, 5, 2, 3, 0, 0, 0, time.UTC)
+	failed := proven.Add(24 * time.Hour)
+	return []Job{
+		{Server: "main", Database: "shop", Type: "daily"},
+		{Server: "main", Database: "crm", Type: "daily",
+			LastDrillSuccess: &proven, LastDrillSuccessID: "20240502T020000.000Z-0123456789ab",
+			LastDrill: &failed, LastDrillID: "20240503T020000.000Z-0123456789ab", LastDrillStatus: backup.DrillFailure,
+			LastDrillError: "mariadb: ERROR 1045: Access denied (password=hunter2) reading /var/lib/x"},
+	}, nil
+}
+
+// BackupDrills returns two drills of every known backup: a failed one
+// (newest, its error carrying a secret and a path) and a successful one.
+func (f *fakeService) BackupDrills(ctx context.Context, id string) ([]backup.Drill, error) {
+	if err := f.enter("BackupDrills"); err != nil {
+		return nil, err
+	}
+	b, err := f.GetBackup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return []backup.Drill{
+		{At: b.StartedAt.Add(2 * time.Hour), Seconds: 3, Status: backup.DrillFailure, Server: b.Server, Compared: true,
+			Differences: []string{"table orders: 41 rows, want 42"}, Error: "restored database differs (password=hunter2 in /var/lib/x)"},
+		{At: b.StartedAt.Add(time.Hour), Seconds: 2.5, Status: backup.DrillSuccess, Server: b.Server, Compared: true},
+	}, nil
 }
 
 func (f *fakeService) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {

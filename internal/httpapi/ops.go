@@ -38,6 +38,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 	out := jobList{Jobs: make([]Job, len(jobs))}
 	for i, j := range jobs {
 		j.LastFailureError = redact.Text(j.LastFailureError)
+		j.LastDrillError = redact.Text(j.LastDrillError)
 		out.Jobs[i] = j
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -149,6 +149,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: Prefix + "/backups/{id}/verify", role: RoleOperator, long: true, h: s.verify},
 		{method: "POST", path: Prefix + "/backups/{id}/restore", role: RoleOperator, long: true, h: s.restore},
 		{method: "POST", path: Prefix + "/backups/{id}/drill", role: RoleOperator, long: true, h: s.drill},
+		{method: "GET", path: Prefix + "/backups/{id}/drills", role: RoleViewer, h: s.drills},
 		{method: "GET", path: Prefix + "/jobs", role: RoleViewer, h: s.jobs},
 		// Viewers may ask for the plan (dry_run=true); applying it needs an
 		// operator, which the handler checks.

@@ -69,6 +69,10 @@ type Service interface {
 	// drill is a result, not an error). ErrConflict when a drill of the
 	// backup already runs; ErrInvalid when it cannot be restored.
 	DrillBackup(ctx context.Context, id string) (backup.Drill, error)
+	// BackupDrills returns the restore drills of one backup, newest first,
+	// one still running included (with status "running"); an unknown ID
+	// wraps catalog.ErrNotFound.
+	BackupDrills(ctx context.Context, id string) ([]backup.Drill, error)
 	// Jobs lists every server × database × type with its last outcomes.
 	Jobs(ctx context.Context) ([]Job, error)
 	// Retention plans retention for every storage and, unless dryRun,
@@ -99,6 +103,21 @@ type Job struct {
 	NextRun          *time.Time `json:"next_run"` // null for manual-only jobs
 	Running          bool       `json:"running"`
 	RunningID        string     `json:"running_id,omitempty"`
+	// The job's restore drills, from each of its backups' latest finished
+	// drill (a backup whose latest drill failed no longer counts as proven;
+	// deleted backups do not count). LastDrillSuccess is when the newest
+	// successful drill ran ("last proven restorable"), of backup
+	// LastDrillSuccessID; null when none did. LastDrill is the newest drill
+	// whatever its outcome.
+	LastDrillSuccess   *time.Time         `json:"last_drill_success"`
+	LastDrillSuccessID string             `json:"last_drill_success_id,omitempty"`
+	LastDrill          *time.Time         `json:"last_drill"`
+	LastDrillID        string             `json:"last_drill_id,omitempty"`
+	LastDrillStatus    backup.DrillStatus `json:"last_drill_status,omitempty"`
+	LastDrillError     string             `json:"last_drill_error,omitempty"`
+	// LastDrillDifferences counts how the last drill's restored database
+	// differed from the backup's fingerprint.
+	LastDrillDifferences int `json:"last_drill_differences,omitempty"`
 }
 
 // StorageStatus is the usage and health of one storage.

@@ -42,6 +42,9 @@ type fakeService struct {
 	calls    map[string]int
 	restores []string // "id->to_database"
 	config   string
+
+	drills    map[string][]backup.Drill // by backup ID, oldest first
+	drillsErr error                     // BackupDrills fails with it when set
 }
 
 var _ Service = (*fakeService)(nil)
@@ -107,6 +110,7 @@ func (f *fakeService) seed() {
 	// A partial backup: the offsite copy failed.
 	b := f.add("main-mysql", "shop", "manual", n.Add(-50*time.Minute), backup.StatusPartial, "storage offsite: upload failed: connection reset")
 	b.Locations[1].Status, b.Locations[1].Error = backup.LocationFailed, "upload failed: connection reset by peer"
+	f.seedDrills()
 }
 
 func (f *fakeService) add(server, db, typ string, at time.Time, st backup.Status, errText string) *backup.Backup {
@@ -203,6 +207,10 @@ func (f *fakeService) GetBackup(_ context.Context, id string) (*backup.Backup, e
 	}
 	c := *b
 	c.Locations = slices.Clone(b.Locations)
+	if b.Drill != nil {
+		d := *b.Drill
+		c.Drill = &d
+	}
 	return &c, nil
 }
 
@@ -418,6 +426,7 @@ func (f *fakeService) Jobs(_ context.Context) ([]httpapi.Job, error) {
 				j.Running, j.RunningID = true, b.ID
 			}
 		}
+		noteDrillLocked(j, b)
 	}
 	out := make([]httpapi.Job, 0, len(jobs))
 	for _, j := range jobs {
