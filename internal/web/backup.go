@@ -26,7 +26,9 @@ type detailData struct {
 	Ratio    string        // stored/raw
 	Copies   int           // complete copies
 	// The actions the backup's state allows (roles are checked apart).
-	Restorable, Deletable bool
+	Restorable, Deletable, Drillable bool
+	Drills                           []drillRow // newest first
+	DrillsErr                        string     // the history could not be read
 }
 
 // verifyView is the outcome of verifying one backup.
@@ -88,6 +90,7 @@ func (u *UI) backupPage(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 	}
 	d.Restorable, d.Deletable = restorable(b) == "", deletable(b) == ""
+	u.drillSection(r, rq, d)
 	v := u.newView(rq, "Backup "+b.ID, "backups", d)
 	if v.Flash != nil {
 		d.Verify = v.Flash.Verify

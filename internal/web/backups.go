@@ -266,5 +266,10 @@ func presentBackup(b *backup.Backup) *backup.Backup {
 		l.Error = redact.Text(l.Error)
 		c.Locations[i] = l
 	}
+	if b.Drill != nil {
+		d := *b.Drill
+		d.Error = redact.Text(d.Error)
+		c.Drill = &d
+	}
 	return &c
 }

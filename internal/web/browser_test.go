@@ -210,6 +210,30 @@ func TestBrowserWalkthrough(t *testing.T) {
 		t.Fatalf("restores: %v", e.svc.restores)
 	}
 
+	// Restore drills: one that fails on this pg-main backup, one that passes.
+	drillsBefore := b.eval(`String(document.querySelectorAll('#drills tr[data-drill]').length)`)
+	b.load("run a drill", 200, chromedp.Click(chromedp.CSS("#drill-button")))
+	if msg := b.text(".flash-error"); !strings.Contains(msg, "Drill failed on pg-main") || strings.Contains(msg, leakedSecret) {
+		t.Fatalf("after the failing drill the page says %q", msg)
+	}
+	if after := b.eval(`String(document.querySelectorAll('#drills tr[data-drill]').length)`); after == drillsBefore {
+		t.Fatalf("the drill history still has %s rows", after)
+	}
+	if first := b.text(`#drills tbody tr:first-child`); !strings.Contains(first, "Failed") || !strings.Contains(first, "just now") {
+		t.Errorf("the newest drill row says %q", first)
+	}
+	b.shot("backup-drill-failed")
+	hourly := e.backupID(t, func(_, db, typ, st string) bool { return db == "crm" && typ == "hourly" && st == "success" })
+	b.open("/backups/" + hourly)
+	b.load("run a drill that passes", 200, chromedp.Click(chromedp.CSS("#drill-button")))
+	if msg := b.text(".flash-ok"); !strings.Contains(msg, "Drill passed") {
+		t.Fatalf("after the passing drill the page says %q", msg)
+	}
+	b.shot("backup-drill-passed")
+	shopDaily := e.backupID(t, func(_, db, typ, st string) bool { return db == "shop" && typ == "daily" && st == "success" })
+	b.open("/backups/" + shopDaily + "#drills")
+	b.shot("backup-drill-differs")
+
 	// A running backup's page shows live progress and reloads when it ends.
 	ids, err := e.svc.StartBackups(t.Context(), "pg-main", "app", "manual")
 	if err != nil {
@@ -258,6 +282,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.shot("dashboard-phone")
 	b.open("/backups")
 	b.shot("backups-phone")
+	b.open("/backups/" + shopDaily)
+	if w := b.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("at phone width the backup page is %s px wide, want 390", w)
+	}
+	b.shot("backup-drills-phone")
 	b.do("laptop viewport", chromedp.EmulateViewport(webtest.LaptopWidth, webtest.LaptopHeight))
 
 	// Log out.

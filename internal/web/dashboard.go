@@ -25,6 +25,7 @@ type jobRow struct {
 	Reason   string // why the state is not OK
 	Attn     bool   // the row needs a person's attention
 	Progress *progressView
+	Drill    jobDrill // last proven restorable
 }
 
 // progressView is one running backup's progress.
@@ -55,7 +56,8 @@ func classifyJobs(jobs []httpapi.Job, now time.Time) []jobRow {
 	rows := make([]jobRow, 0, len(jobs))
 	for _, j := range jobs {
 		j.LastFailureError = redact.Text(j.LastFailureError)
-		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type}
+		j.LastDrillError = redact.Text(j.LastDrillError)
+		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type, Drill: classifyDrill(j)}
 		scheduled := j.NextRun != nil
 		failed := j.LastFailure != nil && (j.LastSuccess == nil || j.LastFailure.After(*j.LastSuccess))
 		var overdue string
@@ -91,6 +93,7 @@ func classifyJobs(jobs []httpapi.Job, now time.Time) []jobRow {
 // totals are the dashboard's summary figures.
 type totals struct {
 	Jobs, OK, Failed, Overdue, Running int
+	Unproven                           int // jobs never proven restorable, or whose last drill failed
 	Storages, Healthy                  int
 	Copies                             int
 	Bytes                              int64
@@ -158,6 +161,9 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 			t.Failed++
 		case "Overdue":
 			t.Overdue++
+		}
+		if j.Drill.Warn {
+			t.Unproven++
 		}
 	}
 	st, err := u.svc.Status(ctx)

@@ -123,12 +123,7 @@ func (u *UI) funcs() template.FuncMap {
 		"lstatus": locationBadge,
 		"short":   shorten,
 		"redact":  redact.Text,
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return "1 " + one
-			}
-			return strconv.Itoa(n) + " " + many
-		},
+		"plural":  plural,
 	}
 }
 

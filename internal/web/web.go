@@ -115,6 +115,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		{"GET /backups/{id}", u.page(v, u.backupPage)},
 		{"GET /backups/{id}/download", u.page(op, u.download)},
 		{"POST /backups/{id}/verify", u.action(op, u.verify)},
+		{"POST /backups/{id}/drill", u.action(op, u.drill)},
 		{"GET /backups/{id}/restore", u.page(op, u.restoreForm)},
 		{"POST /backups/{id}/restore", u.action(op, u.restore)},
 		{"GET /backups/{id}/delete", u.page(admin, u.deleteForm)},
