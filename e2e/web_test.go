@@ -114,6 +114,60 @@ func TestWebUIAgainstRealDaemon(t *testing.T) {
 		t.Errorf("verify results: %q", results)
 	}
 	webtest.Screenshot(t, ctx, "real-detail")
+
+	// Restore drills: the job was never proven restorable; a drill run from
+	// the backup's page restores it into a scratch database, and both the
+	// page and the dashboard then say so.
+	job := `tr[data-job="my/` + db + `/manual"]`
+	browserStep(t, ctx, "dashboard before the drill", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(job)))
+	if state := browserValue(t, ctx, "read the drill state", chromedp.Evaluate[string](`document.querySelector('`+job+` .drill-cell').dataset.drill`)); state != "never" {
+		t.Errorf("before any drill the job's drill state is %q, want never", state)
+	}
+	if cell := browserValue(t, ctx, "read the drill cell", chromedp.Text(chromedp.CSS(job+" .drill-cell"))); !strings.Contains(cell, "Never") {
+		t.Errorf("before any drill the job's cell says %q, want Never", cell)
+	}
+	browserStep(t, ctx, "back to the backup", chromedp.Navigate(base+"/backups/"+list[0].ID), chromedp.WaitVisible(chromedp.CSS("#drill-button")))
+	if empty := browserValue(t, ctx, "read the empty history", chromedp.Text(chromedp.CSS("#drills"))); !strings.Contains(empty, "No restore drill has run") {
+		t.Errorf("drill history before the drill: %q", empty)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Minute) // a drill restores the whole million rows
+	err := chromedp.Do(dctx,
+		chromedp.Click(chromedp.CSS("#drill-button")),
+		chromedp.WaitVisible(chromedp.CSS("#drills tr[data-drill]")))
+	cancel()
+	if err != nil {
+		t.Fatalf("run a drill from the backup page: %v", err)
+	}
+	flash := browserValue(t, ctx, "read the drill's outcome", chromedp.Text(chromedp.CSS(".flash")))
+	if !strings.Contains(flash, "Drill passed: restored onto my in ") || !strings.Contains(flash, "matches the backup's fingerprint") {
+		t.Errorf("after the drill the page says %q", flash)
+	}
+	drillRow := browserValue(t, ctx, "read the drill row", chromedp.Text(chromedp.CSS("#drills tbody tr:first-child")))
+	if !strings.Contains(drillRow, "Passed") || !strings.Contains(drillRow, "just now") || !strings.Contains(drillRow, "my") {
+		t.Errorf("the newest drill row says %q", drillRow)
+	}
+	if hash := browserValue(t, ctx, "read the location hash", chromedp.Evaluate[string](`location.hash`)); hash != "#drills" {
+		t.Errorf("after the drill the page is at %q, want #drills", hash)
+	}
+	webtest.Screenshot(t, ctx, "real-drill")
+	browserStep(t, ctx, "dashboard after the drill", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(job)))
+	if state := browserValue(t, ctx, "read the drill state", chromedp.Evaluate[string](`document.querySelector('`+job+` .drill-cell').dataset.drill`)); state != "proven" {
+		t.Errorf("after the drill the job's drill state is %q, want proven", state)
+	}
+	proof := browserValue(t, ctx, "read the proof link", chromedp.Evaluate[string](`document.querySelector('`+job+` .drill-cell a').getAttribute('href')`))
+	if proof != "/backups/"+list[0].ID+"#drills" {
+		t.Errorf("the proof links to %q, want the drilled backup", proof)
+	}
+	webtest.Screenshot(t, ctx, "real-dashboard-proven")
+	browserStep(t, ctx, "phone width", chromedp.EmulateViewport(webtest.PhoneWidth, webtest.PhoneHeight, chromedp.EmulateScale(2)))
+	browserStep(t, ctx, "dashboard at phone width", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(job)))
+	webtest.Screenshot(t, ctx, "real-dashboard-proven-phone")
+	browserStep(t, ctx, "backup at phone width", chromedp.Navigate(base+"/backups/"+list[0].ID), chromedp.WaitVisible(chromedp.CSS("#drills")))
+	if w := browserValue(t, ctx, "page width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w != webtest.PhoneWidth {
+		t.Errorf("at phone width the backup page is %d px wide, want %d", w, webtest.PhoneWidth)
+	}
+	webtest.Screenshot(t, ctx, "real-drill-phone")
+	browserStep(t, ctx, "laptop width", chromedp.EmulateViewport(webtest.LaptopWidth, webtest.LaptopHeight))
 	browserStep(t, ctx, "status page", chromedp.Navigate(base+"/status"), chromedp.WaitVisible(chromedp.CSS("main")))
 	html := browserValue(t, ctx, "read the status page", chromedp.OuterHTML(chromedp.CSS("html")))
 	if strings.Contains(html, "w>rd") || strings.Contains(html, "s$s;") || strings.Contains(html, "web-operator-token") {
