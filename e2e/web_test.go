@@ -159,6 +159,14 @@ func TestWebUIAgainstRealDaemon(t *testing.T) {
 		t.Errorf("the proof links to %q, want the drilled backup", proof)
 	}
 	webtest.Screenshot(t, ctx, "real-dashboard-proven")
+	// The API reports the same drill.
+	api := apiClient{t: t, base: base, token: "web-operator-token"}
+	if code, body := api.do("GET", "/api/v1/backups/"+list[0].ID+"/drills", ""); code != 200 || strings.Count(body, `"status":"success"`) != 1 {
+		t.Errorf("GET drills: %d %s", code, body)
+	}
+	if code, body := api.do("GET", "/api/v1/jobs", ""); code != 200 || !strings.Contains(body, `"last_drill_success_id":"`+list[0].ID+`"`) {
+		t.Errorf("GET jobs after the drill: %d %s", code, body)
+	}
 	browserStep(t, ctx, "phone width", chromedp.EmulateViewport(webtest.PhoneWidth, webtest.PhoneHeight, chromedp.EmulateScale(2)))
 	browserStep(t, ctx, "dashboard at phone width", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(job)))
 	webtest.Screenshot(t, ctx, "real-dashboard-proven-phone")
