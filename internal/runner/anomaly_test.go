@@ -3,9 +3,11 @@ package runner
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 )
 
@@ -75,5 +77,39 @@ func TestMedianOf(t *testing.T) {
 		if got := medianOf(tc.in); got != tc.want {
 			t.Errorf("medianOf(%v) = %d, want %d", tc.in, got, tc.want)
 		}
+	}
+}
+
+// Full backups that retention has deleted still make the baseline (keep
+// may be below the window), and a run of small backups stays flagged,
+// anomalous ones never joining the baseline, until a whole window of them
+// makes the smaller size the job's new normal.
+func TestSizeAnomalyBaselineKeepsFullBackups(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	f.r.Anomalies = AnomalyPolicy{Window: 3, MinPercent: 50}
+	normal := &fakeDumper{content: bytes.Repeat([]byte("row\n"), 2500)}
+	small := &fakeDumper{content: bytes.Repeat([]byte("row\n"), 250)}
+	for range 3 {
+		b, err := f.r.Backup(ctx, f.job(normal))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Pruned right away, as with keep: 1.
+		b.Status = backup.StatusDeleted
+		if err := f.r.Catalog.Update(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var flags []bool
+	for range 4 {
+		b, err := f.r.Backup(ctx, f.job(small))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags = append(flags, b.Anomalous())
+	}
+	if want := []bool{true, true, true, false}; fmt.Sprint(flags) != fmt.Sprint(want) {
+		t.Errorf("small backups flagged %v, want %v (three in a row, then the new normal)", flags, want)
 	}
 }
