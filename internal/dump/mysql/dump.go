@@ -81,7 +81,7 @@ func (d *Dumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, e
 		info.ToolVersion = v
 		info.Flags = dumpFlags(srv, v, d.conn.DumpOptions)
 		history := len(src.versioned) > 0 && dumpsHistory(v) &&
-			!slices.Contains(info.Flags, "--skip-dump-history")
+			!slices.Contains(info.Flags, "--skip-dump-history") && !slices.Contains(info.Flags, "--replace")
 		if history && !slices.Contains(info.Flags, "--dump-history") {
 			info.Flags = append(info.Flags, "--dump-history")
 		}
@@ -241,6 +241,9 @@ func dumpsHistory(toolVersion string) bool {
 func historyReason(toolVersion string, flags []string) string {
 	if slices.Contains(flags, "--skip-dump-history") {
 		return "dump_options has --skip-dump-history"
+	}
+	if slices.Contains(flags, "--replace") {
+		return "dump_options has --replace, which mariadb-dump cannot combine with --dump-history"
 	}
 	return "the dump tool (" + toolVersion + ") has no --dump-history; use mariadb-dump 10.11 or later"
 }
