@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -174,5 +175,36 @@ func TestFingerprintUnknownDatabase(t *testing.T) {
 	_, err := New(adminConn(), nil).Fingerprint(context.Background(), dumptest.UniqueName("gsg_none_"))
 	if err == nil || !strings.Contains(err.Error(), "no such database") {
 		t.Errorf("got %v, want no such database", err)
+	}
+}
+
+// A statement time limit the user has (a drill connects as the backup
+// user) does not fail the count: here the count waits longer than it for a
+// lock another session holds.
+func TestFingerprintIgnoresStatementTimeLimit(t *testing.T) {
+	admin := adminDB(t)
+	src := dumptest.UniqueName("gsg_fpt_")
+	newDatabase(t, admin, src)
+	mustExec(t, admin, "CREATE TABLE "+quoteIdent(src)+".t (id INT) ENGINE=InnoDB",
+		"INSERT INTO "+quoteIdent(src)+".t VALUES (1), (2), (3)")
+	user := newBackupUser(t, admin, src)
+	mustExec(t, admin, "ALTER USER '"+user.User+"'@'localhost' WITH MAX_STATEMENT_TIME 0.05")
+	ctx := context.Background()
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "LOCK TABLES "+quoteIdent(src)+".t WRITE"); err != nil {
+		t.Fatal(err)
+	}
+	release := time.AfterFunc(500*time.Millisecond, func() { _, _ = holder.ExecContext(ctx, "UNLOCK TABLES") })
+	defer release.Stop()
+	fp, err := New(user, nil).Fingerprint(ctx, src)
+	if err != nil {
+		t.Fatalf("Fingerprint with a 50 ms statement limit: %v", err)
+	}
+	if got := fp.Rows["t"]; got != 3 {
+		t.Errorf("rows of t = %d, want 3", got)
 	}
 }

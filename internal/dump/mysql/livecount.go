@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
@@ -46,7 +48,26 @@ func (d *Dumper) Fingerprint(ctx context.Context, db string) (backup.Fingerprint
 	return c.fingerprint(), nil
 }
 
+// unlimitSession lifts a statement time limit a user or the server's
+// default may set (MariaDB's max_statement_time, MySQL's
+// max_execution_time): counting a large table may take longer, and that
+// must not fail a drill whose restore worked.
+func unlimitSession(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, "SET SESSION max_statement_time = 0")
+	var me *mysql.MySQLError
+	if errors.As(err, &me) && me.Number == errUnknownSystemVariable {
+		_, err = conn.ExecContext(ctx, "SET SESSION max_execution_time = 0")
+	}
+	return err
+}
+
+// errUnknownSystemVariable is ER_UNKNOWN_SYSTEM_VARIABLE.
+const errUnknownSystemVariable = 1193
+
 func liveCounts(ctx context.Context, conn *sql.Conn, db string) (*counts, error) {
+	if err := unlimitSession(ctx, conn); err != nil {
+		return nil, err
+	}
 	if _, err := conn.ExecContext(ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"); err != nil {
 		return nil, err
 	}

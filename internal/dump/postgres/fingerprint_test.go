@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -251,4 +252,30 @@ func BenchmarkArchiveCount(b *testing.B) {
 		}
 		run(b, func() io.Writer { enc.Reset(io.Discard); return enc })
 	})
+}
+
+// Limits a database sets for its sessions (a restore copies them onto the
+// drill database) do not fail the count: here the count waits longer than
+// them for a lock another session holds.
+func TestFingerprintIgnoresDatabaseTimeouts(t *testing.T) {
+	for _, setting := range []string{"statement_timeout = '50ms'", "lock_timeout = '50ms'"} {
+		t.Run(strings.Fields(setting)[0], func(t *testing.T) {
+			admin := adminDB(t)
+			src := dumptest.UniqueName("gsg_fpt_")
+			newDatabase(t, admin, src)
+			mustExec(t, admin, "ALTER DATABASE "+ident(src)+" SET "+setting)
+			holder := connectAt(t, adminConn(), src)
+			mustExec(t, holder, "CREATE TABLE t (id int)", "INSERT INTO t SELECT generate_series(1, 100)",
+				"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+			release := time.AfterFunc(500*time.Millisecond, func() { _, _ = holder.Exec(context.Background(), "COMMIT") })
+			defer release.Stop()
+			fp, err := New(adminConn(), nil).Fingerprint(context.Background(), src)
+			if err != nil {
+				t.Fatalf("Fingerprint with %s: %v", setting, err)
+			}
+			if got := fp.Rows["public.t"]; got != 100 {
+				t.Errorf("rows of t = %d, want 100", got)
+			}
+		})
+	}
 }

@@ -70,8 +70,18 @@ func (d *Dumper) Fingerprint(ctx context.Context, db string) (backup.Fingerprint
 	return fp, nil
 }
 
+// immuneSession undoes the limits a database or role may set for its
+// sessions (ALTER DATABASE/ROLE ... SET), which a restore copies onto a
+// drill database: counting a large table may take longer than the source's
+// statement_timeout, and that must not fail a drill whose restore worked.
+// Session settings override database and role ones.
+const immuneSession = `SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0`
+
 func liveCounts(ctx context.Context, conn *pgx.Conn) (backup.Fingerprint, error) {
 	fp := backup.Fingerprint{Rows: map[string]int64{}, Objects: map[string]int64{}}
+	if _, err := conn.Exec(ctx, immuneSession); err != nil {
+		return fp, err
+	}
 	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fp, err
