@@ -423,7 +423,7 @@ func (c *archiveCheck) tocOffset(b []byte) {
 		c.data[e.id] = d
 		c.missing++
 		if c.count != nil && e.desc == "TABLE DATA" {
-			d.table = e.namespace + "." + e.tag
+			d.table = tableKey(e.namespace, e.tag)
 		}
 	case offsetNoData:
 	default:

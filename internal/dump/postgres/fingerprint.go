@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"maps"
+	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
@@ -77,7 +78,7 @@ func (a *archiveCounts) entry(e *tocEntry) {
 	case kindOf[e.desc] != "":
 		a.objects[kindOf[e.desc]]++
 		if e.desc == "TABLE" {
-			a.rows[e.namespace+"."+e.tag] += 0
+			a.rows[tableKey(e.namespace, e.tag)] += 0
 		}
 	}
 }
@@ -128,4 +129,16 @@ func (c *archiveCheck) fingerprint() *backup.Fingerprint {
 		fp.Objects["large_objects"] = c.count.blobData
 	}
 	return &fp
+}
+
+// tableKey names a table in a fingerprint: "schema.table", a part quoted as
+// "a.b" (double quotes doubled) when it holds a dot or a double quote, so
+// that no two tables share a key ("a.b".c and a."b.c" would).
+func tableKey(schema, name string) string { return keyPart(schema) + "." + keyPart(name) }
+
+func keyPart(s string) string {
+	if strings.ContainsAny(s, `."`) {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
 }

@@ -126,7 +126,7 @@ func fingerprintFixture(t *testing.T, name string) {
 
 var fixtureFingerprint = backup.Fingerprint{
 	Rows: map[string]int64{"shop.customers": 4, "public.empty_t": 0, "shop.events": 0, "shop.events_2025": 1,
-		"shop.events_2026": 2, "shop.cache": 1, `Odd "schema".Weird "name"`: 1000},
+		"shop.events_2026": 2, "shop.cache": 1, `"Odd ""schema"""."Weird ""name"""`: 1000},
 	Objects: map[string]int64{"schemas": 2, "tables": 7, "sequences": 3, "views": 1, "materialized_views": 1,
 		"functions": 3, "types": 4, "extensions": 1, "large_objects": 2},
 }

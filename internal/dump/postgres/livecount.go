@@ -101,7 +101,7 @@ func liveCounts(ctx context.Context, conn *pgx.Conn) (backup.Fingerprint, error)
 		if err := tx.QueryRow(ctx, q).Scan(&n); err != nil {
 			return fp, err
 		}
-		fp.Rows[t.Schema+"."+t.Name] = n
+		fp.Rows[tableKey(t.Schema, t.Name)] = n
 	}
 	fp.Objects["tables"] = int64(len(tables))
 	for kind, q := range liveQueries {
