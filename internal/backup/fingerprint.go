@@ -3,6 +3,7 @@ package backup
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -28,9 +29,10 @@ type Fingerprint struct {
 // shop.orders: 41 rows, want 42"); none means they match.
 func (f Fingerprint) Differences(got Fingerprint) []string {
 	var out []string
-	for _, k := range unionKeys(f.Rows, got.Rows) {
-		want, inWant := f.Rows[k]
-		have, inGot := got.Rows[k]
+	for _, key := range unionKeys(f.Rows, got.Rows) {
+		want, inWant := f.Rows[key]
+		have, inGot := got.Rows[key]
+		k := printable(key)
 		switch {
 		case !inGot:
 			out = append(out, fmt.Sprintf("table %s: missing, want %d rows", k, want))
@@ -46,6 +48,17 @@ func (f Fingerprint) Differences(got Fingerprint) []string {
 		}
 	}
 	return out
+}
+
+// printable quotes a name that holds a control character (a line break in
+// a table name must not break a report's line).
+func printable(name string) string {
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return strconv.Quote(name)
+		}
+	}
+	return name
 }
 
 func unionKeys(a, b map[string]int64) []string {

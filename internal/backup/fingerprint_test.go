@@ -28,3 +28,11 @@ func TestFingerprintDifferences(t *testing.T) {
 		t.Errorf("a fingerprint differs from itself: %q", d)
 	}
 }
+
+func TestDifferencesQuoteControlCharacters(t *testing.T) {
+	want := Fingerprint{Rows: map[string]int64{"new\nline": 3}}
+	d := want.Differences(Fingerprint{Rows: map[string]int64{"new\nline": 2}})
+	if len(d) != 1 || d[0] != `table "new\nline": 2 rows, want 3` {
+		t.Errorf("Differences = %q", d)
+	}
+}
