@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -59,11 +58,10 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
 		return DrillResult{}, fmt.Errorf("drill %s: %w: status is %s", b.ID, ErrNotRestorable, b.Status)
 	}
-	host, _ := os.Hostname()
 	rec := &catalog.DrillRecord{
 		BackupID: b.ID,
 		Scratch:  dump.NewDrillName(),
-		Host:     host,
+		Host:     drillHost(),
 		PID:      os.Getpid(),
 		Drill:    backup.Drill{At: r.now(), Server: req.Server, Differences: []string{}},
 	}
@@ -137,7 +135,8 @@ func joinLines(lines []string) string {
 
 // CleanDrillLeftovers drops the drill databases on one server that this
 // catalog proves are its own and abandoned: recorded as running by a process
-// of this host that is gone (or by this process, which no longer runs it).
+// of this host that is gone (no such process, its ID now another program's,
+// the host rebooted since), or by this process, which no longer runs it.
 // A drill database the catalog does not record as running (another
 // installation's, or made by hand) and one recorded by another host are left
 // alone and logged. Running records whose process is gone are closed as
@@ -152,22 +151,21 @@ func (r *Runner) CleanDrillLeftovers(ctx context.Context, server string, d dump.
 	if err != nil {
 		return nil, fmt.Errorf("drill leftovers on %s: %w", server, err)
 	}
-	host, _ := os.Hostname()
 	byScratch := map[string]catalog.DrillRecord{}
 	for _, rec := range running {
 		if rec.Server == server {
 			byScratch[rec.Scratch] = rec
 		}
 	}
-	live := func(rec catalog.DrillRecord) bool {
-		switch {
-		case rec.Host != host:
-			return true // another host's: cannot be proven dead from here
-		case rec.PID == os.Getpid():
-			return r.drills().has(rec.Scratch)
-		default:
-			return processAlive(rec.PID)
+	// gone says why a record's process is known to be gone, "" while it
+	// may still run the drill.
+	gone := map[string]string{}
+	for name, rec := range byScratch {
+		why := ownerGone(rec.Host, rec.PID, "/proc")
+		if why == "" && rec.PID == os.Getpid() && !r.drills().has(rec.Scratch) {
+			why = "this process no longer runs it"
 		}
+		gone[name] = why
 	}
 	var dropped []string
 	var errs []error
@@ -181,36 +179,29 @@ func (r *Runner) CleanDrillLeftovers(ctx context.Context, server string, d dump.
 				"server", server, "database", name)
 			continue
 		}
-		if live(rec) {
+		if gone[name] == "" {
+			r.logger().Info("a drill database kept: the process that records it as running may still run it",
+				"server", server, "database", name, "host", rec.Host, "pid", rec.PID)
 			continue
 		}
 		if err := d.DropDrill(ctx, name); err != nil {
 			errs = append(errs, fmt.Errorf("drop %s on %s: %w", name, server, err))
 			continue
 		}
-		r.logger().Warn("dropped a leftover drill database", "server", server, "database", name)
+		r.logger().Warn("dropped a leftover drill database", "server", server, "database", name, "reason", gone[name])
 		dropped = append(dropped, name)
 	}
-	for _, rec := range byScratch {
-		if live(rec) {
+	for name, rec := range byScratch {
+		if gone[name] == "" {
 			continue
 		}
 		rec.Status = backup.DrillFailure
-		rec.Error = "interrupted: the process running the drill stopped before it finished"
+		rec.Error = "interrupted: the process running the drill stopped before it finished (" + gone[name] + ")"
 		if err := r.Catalog.FinishDrill(ctx, &rec); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return dropped, errors.Join(errs...)
-}
-
-// processAlive reports whether a process with this ID exists on this host.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // activeDrills are the scratch databases this process is drilling into now.

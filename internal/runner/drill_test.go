@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -196,18 +197,48 @@ func TestDrillRefusesUnfinishedBackup(t *testing.T) {
 	}
 }
 
+// startProcess starts name (this test binary when name is "") as a process
+// that waits, and kills it at cleanup; it returns its PID.
+func startProcess(t *testing.T, name string) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	if name == "" {
+		cmd = exec.Command(os.Args[0], "-test.run=^TestHelperWaitingProcess$")
+		cmd.Env = append(os.Environ(), "GOSQLGUARD_TEST_WAIT=1")
+	}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a process: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd.Process.Pid
+}
+
+// TestHelperWaitingProcess is the process startProcess starts: another
+// process of this program, as far as drill cleanup can tell.
+func TestHelperWaitingProcess(t *testing.T) {
+	if os.Getenv("GOSQLGUARD_TEST_WAIT") != "1" {
+		t.Skip("a helper process, run by startProcess")
+	}
+	time.Sleep(time.Minute)
+}
+
 func TestCleanDrillLeftovers(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, pipeline.Options{Codec: "zstd"})
 	d := newDrillDumper()
 	b := drilledBackup(t, f, d, nil)
 	host, _ := os.Hostname()
+	ours := startProcess(t, "")       // another process of this program
+	other := startProcess(t, "sleep") // an unrelated program
 
 	planted := dump.NewDrillName()
-	killed := dump.NewDrillName()  // recorded running by a process that is gone
-	live := dump.NewDrillName()    // recorded running by a process that is alive
-	foreign := dump.NewDrillName() // recorded running on another host
-	for _, n := range []string{planted, killed, live, foreign, "shop", "gosqlguard_drill_short"} {
+	killed := dump.NewDrillName()   // recorded running by a process that is gone
+	live := dump.NewDrillName()     // recorded running by a process that is alive
+	liveOld := dump.NewDrillName()  // the same, recorded without a boot ID
+	reused := dump.NewDrillName()   // its PID now belongs to another program
+	rebooted := dump.NewDrillName() // recorded before the host rebooted
+	foreign := dump.NewDrillName()  // recorded running on another host
+	for _, n := range []string{planted, killed, live, liveOld, reused, rebooted, foreign, "shop", "gosqlguard_drill_short"} {
 		d.dbs[n] = true
 	}
 	record := func(scratch, host string, pid int) {
@@ -217,8 +248,18 @@ func TestCleanDrillLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	record(killed, host, 1<<22+12345) // above pid_max: no such process
-	record(live, host, os.Getppid())
+	record(killed, drillHost(), 1<<22+12345) // above pid_max: no such process
+	record(live, drillHost(), ours)
+	record(liveOld, host, ours)
+	record(reused, drillHost(), other)
+	wantDropped := []string{killed, reused}
+	wantLeft := []string{planted, live, liveOld, foreign, "shop", "gosqlguard_drill_short"}
+	if bootID() != "" {
+		record(rebooted, host+bootSep+"00000000-0000-0000-0000-000000000000", ours)
+		wantDropped = append(wantDropped, rebooted)
+	} else {
+		delete(d.dbs, rebooted)
+	}
 	record(foreign, "elsewhere", 1)
 
 	dropped, err := f.r.CleanDrillLeftovers(ctx, "srv", d)
@@ -226,26 +267,24 @@ func TestCleanDrillLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(dropped)
-	wantDropped := []string{killed}
 	slices.Sort(wantDropped)
 	if !slices.Equal(dropped, wantDropped) {
 		t.Errorf("dropped %q, want %q", dropped, wantDropped)
 	}
 	left := d.databases()
 	slices.Sort(left)
-	wantLeft := []string{planted, live, foreign, "shop", "gosqlguard_drill_short"}
 	slices.Sort(wantLeft)
 	if !slices.Equal(left, wantLeft) {
 		t.Errorf("left %q, want %q", left, wantLeft)
 	}
 	running, _ := f.r.Catalog.RunningDrills(ctx)
-	if len(running) != 2 {
-		t.Errorf("running drills after cleanup = %+v, want the live and the foreign one", running)
+	if len(running) != 3 {
+		t.Errorf("running drills after cleanup = %+v, want the two live and the foreign one", running)
 	}
 	hist, _ := f.r.Catalog.Drills(ctx, b.ID)
 	for _, h := range hist {
-		if h.Scratch == killed && (h.Status != backup.DrillFailure || !strings.Contains(h.Error, "interrupted")) {
-			t.Errorf("the killed drill's record = %+v", h)
+		if slices.Contains(wantDropped, h.Scratch) && (h.Status != backup.DrillFailure || !strings.Contains(h.Error, "interrupted")) {
+			t.Errorf("the dead drill's record = %+v", h)
 		}
 	}
 }
