@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -205,7 +206,11 @@ func (d *Dumper) load(ctx context.Context, pool *sql.DB, tool, db string, r io.R
 		cmd := d.command(tool, dir, optFile,
 			"--default-character-set=utf8mb4", "--binary-mode", "--max-allowed-packet=1G",
 			"--loose-skip-print-query-on-error", "--database="+db)
-		cmd.Stdin = io.TeeReader(r, definers)
+		in := io.TeeReader(r, definers)
+		if opts.Drill {
+			in = disableEvents(in)
+		}
+		cmd.Stdin = in
 		stderr, err := cmd.Run(ctx)
 		if err == nil && stderr != "" {
 			d.logger.Warn("client wrote to stderr", "database", db, "stderr", stderr)
@@ -264,3 +269,40 @@ func databaseDefaults(opts dump.RestoreOptions) string {
 // isCharsetName accepts character set and collation names (they come from
 // a manifest, so they are checked before they reach SQL).
 var isCharsetName = dump.Matches(`^[A-Za-z0-9_]{1,64}$`)
+
+// disableEvents returns r's dump with every event disabled: a drill's copy
+// of an event must never run (its body may name other databases). The
+// returned reader reads r only while it is read itself.
+func disableEvents(r io.Reader) io.Reader {
+	return &filteredReader{r: r, buf: &bytes.Buffer{}, chunk: make([]byte, 64<<10)}
+}
+
+// filteredReader passes r through a sqlFilter that disables events.
+type filteredReader struct {
+	r      io.Reader
+	buf    *bytes.Buffer
+	chunk  []byte
+	filter *sqlFilter
+	err    error
+}
+
+func (f *filteredReader) Read(p []byte) (int, error) {
+	if f.filter == nil {
+		f.filter = newSQLFilter(f.buf, nil)
+		f.filter.disableEvents = true
+	}
+	for f.buf.Len() == 0 && f.err == nil {
+		n, err := f.r.Read(f.chunk)
+		if n > 0 {
+			f.filter.Write(f.chunk[:n]) //nolint:errcheck // a bytes.Buffer never fails
+		}
+		if err != nil {
+			f.filter.Close() //nolint:errcheck // as above
+			f.err = err
+		}
+	}
+	if f.buf.Len() > 0 {
+		return f.buf.Read(p)
+	}
+	return 0, f.err
+}

@@ -36,7 +36,10 @@ type sqlFilter struct {
 	refs        int    // definition lines that name the source
 	refSample   string // the first of them, shortened
 	refTail     []byte // the current definition line's last bytes
-	ddl         bool   // the current line is not table data
+	// disableEvents makes every event in the stream DISABLED (restore
+	// drills: an event must not run in a drill's scratch database).
+	disableEvents bool
+	ddl           bool // the current line is not table data
 
 	atLineStart bool
 	holding     bool   // line holds the start of a line that may be rewritten
@@ -57,8 +60,9 @@ const (
 var (
 	alterDatabase = []byte("ALTER DATABASE `")
 	createTrigger = []byte("/*!50003 CREATE*/ /*!50017 DEFINER=")
+	createEvent   = []byte("/*!50106 CREATE*/ ")
 	// heldPrefixes start the lines that may be rewritten.
-	heldPrefixes = [][]byte{alterDatabase, createTrigger}
+	heldPrefixes = [][]byte{alterDatabase, createTrigger, createEvent}
 	// dataPrefixes start the lines of table data, never searched for names.
 	dataPrefixes = [][]byte{[]byte("INSERT INTO "), []byte("(")}
 )
@@ -151,6 +155,10 @@ func (f *sqlFilter) release(ended bool) error {
 		out = append([]byte("ALTER DATABASE "), m[1]...)
 	} else if f.triggerHead != nil && bytes.HasPrefix(f.line, createTrigger) {
 		out = f.triggerHead.ReplaceAll(f.line, []byte("${1}${2}"))
+	} else if f.disableEvents && bytes.HasPrefix(f.line, createEvent) {
+		// SHOW CREATE EVENT writes ON COMPLETION [NOT] PRESERVE right
+		// before the status, so its first match is the header's.
+		out = bytes.Replace(f.line, []byte(" PRESERVE ENABLE"), []byte(" PRESERVE DISABLE"), 1)
 	}
 	f.holding = false
 	f.head = f.head[:0]
