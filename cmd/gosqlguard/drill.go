@@ -38,6 +38,8 @@ func drill(cmd *cobra.Command, g *globals, a *app.App, b *backup.Backup) bool {
 func writeDrill(g *globals, id string, d backup.Drill, m *backup.Manifest) {
 	took := time.Duration(d.Seconds * float64(time.Second)).Round(100 * time.Millisecond)
 	switch {
+	case d.Status == backup.DrillInterrupted:
+		fmt.Fprintf(g.stdout, "%s\tdrill\tINTERRUPTED\ton %s after %s: %s\n", id, d.Server, took, oneLine(d.Error))
 	case d.Error != "":
 		fmt.Fprintf(g.stdout, "%s\tdrill\tFAILED\ton %s after %s: %s\n", id, d.Server, took, oneLine(d.Error))
 	case len(d.Differences) > 0:

@@ -256,8 +256,8 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 // earlier drill found; and a deleted backup can no longer be restored.
 func noteDrill(j *httpapi.Job, b *backup.Backup) {
 	d := b.Drill
-	if d == nil || b.Status == backup.StatusDeleted {
-		return
+	if d == nil || b.Status == backup.StatusDeleted || d.Status == backup.DrillInterrupted {
+		return // an interrupted drill proves nothing either way
 	}
 	at := d.At
 	if j.LastDrill == nil || at.After(*j.LastDrill) {

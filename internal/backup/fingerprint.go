@@ -82,6 +82,9 @@ type DrillStatus string
 const (
 	DrillSuccess DrillStatus = "success" // restored, and the result matches the fingerprint
 	DrillFailure DrillStatus = "failure" // the restore failed, or the result differs
+	// DrillInterrupted: the drill was stopped (shutdown, Ctrl-C) before it
+	// could tell; it proves nothing either way, and raises no alarm.
+	DrillInterrupted DrillStatus = "interrupted"
 )
 
 // Drill is one restore drill of a backup: restored into a scratch database,

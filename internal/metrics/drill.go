@@ -23,7 +23,7 @@ type drillMetrics struct {
 func newDrillMetrics() *drillMetrics {
 	return &drillMetrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: "restore_drill_runs_total",
-			Help: "Restore drills finished, by outcome: success (restored and matching the backup's fingerprint) or failure."},
+			Help: "Restore drills finished, by outcome: success (restored and matching the backup's fingerprint), failure, or interrupted (stopped by a shutdown before it could tell)."},
 			append(append([]string{}, jobLabels...), "status")),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: namespace, Name: "restore_drill_last_success_timestamp_seconds",
 			Help: "Unix time at which the last successful restore drill of the job's backups finished."}, jobLabels),
@@ -45,8 +45,11 @@ func (m *Metrics) DrillFinished(b *backup.Backup, d backup.Drill, restore time.D
 	}
 	s := jobOf(b)
 	status := statusFailure
-	if d.Status == backup.DrillSuccess {
+	switch d.Status {
+	case backup.DrillSuccess:
 		status = statusSuccess
+	case backup.DrillInterrupted:
+		status = string(backup.DrillInterrupted)
 	}
 	m.drills.runs.WithLabelValues(append(s.job(), status)...).Inc()
 	if restore > 0 {

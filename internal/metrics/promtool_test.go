@@ -48,6 +48,7 @@ func populate(m *Metrics) {
 	m.JobSkipped("srv1", "db1", "daily")
 	m.DrillFinished(ok, backup.Drill{At: t0, Seconds: 3, Status: backup.DrillSuccess}, 2*time.Second)
 	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillFailure}, 0)
+	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillInterrupted}, 0)
 }
 
 func TestExpositionPassesPromtool(t *testing.T) {

@@ -23,6 +23,9 @@ func TestDrillFailureEvent(t *testing.T) {
 		Error: "restore: mysql -phunter2: ERROR 1146"}, 0)
 	n.DrillFinished(b, backup.Drill{At: time.Now(), Status: backup.DrillFailure, Server: "main-mysql", Compared: true,
 		Differences: []string{"table shop.orders: 41 rows, want 42"}}, time.Second)
+	// A drill stopped by a shutdown proves nothing: no alarm.
+	n.DrillFinished(b, backup.Drill{At: time.Now(), Status: backup.DrillInterrupted, Server: "main-mysql", Differences: []string{},
+		Error: "drill interrupted: context canceled"}, 0)
 	closeNotifier(t, n)
 
 	if got := other.Requests(); len(got) != 0 {

@@ -52,7 +52,7 @@ var ErrNotRestorable = errors.New("backup is not restorable")
 // created, so a leftover of a killed run can be told from a live drill.
 // The error is non-nil only when no drill ran (ErrNotRestorable, the
 // catalog refused the record); otherwise the result's Status says how the
-// drill went.
+// drill went: DrillInterrupted when ctx ended before it could tell.
 func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, error) {
 	b := req.Backup
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
@@ -108,8 +108,12 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 	}
 	if len(problems) > 0 {
 		rec.Error = joinLines(problems)
-	} else if ctx.Err() != nil {
-		rec.Status, rec.Error = backup.DrillFailure, "drill cancelled: "+context.Cause(ctx).Error()
+	}
+	// A drill stopped from outside (shutdown, Ctrl-C) proves nothing either
+	// way: its errors are the cancellation's. Only differences it found
+	// before still make it a failure.
+	if ctx.Err() != nil && len(rec.Differences) == 0 {
+		rec.Status, rec.Error = backup.DrillInterrupted, "drill interrupted: "+context.Cause(ctx).Error()
 	}
 	if err := r.Catalog.FinishDrill(cctx, rec); err != nil {
 		log.Error("cannot record the drill's outcome", "error", err)

@@ -168,8 +168,12 @@ func TestDrill(t *testing.T) {
 	}
 }
 
+// A drill whose context ends (shutdown, Ctrl-C) is interrupted, not
+// failed, and still drops its database.
 func TestDrillCancelledDropsItsDatabase(t *testing.T) {
 	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	obs := &drillObserver{}
+	f.r.Observers = []Observer{obs}
 	d := newDrillDumper()
 	b := drilledBackup(t, f, d, nil)
 	d.block = true
@@ -179,12 +183,18 @@ func TestDrillCancelledDropsItsDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != backup.DrillFailure || len(d.databases()) != 0 {
+	if res.Status != backup.DrillInterrupted || len(d.databases()) != 0 {
 		t.Errorf("cancelled drill: status %s, databases left %q", res.Status, d.databases())
 	}
+	if !strings.Contains(res.Error, "interrupted") {
+		t.Errorf("cancelled drill: error %q, want it to say interrupted", res.Error)
+	}
 	got, _ := f.r.Catalog.Get(context.Background(), b.ID)
-	if got.Drill == nil || got.Drill.Status != backup.DrillFailure {
+	if got.Drill == nil || got.Drill.Status != backup.DrillInterrupted {
 		t.Errorf("catalog: %+v", got.Drill)
+	}
+	if len(obs.drills) != 1 || obs.drills[0].Status != backup.DrillInterrupted {
+		t.Errorf("observer saw %+v", obs.drills)
 	}
 }
 

@@ -123,6 +123,8 @@ func makeDrillRow(d backup.Drill) drillRow {
 		r.Result, r.Note = badge{"bad", "Differs"}, "restored, but the contents differ from the backup's fingerprint"
 	case d.Status == backup.DrillFailure:
 		r.Result = badge{"bad", "Failed"}
+	case d.Status == backup.DrillInterrupted:
+		r.Result, r.Note = badge{"muted", "Interrupted"}, "stopped before it finished (a shutdown); proves nothing either way"
 	case d.Status == "running":
 		r.Result, r.IsRunning = badge{"info", "Running"}, true
 	default:
@@ -187,6 +189,8 @@ func drillFlash(d backup.Drill) *flash {
 		return &flash{Kind: "ok", Message: fmt.Sprintf("Drill passed: restored onto %s in %s, and the restored database matches the backup's fingerprint.", d.Server, took)}
 	case d.Status == backup.DrillSuccess:
 		return &flash{Kind: "ok", Message: fmt.Sprintf("Drill passed: restored onto %s in %s. This backup has no fingerprint, so its contents were not compared.", d.Server, took)}
+	case d.Status == backup.DrillInterrupted:
+		return &flash{Kind: "info", Message: fmt.Sprintf("Drill interrupted on %s after %s before it could tell; it proves nothing either way. Run it again.", d.Server, took)}
 	case len(d.Differences) > 0:
 		return &flash{Kind: "error", Message: fmt.Sprintf("Drill failed: the database restored onto %s differs from the backup in %s; see the drill history below.",
 			d.Server, plural(len(d.Differences), "place", "places"))}
