@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -26,6 +27,8 @@ const drillEntry = "@drills"
 type drillState struct {
 	slots  *drillSlots
 	claims sync.Map // backup ID -> struct{}: a drill of it is queued or running
+	// scheduled is set while a run of drills.schedule goes.
+	scheduled atomic.Bool
 }
 
 func newDrillState(concurrency int) *drillState {
@@ -91,11 +94,17 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 }
 
 // expandDrills runs one tick of drills.schedule: it removes drill leftovers
-// from the servers it will drill on, then submits a drill of the newest
-// successful backup of each job, one as each drill slot frees. It returns
-// once every drill is submitted (or the daemon stops); the scheduler runs
-// it in its own goroutine.
+// from the servers it will drill on, then drills the newest successful
+// backup of each job: each server's one after another, servers side by side
+// as drill slots free. It returns once every drill ended (or the daemon
+// stops); the scheduler runs it in its own goroutine. A tick while the
+// previous run still goes is skipped: it would drill the same backups again.
 func (d *daemon) expandDrills(ctx context.Context) {
+	if !d.drills.scheduled.CompareAndSwap(false, true) {
+		d.logger.Warn("scheduled restore drills skipped: the previous run is still going")
+		return
+	}
+	defer d.drills.scheduled.Store(false)
 	a := d.current()
 	cands, err := a.DrillCandidates(ctx, a.Config.Drills.Servers, "")
 	if err != nil {
@@ -108,18 +117,57 @@ func (d *daemon) expandDrills(ctx context.Context) {
 	}
 	a.CleanDrillLeftovers(ctx, a.DrillServers(cands))
 	d.logger.Info("restore drills started", "backups", len(cands))
+	queues := map[string][]*backup.Backup{}
 	for _, b := range cands {
-		_, err := d.startDrill(ctx, ctx, a, b)
+		req, err := a.DrillTarget(b)
+		if err != nil {
+			d.logger.Error("cannot start a restore drill", "id", b.ID, "error", err)
+			continue
+		}
+		queues[req.Server] = append(queues[req.Server], b)
+	}
+	drillQueues(ctx, queues, func(b *backup.Backup) (<-chan drillOutcome, error) {
+		ch, err := d.startDrill(ctx, ctx, a, b)
 		switch {
-		case err == nil:
-		case ctx.Err() != nil || errors.Is(err, scheduler.ErrNotRunning):
-			return
+		case err == nil, ctx.Err() != nil, errors.Is(err, scheduler.ErrNotRunning):
 		case errors.Is(err, errDrillBusy):
 			d.logger.Warn("restore drill skipped: a drill of this backup is still running", "id", b.ID)
 		default:
 			d.logger.Error("cannot start a restore drill", "id", b.ID, "error", err)
 		}
+		return ch, err
+	})
+}
+
+// drillQueues drills each server's backups (queues by the server drilled
+// on) in order, one at a time, and the servers side by side: a server busy
+// with a long drill never holds up another server's, and a drill waits for
+// its server before it competes for a global drill slot. It returns when
+// every queue is done or ctx ended; a queue stops when ctx ended or the
+// scheduler no longer runs.
+func drillQueues(ctx context.Context, queues map[string][]*backup.Backup, start func(*backup.Backup) (<-chan drillOutcome, error)) {
+	var wg sync.WaitGroup
+	for _, q := range queues {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range q {
+				ch, err := start(b)
+				if ctx.Err() != nil || errors.Is(err, scheduler.ErrNotRunning) {
+					return
+				}
+				if err != nil {
+					continue
+				}
+				select {
+				case <-ch:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 // lastDrill is when the newest recorded drill started, for the scheduler's
