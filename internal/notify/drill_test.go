@@ -56,3 +56,36 @@ func TestDrillFailureEvent(t *testing.T) {
 		}
 	}
 }
+
+// The drill_failure body carries the drill itself, apart from the backup's
+// own status and error: when it ran, how long, its outcome, the server,
+// the differences (never null) and its error, redacted.
+func TestDrillFailurePayloadCarriesTheDrill(t *testing.T) {
+	b := sampleBackup(backup.StatusSuccess)
+	at := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
+	b.Drill = &backup.Drill{At: at, Seconds: 12.5, Status: backup.DrillFailure, Server: "drill-pg",
+		Error: "restore: mysql -phunter2: ERROR 1146"}
+	body, err := encode(b, EventDrillFailure, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var drill map[string]any
+	if err := json.Unmarshal(raw["drill"], &drill); err != nil {
+		t.Fatalf("drill object %s: %v", raw["drill"], err)
+	}
+	for key, want := range map[string]any{"at": "2026-03-01T02:00:00Z", "seconds": 12.5, "status": "failure", "server": "drill-pg"} {
+		if drill[key] != want {
+			t.Errorf("drill.%s = %v, want %v", key, drill[key], want)
+		}
+	}
+	if d, ok := drill["differences"].([]any); !ok || len(d) != 0 {
+		t.Errorf("drill.differences = %#v, want []", drill["differences"])
+	}
+	if e, _ := drill["error"].(string); !strings.Contains(e, "ERROR 1146") || strings.Contains(e, "hunter2") {
+		t.Errorf("drill.error = %q, want it redacted", e)
+	}
+}
