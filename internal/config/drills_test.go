@@ -40,6 +40,15 @@ drills:
 	)
 	wantProblems(t, minimal+"drills: {target_server: gone}\n", "", nil,
 		`drills.target_server: unknown server "gone"`)
+	wantProblems(t, minimal+"drills: {servers: [main, main, nope, nope], concurrency: 1000000000}\n", "", nil,
+		`drills.servers[1]: duplicate server "main" (first listed at drills.servers[0])`,
+		`drills.servers[2]: unknown server "nope"`,
+		`drills.servers[3]: duplicate server "nope" (first listed at drills.servers[2])`,
+		"drills.concurrency: must be <= 64",
+	)
+	if cfg := mustParse(t, minimal+"drills: {concurrency: 64}\n", t.TempDir(), nil); cfg.Drills.Concurrency != 64 {
+		t.Errorf("concurrency = %d, want 64", cfg.Drills.Concurrency)
+	}
 }
 
 func scheduleError(t *testing.T, s string) string {
