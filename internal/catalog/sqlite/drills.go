@@ -120,19 +120,20 @@ func (s *Store) fillDrills(ctx context.Context, bs []*backup.Backup) error {
 	}
 	byID := make(map[string]*backup.Backup, len(bs))
 	args := make([]any, 0, len(bs)+1)
-	args = append(args, string(catalog.DrillRunning))
+	args = append(args, string(catalog.DrillRunning), string(backup.DrillInterrupted))
 	for _, b := range bs {
 		byID[b.ID] = b
 		args = append(args, b.ID)
 	}
-	// The newest finished drill per backup: the one with the largest id.
+	// The newest drill per backup that ran to its end (neither running nor
+	// interrupted, which proves nothing either way): the largest id.
 	// A long page reads them all rather than binding thousands of IDs.
 	in := ` AND backup_id IN (?` + strings.Repeat(", ?", len(bs)-1) + `)`
 	if len(bs) > 500 {
-		in, args = "", args[:1]
+		in, args = "", args[:2]
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+drillColumns+` FROM drills WHERE id IN (
-			SELECT MAX(id) FROM drills WHERE status <> ?`+in+` GROUP BY backup_id)`, args...)
+			SELECT MAX(id) FROM drills WHERE status NOT IN (?, ?)`+in+` GROUP BY backup_id)`, args...)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,18 @@ func TestDrillsRecordAndFillTheLatest(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An interrupted drill proves nothing either way: the last one that
+	// ran to its end stays the backup's drill.
+	third := &catalog.DrillRecord{BackupID: a.ID, Scratch: "gosqlguard_drill_000000000003",
+		Drill: backup.Drill{At: t0.Add(4 * time.Hour), Server: "main-mysql"}}
+	if err := s.InsertDrill(ctx, third); err != nil {
+		t.Fatal(err)
+	}
+	third.Status = backup.DrillInterrupted
+	if err := s.FinishDrill(ctx, third); err != nil {
+		t.Fatal(err)
+	}
+
 	got, err = s.Get(ctx, a.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +98,7 @@ func TestDrillsRecordAndFillTheLatest(t *testing.T) {
 		}
 	}
 	history, err := s.Drills(ctx, a.ID)
-	if err != nil || len(history) != 2 || history[0].ID != second.ID || history[1].Differences[0] != "table t: 1 rows, want 2" || !history[1].Compared {
+	if err != nil || len(history) != 3 || history[0].ID != third.ID || history[1].ID != second.ID || history[2].Differences[0] != "table t: 1 rows, want 2" || !history[2].Compared {
 		t.Errorf("Drills = %+v, %v", history, err)
 	}
 	if running, _ := s.RunningDrills(ctx); len(running) != 0 {
