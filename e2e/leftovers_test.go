@@ -18,6 +18,18 @@ func TestServeSweepsRestoreLeftovers(t *testing.T) {
 	rand.Read(b[:])
 	scratch := "gosqlguard_scratch_" + hex.EncodeToString(b[:])
 	my, pg := mariadbAdmin(t, ""), pgAdmin(t, "postgres")
+	// Held as a live restore holds them until the daemon starts: restores
+	// that other tests run at the same time sweep too.
+	myHolder, err := mariadbAdmin(t, "").Conn(t.Context()) // its own pool: mariadbAdmin pools hold one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer myHolder.Close()
+	if _, err := myHolder.ExecContext(t.Context(), "DO GET_LOCK(?, 0)", scratch); err != nil {
+		t.Fatal(err)
+	}
+	pgHolder := pgAdmin(t, "postgres")
+	pgExec(t, pgHolder, "SELECT pg_advisory_lock(hashtext('"+scratch+"'))")
 	execAll(t, my, "CREATE DATABASE `"+scratch+"`")
 	pgExec(t, pg, `CREATE DATABASE "`+scratch+`"`)
 	t.Cleanup(func() {
@@ -29,6 +41,8 @@ func TestServeSweepsRestoreLeftovers(t *testing.T) {
 		{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{keep}},
 		{name: "pg", typ: "postgres", socket: postgresSocketDir, user: "postgres", databases: []string{"postgres"}},
 	}, options{})
+	myHolder.ExecContext(t.Context(), "DO RELEASE_LOCK(?)", scratch)
+	pgExec(t, pgHolder, "SELECT pg_advisory_unlock(hashtext('"+scratch+"'))")
 	d := startDaemon(t, s)
 	deadline := time.Now().Add(30 * time.Second)
 	for strings.Count(d.log(), "dropped the scratch databases of restores that did not finish") < 2 {

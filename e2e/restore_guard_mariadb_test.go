@@ -72,23 +72,28 @@ func TestMariaDBRestoreForceChecksPrivilegesFirst(t *testing.T) {
 func TestMariaDBRestoreSweepsLeftovers(t *testing.T) {
 	hexTag := func() string { var b [6]byte; rand.Read(b[:]); return hex.EncodeToString(b[:]) }
 	orphan, live := "gosqlguard_scratch_"+hexTag(), "gosqlguard_scratch_"+hexTag()
-	for _, name := range []string{orphan, live} {
-		execAll(t, mariadbAdmin(t, ""), "CREATE DATABASE `"+name+"`")
-		dropMariaDBLater(t, name)
-	}
 	holder, err := mariadbAdmin(t, "").Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer holder.Close()
-	if _, err := holder.ExecContext(context.Background(), "DO GET_LOCK(?, 0)", live); err != nil {
-		t.Fatal(err)
+	// Both look alive until the restore under test starts: restores that
+	// other tests run at the same time sweep too.
+	for _, name := range []string{orphan, live} {
+		if _, err := holder.ExecContext(context.Background(), "DO GET_LOCK(?, 0)", name); err != nil {
+			t.Fatal(err)
+		}
+		execAll(t, mariadbAdmin(t, ""), "CREATE DATABASE `"+name+"`")
+		dropMariaDBLater(t, name)
 	}
 	src := newMariaDB(t, "rswp")
 	execAll(t, mariadbAdmin(t, src), "CREATE TABLE t (id INT PRIMARY KEY)")
 	s := newSetup(t, []serverSpec{{name: "admin", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{src}}}, options{})
 	id := backupID(t, s.mustRun(t, "backup"))
 
+	if _, err := holder.ExecContext(context.Background(), "DO RELEASE_LOCK(?)", orphan); err != nil {
+		t.Fatal(err)
+	}
 	res := s.mustRun(t, "restore", id, "--force")
 	now := strings.Join(scratchDatabases(t), " ")
 	if strings.Contains(now, orphan) || !strings.Contains(now, live) {

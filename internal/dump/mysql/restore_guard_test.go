@@ -85,18 +85,26 @@ func TestSweepLeftovers(t *testing.T) {
 	ctx := context.Background()
 	tag := func() string { h, _ := randomHex(6); return h }
 	orphan, live := scratchPrefix+tag(), scratchPrefix+tag()
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", orphan); err != nil {
+		t.Fatal(err)
+	}
 	newDatabase(t, admin, orphan)
 	newDatabase(t, admin, live)
 	target := dumptest.UniqueName("gsg_dst_")
 	newDatabase(t, admin, target)
 	hold := holdPrefix + tag()[:8] + "_0"
 	mustExec(t, admin, "CREATE TABLE "+quoteIdent(target)+"."+quoteIdent(hold)+" (id INT)")
-	holder, err := admin.Conn(ctx)
-	if err != nil {
+	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", live); err != nil {
 		t.Fatal(err)
 	}
-	defer holder.Close()
-	if _, err := holder.ExecContext(ctx, "DO GET_LOCK(?, 0)", live); err != nil {
+	// The orphan's restore "dies" only now: restores that other tests run
+	// at the same time sweep too, and must not take it first.
+	if _, err := holder.ExecContext(ctx, "DO RELEASE_LOCK(?)", orphan); err != nil {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer

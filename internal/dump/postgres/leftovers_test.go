@@ -14,6 +14,17 @@ func TestSweepLeftovers(t *testing.T) {
 	admin := adminDB(t)
 	ctx := context.Background()
 	dead, alive, aliveTemplate := scratchName(), scratchName(), scratchName()
+	// The dead one's restore dies only right before the sweep: restores
+	// that other tests run at the same time sweep too.
+	d := New(adminConn(), nil)
+	dying, err := d.connect(ctx, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dying.Close(ctx)
+	if err := lockScratch(ctx, dying, dead); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range []string{dead, alive, aliveTemplate} {
 		mustExec(t, admin, "CREATE DATABASE "+pgx.Identifier{n}.Sanitize())
 		t.Cleanup(func() {
@@ -22,7 +33,6 @@ func TestSweepLeftovers(t *testing.T) {
 	}
 	// Live restores: one holds its lock from postgres, one from template1
 	// (the maintenance database a restore into "postgres" uses).
-	d := New(adminConn(), nil)
 	holder, err := d.connect(ctx, "postgres")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +50,7 @@ func TestSweepLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	dying.Close(ctx)
 	dropped, err := d.SweepLeftovers(ctx)
 	if err != nil {
 		t.Fatal(err)
