@@ -106,3 +106,32 @@ func CheckRestoreMatchesFingerprint(t testing.TB, d dump.Dumper, info dump.Info,
 		t.Errorf("restore and dump differ: %q", diff)
 	}
 }
+
+// CheckDropDrill checks the drill database drill, which the test has just
+// made: DrillLeftovers lists it, Databases does not, DropDrill drops it
+// (after during, when set, ran: e.g. opening a session on it) and a second
+// DropDrill of the absent database is no error.
+func CheckDropDrill(t testing.TB, d dump.Dumper, drill string, during func()) {
+	t.Helper()
+	ctx := context.Background()
+	left, err := d.DrillLeftovers(ctx)
+	if err != nil || !slices.Contains(left, drill) {
+		t.Errorf("DrillLeftovers = %q, %v; want it to hold %q", left, err, drill)
+	}
+	dbs, err := d.Databases(ctx)
+	if err != nil || slices.Contains(dbs, drill) {
+		t.Errorf("Databases = %q, %v; a drill database is listed", dbs, err)
+	}
+	if during != nil {
+		during()
+	}
+	if err := d.DropDrill(ctx, drill); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DropDrill(ctx, drill); err != nil {
+		t.Errorf("dropping an absent drill database: %v", err)
+	}
+	if left, _ := d.DrillLeftovers(ctx); slices.Contains(left, drill) {
+		t.Errorf("%q still there after DropDrill", drill)
+	}
+}

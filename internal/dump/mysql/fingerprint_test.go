@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,27 +96,9 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 // back up.
 func TestDropDrill(t *testing.T) {
 	admin := adminDB(t)
-	d := New(adminConn(), nil)
-	ctx := context.Background()
 	drill := dump.NewDrillName()
 	newDatabase(t, admin, drill)
-	left, err := d.DrillLeftovers(ctx)
-	if err != nil || !slices.Contains(left, drill) {
-		t.Errorf("DrillLeftovers = %q, %v; want it to hold %q", left, err, drill)
-	}
-	dbs, err := d.Databases(ctx)
-	if err != nil || slices.Contains(dbs, drill) {
-		t.Errorf("Databases = %q, %v; a drill database is listed", dbs, err)
-	}
-	if err := d.DropDrill(ctx, drill); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.DropDrill(ctx, drill); err != nil {
-		t.Errorf("dropping an absent drill database: %v", err)
-	}
-	if left, _ := d.DrillLeftovers(ctx); slices.Contains(left, drill) {
-		t.Errorf("%q still there after DropDrill", drill)
-	}
+	dumptest.CheckDropDrill(t, New(adminConn(), nil), drill, nil)
 }
 
 // A dump that lost a row no longer matches the source.

@@ -31,12 +31,7 @@ func TestRestoreSwapRollsBack(t *testing.T) {
 	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "injected fault") {
 		t.Fatalf("got %v, want the fault, target put back", err)
 	}
-	if after := state(t, admin, dst); after != before {
-		t.Errorf("target changed\nafter:\n%s\nbefore:\n%s", after, before)
-	}
-	if l := leftovers(t, admin, dst, scratch); l != "" {
-		t.Errorf("left behind: %s", l)
-	}
+	assertUnchanged(t, admin, dst, scratch, before)
 }
 
 // A transaction that holds a lock on a target table makes the swap give up
@@ -69,12 +64,7 @@ func TestRestoreSwapLockWait(t *testing.T) {
 		t.Fatalf("got %v, want %q, target unchanged", err, want)
 	}
 	holder.ExecContext(ctx, "COMMIT")
-	if after := state(t, admin, dst); after != before {
-		t.Errorf("target changed\nafter:\n%s\nbefore:\n%s", after, before)
-	}
-	if l := leftovers(t, admin, dst, scratch); l != "" {
-		t.Errorf("left behind: %s", l)
-	}
+	assertUnchanged(t, admin, dst, scratch, before)
 }
 
 // A scratch database whose lock nobody holds is a leftover and is dropped;

@@ -120,6 +120,18 @@ func dumpOf(t *testing.T, db string) []byte {
 	return out.Bytes()
 }
 
+// assertUnchanged fails unless db is as state said before and the restore
+// left no scratch database or hold table behind.
+func assertUnchanged(t *testing.T, admin *sql.DB, db, scratchBefore, before string) {
+	t.Helper()
+	if after := state(t, admin, db); after != before {
+		t.Errorf("target changed\nafter:\n%s\nbefore:\n%s", after, before)
+	}
+	if l := leftovers(t, admin, db, scratchBefore); l != "" {
+		t.Errorf("left behind: %s", l)
+	}
+}
+
 // leftovers lists the scratch databases that were not there before and
 // the hold tables in db that a restore left behind.
 func leftovers(t *testing.T, admin *sql.DB, db, scratchBefore string) string {
@@ -196,12 +208,7 @@ func TestRestoreSwapRefusedWithoutPrivilege(t *testing.T) {
 	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "lacks EVENT on "+quoteIdent(dst)+" (event `e_purge`)") {
 		t.Fatalf("got %v, want a refusal naming EVENT and the event, target unchanged", err)
 	}
-	if after := state(t, admin, dst); after != before {
-		t.Errorf("target changed\nafter:\n%s\nbefore:\n%s", after, before)
-	}
-	if l := leftovers(t, admin, dst, scratch); l != "" {
-		t.Errorf("left behind: %s", l)
-	}
+	assertUnchanged(t, admin, dst, scratch, before)
 }
 
 // A user who may not create scratch databases learns which grant it needs.
