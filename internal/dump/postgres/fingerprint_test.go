@@ -252,8 +252,15 @@ func TestFingerprintIgnoresDatabaseTimeouts(t *testing.T) {
 			holder := connectAt(t, adminConn(), src)
 			mustExec(t, holder, "CREATE TABLE t (id int)", "INSERT INTO t SELECT generate_series(1, 100)",
 				"BEGIN", "LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
-			release := time.AfterFunc(500*time.Millisecond, func() { _, _ = holder.Exec(context.Background(), "COMMIT") })
-			defer release.Stop()
+			// The lock goes after 500 ms; the test waits for that before the
+			// holder's connection is closed at cleanup.
+			released := make(chan struct{})
+			go func() {
+				defer close(released)
+				time.Sleep(500 * time.Millisecond)
+				_, _ = holder.Exec(context.Background(), "COMMIT")
+			}()
+			defer func() { <-released }()
 			fp, err := New(adminConn(), nil).Fingerprint(context.Background(), src)
 			if err != nil {
 				t.Fatalf("Fingerprint with %s: %v", setting, err)

@@ -44,8 +44,10 @@ func (d *Dumper) putInPlace(ctx context.Context, conn *pgx.Conn, scratch, db str
 				return "", fmt.Errorf("%w: it holds %s, put there while the restore ran", dump.ErrTargetNotEmpty, held)
 			}
 			// The rename would wait five seconds for sessions to go; say now.
+			// Autovacuum workers do not count: the rename ends them itself.
 			var sessions int
-			err = conn.QueryRow(ctx, `SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, db).Scan(&sessions)
+			err = conn.QueryRow(ctx, `SELECT count(*)::int FROM pg_stat_activity
+				WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, db).Scan(&sessions)
 			if err != nil {
 				return "", fmt.Errorf("looking up the sessions of %q: %w", db, err)
 			}
