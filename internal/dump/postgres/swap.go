@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -44,12 +45,9 @@ func (d *Dumper) putInPlace(ctx context.Context, conn *pgx.Conn, scratch, db str
 				return "", fmt.Errorf("%w: it holds %s, put there while the restore ran", dump.ErrTargetNotEmpty, held)
 			}
 			// The rename would wait five seconds for sessions to go; say now.
-			// Autovacuum workers do not count: the rename ends them itself.
-			var sessions int
-			err = conn.QueryRow(ctx, `SELECT count(*)::int FROM pg_stat_activity
-				WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, db).Scan(&sessions)
+			sessions, err := openSessions(ctx, conn, db)
 			if err != nil {
-				return "", fmt.Errorf("looking up the sessions of %q: %w", db, err)
+				return "", err
 			}
 			if sessions > 0 {
 				return "", sessionsError(db, sessions, nil)
@@ -70,6 +68,30 @@ func (d *Dumper) putInPlace(ctx context.Context, conn *pgx.Conn, scratch, db str
 			return "", fmt.Errorf("database %q: new sessions kept connecting while it was being replaced: %w", db, err)
 		}
 	}
+}
+
+// openSessions counts the client sessions connected to db. Autovacuum
+// workers do not count (the rename ends them itself), nor do sessions that
+// end within a second: the server lists a closed connection, such as the
+// one that just looked into db, for a moment after it closed.
+func openSessions(ctx context.Context, conn *pgx.Conn, db string) (int, error) {
+	var n int
+	for try := 0; try < 10; try++ {
+		err := conn.QueryRow(ctx, `SELECT count(*)::int FROM pg_stat_activity
+			WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, db).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("looking up the sessions of %q: %w", db, err)
+		}
+		if n == 0 {
+			return 0, nil
+		}
+		select {
+		case <-ctx.Done():
+			return n, context.Cause(ctx)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return n, nil
 }
 
 func sessionsError(db string, n int, err error) error {
