@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
 
@@ -134,4 +136,31 @@ func CheckDropDrill(t testing.TB, d dump.Dumper, drill string, during func()) {
 	if left, _ := d.DrillLeftovers(ctx); slices.Contains(left, drill) {
 		t.Errorf("%q still there after DropDrill", drill)
 	}
+}
+
+// CheckDumpMatchesLive checks that d counts database src live as want, and
+// that its dump of src carries the same fingerprint. It returns the dump's
+// Info and bytes for further checks.
+func CheckDumpMatchesLive(t testing.TB, d dump.Dumper, src string, want backup.Fingerprint) (dump.Info, []byte) {
+	t.Helper()
+	ctx := context.Background()
+	live, err := d.Fingerprint(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(live, want) {
+		t.Errorf("live fingerprint\n%v\nwant\n%v", live, want)
+	}
+	var out bytes.Buffer
+	info, err := d.Dump(ctx, src, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Fingerprint == nil {
+		t.Fatal("no fingerprint in Info")
+	}
+	if diff := live.Differences(*info.Fingerprint); len(diff) > 0 {
+		t.Errorf("dump and source differ: %q", diff)
+	}
+	return info, out.Bytes()
 }

@@ -66,30 +66,11 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 	newDatabase(t, admin, src)
 	fingerprintFixture(t, admin, src)
 	d := New(adminConn(), nil)
-	ctx := context.Background()
-
-	live, err := d.Fingerprint(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(live, fixtureFingerprint) {
-		t.Errorf("live fingerprint\n%v\nwant\n%v", live, fixtureFingerprint)
-	}
-	var out bytes.Buffer
-	info, err := d.Dump(ctx, src, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Fingerprint == nil {
-		t.Fatal("no fingerprint in Info")
-	}
-	if diff := live.Differences(*info.Fingerprint); len(diff) > 0 {
-		t.Errorf("dump and source differ: %q", diff)
-	}
+	info, raw := dumptest.CheckDumpMatchesLive(t, d, src, fixtureFingerprint)
 
 	dst := dumptest.UniqueName("gsg_fpr_")
 	dropDatabaseAtCleanup(t, admin, dst)
-	dumptest.CheckRestoreMatchesFingerprint(t, d, info, out.Bytes(), dst)
+	dumptest.CheckRestoreMatchesFingerprint(t, d, info, raw, dst)
 }
 
 // A drill database is a leftover until dropped, and never a database to

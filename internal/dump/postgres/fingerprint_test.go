@@ -139,29 +139,10 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 	newDatabase(t, admin, src)
 	fingerprintFixture(t, src)
 	d := New(adminConn(), nil)
-	ctx := context.Background()
-
-	live, err := d.Fingerprint(ctx, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(live, fixtureFingerprint) {
-		t.Errorf("live fingerprint\n%v\nwant\n%v", live, fixtureFingerprint)
-	}
-	var out bytes.Buffer
-	info, err := d.Dump(ctx, src, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Fingerprint == nil {
-		t.Fatal("no fingerprint in Info")
-	}
-	if diff := live.Differences(*info.Fingerprint); len(diff) > 0 {
-		t.Errorf("dump and source differ: %q", diff)
-	}
+	info, raw := dumptest.CheckDumpMatchesLive(t, d, src, fixtureFingerprint)
 	// Counted one byte at a time, the archive gives the same answer.
 	var bytewise [][]byte
-	for b := out.Bytes(); len(b) > 0; b = b[1:] {
+	for b := raw; len(b) > 0; b = b[1:] {
 		bytewise = append(bytewise, b[:1])
 	}
 	if got := countArchive(t, bytewise...); !reflect.DeepEqual(got, *info.Fingerprint) {
@@ -170,7 +151,7 @@ func TestFingerprintDumpLiveRestore(t *testing.T) {
 
 	dst := dumptest.UniqueName("gsg_fpr_")
 	dropDatabaseAtCleanup(t, admin, dst)
-	dumptest.CheckRestoreMatchesFingerprint(t, d, info, out.Bytes(), dst)
+	dumptest.CheckRestoreMatchesFingerprint(t, d, info, raw, dst)
 }
 
 // A drill database is a leftover until dropped, even with a session open
