@@ -18,11 +18,7 @@ import (
 // object, puts every object back as it was.
 func TestRestoreSwapRollsBack(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
-	newDatabase(t, admin, src)
-	newDatabase(t, admin, dst)
-	swapSource(t, admin, src)
-	swapTarget(t, admin, dst)
+	src, dst := swapPair(t, admin)
 	before, scratch := state(t, admin, dst), scratchDatabases(t, admin)
 	swapFault = func() error { return errors.New("injected fault") }
 	t.Cleanup(func() { swapFault = nil })
@@ -38,11 +34,7 @@ func TestRestoreSwapRollsBack(t *testing.T) {
 // after swapLockWait, name the table, and leave the target as it was.
 func TestRestoreSwapLockWait(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
-	newDatabase(t, admin, src)
-	newDatabase(t, admin, dst)
-	swapSource(t, admin, src)
-	swapTarget(t, admin, dst)
+	src, dst := swapPair(t, admin)
 	before, scratch := state(t, admin, dst), scratchDatabases(t, admin)
 	ctx := context.Background()
 	holder, err := admin.Conn(ctx)

@@ -145,6 +145,18 @@ func leftovers(t *testing.T, admin *sql.DB, db, scratchBefore string) string {
 	return out + dumpRows(t, admin, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE 'gosqlguard\\_hold\\_%'", db)
 }
 
+// swapPair makes a source database (swapSource) and an existing target
+// (swapTarget) for a restore that replaces it.
+func swapPair(t *testing.T, admin *sql.DB) (src, dst string) {
+	t.Helper()
+	src, dst = dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
+	newDatabase(t, admin, src)
+	newDatabase(t, admin, dst)
+	swapSource(t, admin, src)
+	swapTarget(t, admin, dst)
+	return src, dst
+}
+
 // scratchDatabases lists them all: other tests may run restores meanwhile.
 func scratchDatabases(t *testing.T, admin *sql.DB) string {
 	return dumpRows(t, admin, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gosqlguard\\_scratch\\_%'")
@@ -152,11 +164,7 @@ func scratchDatabases(t *testing.T, admin *sql.DB) string {
 
 func TestRestoreReplacesWhole(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
-	newDatabase(t, admin, src)
-	newDatabase(t, admin, dst)
-	swapSource(t, admin, src)
-	swapTarget(t, admin, dst)
+	src, dst := swapPair(t, admin)
 	d := New(adminConn(), nil)
 	ctx := context.Background()
 	data := dumpOf(t, src)
@@ -190,11 +198,7 @@ func TestRestoreReplacesWhole(t *testing.T) {
 // anything, naming what is missing.
 func TestRestoreSwapRefusedWithoutPrivilege(t *testing.T) {
 	admin := adminDB(t)
-	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
-	newDatabase(t, admin, src)
-	newDatabase(t, admin, dst)
-	swapSource(t, admin, src)
-	swapTarget(t, admin, dst)
+	src, dst := swapPair(t, admin)
 	conn := newBackupUser(t, admin, src)
 	user := "'" + conn.User + "'@'localhost'"
 	mustExec(t, admin,
