@@ -82,6 +82,7 @@ func state(t *testing.T, admin *sql.DB, db string) string {
 	return strings.ReplaceAll(b.String(), "`"+db+"`.", "")
 }
 
+// dumpRows renders every row of query q, NULL as \N.
 func dumpRows(t *testing.T, admin *sql.DB, q string, args ...any) string {
 	t.Helper()
 	rows, err := admin.Query(q, args...)
@@ -101,6 +102,9 @@ func dumpRows(t *testing.T, admin *sql.DB, q string, args ...any) string {
 			t.Fatal(err)
 		}
 		for _, v := range vals {
+			if !v.Valid {
+				v.String = `\N` // NULL, told from ''
+			}
 			fmt.Fprintf(&b, "%s|", v.String)
 		}
 		b.WriteString("\n")
