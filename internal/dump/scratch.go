@@ -14,14 +14,30 @@ const DrillPrefix = "gosqlguard_drill_"
 
 var drillName = regexp.MustCompile(`^gosqlguard_drill_[0-9a-f]{12}$`)
 
+// ScratchPrefix starts the name of every database a restore loads into
+// before it puts the result in place, and HoldPrefix the names a MariaDB
+// restore gives the replaced tables until they are dropped.
+const (
+	ScratchPrefix = "gosqlguard_scratch_"
+	HoldPrefix    = "gosqlguard_hold_"
+)
+
 // NewDrillName returns a fresh drill database name: DrillPrefix and 12
 // random hex digits (29 bytes, within every engine's limit).
-func NewDrillName() string {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
+func NewDrillName() string { return DrillPrefix + RandomTag(6) }
+
+// NewScratchName returns a fresh scratch database name: ScratchPrefix and
+// 12 random hex digits.
+func NewScratchName() string { return ScratchPrefix + RandomTag(6) }
+
+// RandomTag returns n random bytes as 2n hex digits, for names no one else
+// has.
+func RandomTag(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
 		panic("crypto/rand: " + err.Error()) // never fails on Linux
 	}
-	return DrillPrefix + hex.EncodeToString(b[:])
+	return hex.EncodeToString(b)
 }
 
 // IsDrillName reports whether name is one NewDrillName makes; nothing else
@@ -30,7 +46,7 @@ func IsDrillName(name string) bool { return drillName.MatchString(name) }
 
 // reservedPrefixes start the names of the databases and tables restores and
 // drills make for themselves; a restore never targets such a name.
-var reservedPrefixes = []string{"gosqlguard_scratch_", "gosqlguard_hold_", DrillPrefix}
+var reservedPrefixes = []string{ScratchPrefix, HoldPrefix, DrillPrefix}
 
 // ReservedName reports whether name belongs to gosqlguard's own scratch,
 // hold or drill objects, which no restore may target.

@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
 
 // scratchPrefix starts the name of every database a restore loads into
 // before it replaces its target. A running restore holds a named lock of
 // the database's name (see lease); one whose lock is free is a leftover of
 // an interrupted restore, which SweepLeftovers drops.
-const scratchPrefix = "gosqlguard_scratch_"
+const scratchPrefix = dump.ScratchPrefix
 
 // scratchGrant is the grant a restoring user needs on scratch databases.
 const scratchGrant = "GRANT ALL ON `gosqlguard\\_scratch\\_%`.* TO <user>"

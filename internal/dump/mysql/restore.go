@@ -147,11 +147,7 @@ func (d *Dumper) restoreNew(ctx context.Context, pool *sql.DB, tool, db string, 
 // drops the scratch database whatever happened. A lease marks the scratch
 // database (and the swap's hold tables) as in use until it is dropped.
 func (d *Dumper) restoreReplace(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
-	tag, err := randomHex(6)
-	if err != nil {
-		return unchanged(err)
-	}
-	scratch := scratchPrefix + tag
+	scratch := dump.NewScratchName()
 	l, err := d.newLease(ctx)
 	if err != nil {
 		return d.errorf("restore into %q: %w", db, unchanged(err))

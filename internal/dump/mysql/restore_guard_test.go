@@ -65,8 +65,8 @@ func TestRestoreSwapLockWait(t *testing.T) {
 func TestSweepLeftovers(t *testing.T) {
 	admin := adminDB(t)
 	ctx := context.Background()
-	tag := func() string { h, _ := randomHex(6); return h }
-	orphan, live := scratchPrefix+tag(), scratchPrefix+tag()
+	tag := func() string { return dump.RandomTag(6) }
+	orphan, live := dump.NewScratchName(), dump.NewScratchName()
 	holder, err := admin.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -3,15 +3,15 @@ package mysql
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
 
 // swap puts what was loaded into the scratch database in the place of
@@ -80,7 +80,7 @@ type swapper struct {
 
 // holdPrefix starts the names the target's tables and views have between
 // the RENAME and the end of a swap.
-const holdPrefix = "gosqlguard_hold_"
+const holdPrefix = dump.HoldPrefix
 
 // swapLockWaitDefault bounds how long a swap statement waits for a lock
 // another session holds (a long transaction on a target table); the
@@ -178,10 +178,7 @@ func (w *swapper) unqualify() error {
 // renameTables is step 2: one atomic RENAME TABLE, undone by another.
 func (w *swapper) renameTables(ctx context.Context) error {
 	var fwd, back []string
-	tag, err := randomHex(4)
-	if err != nil {
-		return err
-	}
+	tag := dump.RandomTag(4)
 	if err := w.lease.take(ctx, holdPrefix+tag); err != nil {
 		return err
 	}
@@ -325,12 +322,4 @@ func objectNames(objs []object) []string {
 		names = append(names, o.name)
 	}
 	return names
-}
-
-func randomHex(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(b), nil
 }

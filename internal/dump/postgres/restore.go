@@ -3,8 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +22,7 @@ var restoreFlags = []string{"--exit-on-error", "--single-transaction"}
 // ScratchPrefix starts the name of every database a restore loads into
 // before it is put in place, and of a replaced database until it is
 // dropped. Databases lists none of them.
-const ScratchPrefix = "gosqlguard_scratch_"
+const ScratchPrefix = dump.ScratchPrefix
 
 // maxPeekBytes bounds how much of an archive's start is held while its
 // table of contents is read for the owners it names.
@@ -261,11 +259,7 @@ func peekTOC(r io.Reader) ([]byte, *archiveCheck, error) {
 }
 
 // scratchName returns a fresh name for a database a restore works in.
-func scratchName() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return ScratchPrefix + hex.EncodeToString(b[:])
-}
+func scratchName() string { return dump.NewScratchName() }
 
 // execf runs a statement that the server renders with its own format():
 // %I quotes an identifier, %L a literal. Nothing from a manifest is ever
