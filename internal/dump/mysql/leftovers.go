@@ -84,7 +84,7 @@ func (d *Dumper) SweepLeftovers(ctx context.Context) ([]string, error) {
 		return nil, d.errorf("sweeping leftovers: %w", err)
 	}
 	defer c.Close()
-	names, err := queryConn(ctx, c, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gosqlguard\_scratch\_%' ORDER BY 1`)
+	names, err := queryColumn(ctx, c, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'gosqlguard\_scratch\_%' ORDER BY 1`)
 	if err != nil {
 		return nil, d.errorf("sweeping leftovers: listing scratch databases: %w", err)
 	}
@@ -154,24 +154,6 @@ func staleHolds(ctx context.Context, c *sql.Conn, db string) ([]holdTable, error
 		if free && strings.HasPrefix(h.table, holdPrefix) {
 			out = append(out, h)
 		}
-	}
-	return out, rows.Err()
-}
-
-// queryConn returns the first column of every row.
-func queryConn(ctx context.Context, c *sql.Conn, q string, args ...any) ([]string, error) {
-	rows, err := c.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
 	}
 	return out, rows.Err()
 }

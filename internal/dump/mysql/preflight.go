@@ -175,8 +175,8 @@ func nameList(kind string, names []string) string {
 	return s
 }
 
-// queryColumn returns the first column of every row.
-func queryColumn(ctx context.Context, conn *sql.DB, q string, args ...any) ([]string, error) {
+// queryColumn returns the first column of every row (NULL as "").
+func queryColumn(ctx context.Context, conn querier, q string, args ...any) ([]string, error) {
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
