@@ -3,6 +3,7 @@ package dump
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -57,4 +58,15 @@ func ReservedName(name string) bool {
 		}
 	}
 	return false
+}
+
+// CheckReservedTarget refuses a restore into one of gosqlguard's own
+// scratch, hold or drill names; only a drill (opts.Drill) may restore into a
+// fresh drill name, and never replace one (opts.Force).
+func CheckReservedTarget(db string, opts RestoreOptions) error {
+	if !ReservedName(db) || opts.Drill && !opts.Force && IsDrillName(db) {
+		return nil
+	}
+	return fmt.Errorf("names starting with %s, %s or %s are reserved for gosqlguard's own scratch databases; restore into another database",
+		ScratchPrefix, HoldPrefix, DrillPrefix)
 }

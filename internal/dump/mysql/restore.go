@@ -53,23 +53,12 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 }
 
 // checkTargetName refuses the server's own schemas and the names this
-// program gives its transient databases and tables. A drill restores into
-// a fresh drill name (dump.IsDrillName) without Force; replacing an
-// existing drill database is refused like the rest.
+// program gives its transient databases and tables (dump.CheckReservedTarget).
 func checkTargetName(db string, opts dump.RestoreOptions) error {
 	if systemDatabases[strings.ToLower(db)] {
 		return fmt.Errorf("%s is a system schema of the server; restore into another database", db)
 	}
-	for _, p := range []string{scratchPrefix, holdPrefix, dump.DrillPrefix} {
-		if !strings.HasPrefix(strings.ToLower(db), p) {
-			continue
-		}
-		if p == dump.DrillPrefix && dump.IsDrillName(db) && !opts.Force {
-			return nil
-		}
-		return fmt.Errorf("names starting with %s are reserved for this program's own transient databases and tables; restore into another database", p)
-	}
-	return nil
+	return dump.CheckReservedTarget(db, opts)
 }
 
 // targetState reports whether db exists and how many tables, views,

@@ -52,9 +52,13 @@ func TestCheckTargetRefusesReservedNames(t *testing.T) {
 			t.Errorf("%s: got %v, want a refusal by name, target unchanged", db, err)
 		}
 	}
-	// A drill's fresh database passes the name check (and fails at the server).
+	// A drill's fresh database passes the name check (and fails at the
+	// server); any other restore into it is refused by name.
 	drill := dump.NewDrillName()
-	if err := d.CheckTarget(ctx, drill, dump.RestoreOptions{}); err == nil || strings.Contains(err.Error(), "reserved") {
+	if err := d.CheckTarget(ctx, drill, dump.RestoreOptions{Drill: true}); err == nil || strings.Contains(err.Error(), "reserved") {
 		t.Errorf("%s: got %v, want it past the name check", drill, err)
+	}
+	if err := d.CheckTarget(ctx, drill, dump.RestoreOptions{}); err == nil || !strings.Contains(err.Error(), "reserved") {
+		t.Errorf("%s outside a drill: got %v, want a refusal by name", drill, err)
 	}
 }

@@ -43,9 +43,8 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	if err := ValidateDatabaseName(db); err != nil {
 		return d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged)
 	}
-	drill := opts.Drill && dump.IsDrillName(db)
-	if strings.HasPrefix(db, ScratchPrefix) || dump.ReservedName(db) && !drill {
-		return d.errorf("restore into %q: names starting with gosqlguard_scratch_, gosqlguard_hold_ or %s are gosqlguard's own scratch databases; %w", db, dump.DrillPrefix, dump.ErrTargetUnchanged)
+	if err := dump.CheckReservedTarget(db, opts); err != nil {
+		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
 	}
 	if err := validateProps(opts.Database); err != nil {
 		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
