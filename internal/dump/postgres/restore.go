@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,10 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 	}
 	if err := dump.CheckReservedTarget(db, opts); err != nil {
 		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
+	}
+	if slices.Contains(maintenanceDBs, db) && !opts.Force {
+		// Empty or not, the server's maintenance database is never replaced by accident.
+		return d.errorf("restore into %q: it is the server's maintenance database; restore into another name, or replace it with --force; %w", db, dump.ErrTargetUnchanged)
 	}
 	if err := validateProps(opts.Database); err != nil {
 		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)

@@ -3,8 +3,11 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
 )
 
@@ -52,6 +55,18 @@ func TestTableKey(t *testing.T) {
 	} {
 		if got := tableKey(tc.schema, tc.name); got != tc.want {
 			t.Errorf("tableKey(%q, %q) = %q, want %q", tc.schema, tc.name, got, tc.want)
+		}
+	}
+}
+
+// The maintenance databases are never replaced without --force, even empty;
+// the refusal comes before any connection (the Dumper points at no server).
+func TestCheckTargetMaintenanceDatabase(t *testing.T) {
+	d := New(dump.Conn{Name: "none", Socket: "/nonexistent", User: "x"}, nil)
+	for _, db := range []string{"postgres", "template1"} {
+		err := d.CheckTarget(context.Background(), db, dump.RestoreOptions{})
+		if err == nil || !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "maintenance database") {
+			t.Errorf("%s: got %v, want a refusal naming the maintenance database", db, err)
 		}
 	}
 }
