@@ -21,7 +21,17 @@ func TestSizeAnomalyFlagged(t *testing.T) {
 		s.mustRun(t, "backup")
 	}
 	execAll(t, conn, "DELETE FROM events WHERE id > 200")
-	id := backupID(t, s.mustRun(t, "backup"))
+	res := s.mustRun(t, "backup")
+	id := backupID(t, res)
+	if !strings.Contains(res.stdout, "\twarning: size anomaly") {
+		t.Errorf("the backup line does not show the warning: %q", res.stdout)
+	}
+	if show := s.mustRun(t, "show", id).stdout; !strings.Contains(show, "size anomaly") {
+		t.Errorf("show (table) does not show the warning:\n%s", show)
+	}
+	if list := s.mustRun(t, "list").stdout; !strings.Contains(list, "success!") {
+		t.Errorf("list (table) does not mark the backup with a warning:\n%s", list)
+	}
 
 	var b struct {
 		Status   string   `json:"status"`

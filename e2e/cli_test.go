@@ -60,6 +60,7 @@ func TestUsageErrors(t *testing.T) {
 		"verify no args":                    {"verify", "--config", cfg},
 		"show without id":                   {"show", "--config", cfg},
 		"restore two ids":                   {"restore", "a", "b", "--config", cfg},
+		"restore into a path":               {"restore", "20260101T000000.000Z-000000000000", "--to-database", "../etc", "--config", cfg},
 		"restore into an empty name":        {"restore", "20260101T000000.000Z-000000000000", "--to-database", "", "--config", cfg},
 		"restore latest without database":   {"restore", "--latest", "--server", "db1", "--config", cfg},
 		"restore an ID and latest together": {"restore", "20260101T000000.000Z-000000000000", "--latest", "--server", "db1", "--database", "x", "--config", cfg},

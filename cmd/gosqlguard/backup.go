@@ -44,6 +44,9 @@ func newBackupCommand(g *globals) *cobra.Command {
 					line += "\t" + oneLine(err.Error())
 					failed = true
 				}
+				for _, w := range b.Warnings {
+					line += "\twarning: " + oneLine(w)
+				}
 				fmt.Fprintln(g.stdout, line)
 				if ctx.Err() != nil {
 					break // interrupted: start nothing new

@@ -53,7 +53,11 @@ func writeTable(w io.Writer, list []*backup.Backup) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSERVER\tDATABASE\tTYPE\tSTATUS\tSTARTED\tDURATION\tSIZE\tSTORAGES")
 	for _, b := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, b.Database, b.Type, b.Status,
+		status := string(b.Status)
+		if len(b.Warnings) > 0 {
+			status += "!" // see show ID for the warnings
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, b.Database, b.Type, status,
 			b.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(b), humanBytes(b.StoredBytes), storages(b))
 	}
 	return tw.Flush()
@@ -79,6 +83,9 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 	row("Encrypted", fmt.Sprint(b.Encrypted))
 	if b.Error != "" {
 		row("Error", oneLine(b.Error))
+	}
+	for _, w := range b.Warnings {
+		row("Warning", oneLine(w))
 	}
 	writeDrillRows(row, b.Drill)
 	if m := b.Manifest; m != nil {

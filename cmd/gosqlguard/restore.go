@@ -37,6 +37,10 @@ replaces it whole.`,
 			case cmd.Flags().Changed("to-database") && toDatabase == "":
 				// An empty variable must never mean "the source database".
 				return usageError("--to-database is empty; leave it out to restore into the backup's own database")
+			case toDatabase != "":
+				if err := backup.CheckDatabaseName(toDatabase); err != nil {
+					return usageError("--to-database: %v", err)
+				}
 			}
 			return nil
 		},
