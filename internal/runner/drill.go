@@ -97,9 +97,14 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 	// scratch database behind when it can help it.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	if err := req.Dumper.DropDrill(cctx, rec.Scratch); err != nil {
-		log.Error("cannot drop the drill's scratch database; a later drill run removes it", "error", err)
-		problems = append(problems, fmt.Sprintf("drop scratch database %s: %v", rec.Scratch, err))
+	// A restore that failed with its target unchanged made no database
+	// (the engines drop what they created): nothing to drop, and a server
+	// that is down would only repeat its error.
+	if !errors.Is(err, dump.ErrTargetUnchanged) {
+		if err := req.Dumper.DropDrill(cctx, rec.Scratch); err != nil {
+			log.Error("cannot drop the drill's scratch database; a later drill run removes it", "error", err)
+			problems = append(problems, fmt.Sprintf("drop scratch database %s: %v", rec.Scratch, err))
+		}
 	}
 	rec.Seconds = time.Since(started).Seconds()
 	rec.Status = backup.DrillSuccess

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -301,5 +302,31 @@ func TestCleanDrillLeftovers(t *testing.T) {
 		if slices.Contains(wantDropped, h.Scratch) && (h.Status != backup.DrillFailure || !strings.Contains(h.Error, "interrupted")) {
 			t.Errorf("the dead drill's record = %+v", h)
 		}
+	}
+}
+
+// downDumper's server does not answer: CheckTarget fails, the target
+// (nothing) unchanged.
+type downDumper struct{ *drillDumper }
+
+func (d downDumper) CheckTarget(context.Context, string, dump.RestoreOptions) error {
+	return fmt.Errorf("connecting: dial unix /nonexistent: no such file; %w", dump.ErrTargetUnchanged)
+}
+
+// A drill whose server is down fails with the server's error, and does not
+// try to drop a database that was never made.
+func TestDrillOnADownServerDropsNothing(t *testing.T) {
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	d := newDrillDumper()
+	b := drilledBackup(t, f, d, nil)
+	res, err := f.r.Drill(context.Background(), DrillRequest{Backup: b, Server: "srv", Dumper: downDumper{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != backup.DrillFailure || !strings.Contains(res.Error, "dial unix") || strings.Contains(res.Error, "drop scratch") {
+		t.Errorf("drill = %+v", res)
+	}
+	if len(d.dropped) != 0 {
+		t.Errorf("dropped %q, want nothing", d.dropped)
 	}
 }
