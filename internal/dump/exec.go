@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -100,7 +101,13 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 	cmd.Env = c.env()
 	cmd.Dir = c.Dir
 	cmd.WaitDelay = waitDelay
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	// The child leads a process group of its own, so that a terminal's
+	// Ctrl-C (SIGINT to the foreground group) reaches only us: the child
+	// hears of it through ctx. It dies with us (Pdeathsig) rather than
+	// outlive a killed parent.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	group := &groupKiller{delay: waitDelay}
+	cmd.Cancel = func() error { return group.cancel(cmd.Process.Pid) }
 	tail := newTailBuffer(StderrCap)
 	cmd.Stderr = tail
 
@@ -144,6 +151,7 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 		}
 	}
 	waitErr := cmd.Wait()
+	group.done()
 
 	var inErr error
 	select {
@@ -167,6 +175,45 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 		return stderr, &ExitError{Tool: tool, Status: "exited after cancellation", Stderr: stderr, Err: context.Cause(ctx)}
 	}
 	return stderr, nil
+}
+
+// groupKiller ends a cancelled child's process group: SIGTERM to the whole
+// group at once, SIGKILL to what is left of it after delay (exec's own
+// WaitDelay kill reaches only the leader), and SIGKILL again once the
+// leader was waited for, so that no grandchild outlives the run.
+type groupKiller struct {
+	delay time.Duration
+
+	mu    sync.Mutex
+	pgid  int // set once cancelled
+	timer *time.Timer
+}
+
+// cancel is exec.Cmd.Cancel: it signals the group led by pid.
+func (g *groupKiller) cancel(pid int) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pgid = pid
+	g.timer = time.AfterFunc(g.delay, func() { _ = unix.Kill(-pid, unix.SIGKILL) })
+	if err := unix.Kill(-pid, unix.SIGTERM); err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return os.ErrProcessDone // exec treats this as "already exited"
+		}
+		return err
+	}
+	return nil
+}
+
+// done is called once Wait returned. Only a cancelled run has its group
+// killed: a child that exited by itself leaves no group behind.
+func (g *groupKiller) done() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.pgid == 0 {
+		return
+	}
+	g.timer.Stop()
+	_ = unix.Kill(-g.pgid, unix.SIGKILL) // ESRCH: nothing left
 }
 
 // env returns the child's environment, never derived from os.Environ.

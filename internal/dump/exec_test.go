@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -405,4 +406,82 @@ func TestCheckOptionMessages(t *testing.T) {
 	if err == nil || err.Error() != "dump option 3: --password is not allowed: "+ReasonPassword {
 		t.Errorf("CheckOptions: %v", err)
 	}
+}
+
+// A child leads its own process group, so that a terminal's Ctrl-C, sent to
+// the foreground group, does not reach it.
+func TestRunOwnProcessGroup(t *testing.T) {
+	var pid, pgid int
+	var pgErr error
+	c := Cmd{Path: lookPath(t, "sleep"), Args: []string{"0.1"}, OnStart: func(p int) {
+		pid = p
+		pgid, pgErr = unix.Getpgid(p)
+	}}
+	if _, err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if pgErr != nil || pgid != pid {
+		t.Errorf("child %d is in process group %d (%v), want its own", pid, pgid, pgErr)
+	}
+	if pgid == unix.Getpgrp() {
+		t.Errorf("child shares our process group %d", pgid)
+	}
+}
+
+// Cancelling a run ends the child's whole process group, a grandchild that
+// ignores SIGTERM included: nothing is left behind.
+func TestRunCancelKillsGroup(t *testing.T) {
+	sh := lookPath(t, "sh")
+	pidFile := filepath.Join(t.TempDir(), "grandchild")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if b, err := os.ReadFile(pidFile); err == nil && strings.HasSuffix(string(b), "\n") {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	c := Cmd{
+		Path:      sh,
+		Args:      []string{"-c", `(trap "" TERM; exec sleep 30) & echo $! >"$1.tmp"; mv "$1.tmp" "$1"; wait`, "sh", pidFile},
+		WaitDelay: 300 * time.Millisecond,
+	}
+	start := time.Now()
+	if _, err := c.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want Canceled", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var grandchild int
+	if _, err := fmt.Sscan(string(b), &grandchild); err != nil || grandchild <= 0 {
+		t.Fatalf("grandchild pid %q: %v", b, err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); alive(grandchild); {
+		if time.Now().After(deadline) {
+			unix.Kill(grandchild, unix.SIGKILL)
+			t.Fatalf("grandchild %d outlived the cancelled run", grandchild)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// alive tells whether pid runs (a zombie waiting to be reaped does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && len(s) > i+2 {
+		return s[i+2] != 'Z'
+	}
+	return true
 }
