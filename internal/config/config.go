@@ -65,6 +65,11 @@ type Storage struct {
 	Path string `yaml:"path"`
 	// Retention is per backup type; a type without an entry is kept forever.
 	Retention map[string]Retention `yaml:"retention"`
+	// IdleTimeout is how long one read or write of this storage (a request
+	// to S3, a local file write) may move no byte before the attempt fails
+	// (an extension of the contract). Always set after loading: default
+	// DefaultIdleTimeout (60s), bounds 1s..1h.
+	IdleTimeout Duration `yaml:"idle_timeout"`
 
 	// S3 only. An empty Endpoint means AWS; empty keys mean the default AWS
 	// credential chain.

@@ -9,6 +9,8 @@ const (
 	DefaultTimezone      = "UTC"
 	DefaultListen        = "127.0.0.1:8080"
 	DefaultCodec         = "zstd"
+	// DefaultIdleTimeout is a storage's idle_timeout when the file leaves it out.
+	DefaultIdleTimeout = Duration(60 * time.Second)
 )
 
 // daemonDefaults are the defaults of the daemon section.
@@ -32,6 +34,11 @@ func applyDefaults(c *Config, ps *problems) {
 	}
 	if c.Catalog.Driver == "sqlite" && c.Catalog.DSN == "" && !ps.has("catalog.dsn_file") {
 		c.Catalog.DSN = DefaultCatalogDSN
+	}
+	for i := range c.Storages {
+		if st := &c.Storages[i]; st.IdleTimeout == 0 && !ps.has(indexPath("storages", i)+".idle_timeout") {
+			st.IdleTimeout = DefaultIdleTimeout
+		}
 	}
 	for i := range c.Servers {
 		s := &c.Servers[i]
