@@ -74,12 +74,21 @@ var (
 	errForbidden     = errors.New("this token's role may not do this")
 )
 
-// RateLimitedError is returned while a client is blocked after too many
-// failed authentications.
+// RateLimitedError is returned for an invalid token from a client address
+// that is blocked after too many failed authentications. RetryAfter is how
+// long until the address may fail again without being blocked; a valid
+// token is accepted at any time.
 type RateLimitedError struct{ RetryAfter time.Duration }
 
 func (e *RateLimitedError) Error() string {
-	return "too many failed authentications; retry later"
+	return fmt.Sprintf("invalid bearer token, and too many failed authentications from this address: "+
+		"invalid tokens are refused for %d s (a valid token is accepted meanwhile)", e.RetryAfterSeconds())
+}
+
+// RetryAfterSeconds is RetryAfter in whole seconds, rounded up, at least 1:
+// the value of the Retry-After header.
+func (e *RateLimitedError) RetryAfterSeconds() int {
+	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
 }
 
 type principalKey struct{}
@@ -149,8 +158,16 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 }
 
 // Check authenticates a token presented by the client of r (which the web UI
-// may have read from its own session cookie). While the client's address is
-// blocked it fails without looking at the token.
+// may have read from its own session cookie).
+//
+// Only failures are rate-limited: a valid token is always accepted, even
+// from an address that is blocked for its failures (behind a reverse proxy
+// every client shares one address, Prometheus and people included). An
+// invalid token from a blocked address fails with a *RateLimitedError and
+// still counts as a failure, so a client that keeps guessing stays blocked.
+// The token is compared with every configured hash in constant time whether
+// or not the address is blocked, so the answer's timing tells nothing more
+// than its status does.
 func (a *Authenticator) Check(r *http.Request, token string) (Principal, error) {
 	if a.open {
 		if !loopbackHost(r.Host) {
@@ -158,18 +175,19 @@ func (a *Authenticator) Check(r *http.Request, token string) (Principal, error) 
 		}
 		return Principal{Name: "anonymous", Role: RoleAdmin}, nil
 	}
+	p, ok := a.match(token)
+	if ok {
+		return p, nil
+	}
 	client := clientKey(r.RemoteAddr)
 	now := a.now()
-	if wait, blocked, first := a.limiter.blocked(client, now); blocked {
+	if wait, blocked, first := a.limiter.fail(client, now); blocked {
 		if first {
-			a.logger.Warn("authentication blocked after repeated failures", "client", client, "path", r.URL.Path, "retry_after", wait.Round(time.Second))
+			a.logger.Warn("authentication blocked after repeated failures", "client", client, "path", r.URL.Path,
+				"retry_after", wait.Round(time.Second))
 		}
 		return Principal{}, &RateLimitedError{RetryAfter: wait}
 	}
-	if p, ok := a.match(token); ok {
-		return p, nil
-	}
-	a.limiter.fail(client, now)
 	a.logger.Warn("authentication failed", "client", client, "path", r.URL.Path, "method", r.Method)
 	return Principal{}, ErrBadCredentials
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
@@ -64,9 +63,8 @@ func classify(err error, requestID string) classification {
 		return classification{status: http.StatusRequestEntityTooLarge, code: "payload_too_large",
 			message: fmt.Sprintf("request body larger than %d bytes", mb.Limit)}
 	case errors.As(err, &rl):
-		secs := max(1, int((rl.RetryAfter+time.Second-1)/time.Second))
 		return classification{status: http.StatusTooManyRequests, code: "too_many_requests", message: rl.Error(),
-			header: http.Header{"Retry-After": {strconv.Itoa(secs)}}}
+			header: http.Header{"Retry-After": {strconv.Itoa(rl.RetryAfterSeconds())}}}
 	case errors.Is(err, ErrNoCredentials):
 		return classification{status: http.StatusUnauthorized, code: "unauthorized",
 			message: "missing bearer token", header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard"`}}}

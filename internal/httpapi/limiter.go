@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// Failed authentications allowed per client in a sliding window; one more
-// within the window is refused with 429 without looking at the token.
+// Failed authentications allowed per client in a sliding window; each
+// further failure within the window is answered 429 instead of 401. A valid
+// token is never limited (see Authenticator.Check).
 const (
 	authFailures = 10
 	authWindow   = time.Minute
@@ -47,29 +48,11 @@ func (l *limiter) expire(f *failures, now time.Time) {
 	}
 }
 
-// blocked reports whether key is blocked now, for how long, and whether this
-// is the first time this block is reported (to log it once).
-func (l *limiter) blocked(key string, now time.Time) (wait time.Duration, blocked, first bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.clients[key]
-	if f == nil && len(l.clients) >= maxClients {
-		f = l.clients[overflow] // where this client's failures went
-	}
-	if f == nil {
-		return 0, false, false
-	}
-	l.expire(f, now)
-	if len(f.at) < l.limit {
-		return 0, false, false
-	}
-	first = !f.logged
-	f.logged = true
-	return f.at[0].Add(l.window).Sub(now), true, first
-}
-
-// fail records one failed authentication by key.
-func (l *limiter) fail(key string, now time.Time) {
+// fail records one failed authentication by key. It reports whether key was
+// already blocked before this failure (it then stays blocked, the failure
+// counting as the newest one), for how long, and whether this block is
+// reported for the first time (to log it once).
+func (l *limiter) fail(key string, now time.Time) (wait time.Duration, blocked, first bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	f := l.clients[key]
@@ -87,10 +70,17 @@ func (l *limiter) fail(key string, now time.Time) {
 		}
 	}
 	l.expire(f, now)
+	blocked = len(f.at) >= l.limit
 	f.at = append(f.at, now)
 	if len(f.at) > l.limit {
 		f.at = f.at[len(f.at)-l.limit:]
 	}
+	if !blocked {
+		return 0, false, false
+	}
+	first = !f.logged
+	f.logged = true
+	return f.at[0].Add(l.window).Sub(now), true, first
 }
 
 // sweep forgets clients whose failures have all left the window.

@@ -36,15 +36,34 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: other}); w.Code != 200 {
 		t.Errorf("good token from another address: status %d, want 200", w.Code)
 	}
-	// The blocked client is refused even with a good token, so guessing
-	// gains nothing while blocked...
-	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: attacker}); w.Code != 429 {
-		t.Errorf("good token from the blocked address: status %d, want 429", w.Code)
+	// A valid token from the blocked address is let in at once: behind a
+	// reverse proxy that address is everyone's, Prometheus included.
+	for _, tok := range []string{viewerToken, operatorToken, adminToken} {
+		if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: tok, remote: attacker}); w.Code != 200 {
+			t.Errorf("good token from the blocked address: status %d, want 200: %s", w.Code, w.Body)
+		}
 	}
-	// ...and served again once the bucket refills.
+	if w := env.do(t, req{method: "GET", target: "/metrics", token: viewerToken, remote: attacker}); w.Code != 200 {
+		t.Errorf("metrics scrape with a valid token from the blocked address: status %d, want 200", w.Code)
+	}
+	// Invalid tokens stay refused with 429, and count: a client that keeps
+	// guessing (10 a minute) stays blocked after the first ones have left
+	// the window.
+	env.clock.Advance(40 * time.Second) // the 11th failure was 40 s ago
+	for range authFailures {
+		if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: attacker}); w.Code != 429 {
+			t.Fatalf("bad token from the blocked address: status %d, want 429", w.Code)
+		}
+	}
+	presented = append(presented, wrongToken)
+	env.clock.Advance(25 * time.Second) // the first 11 failures have left the window
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: attacker}); w.Code != 429 {
+		t.Errorf("a client that kept guessing: status %d, want 429", w.Code)
+	}
+	// Once its failures have left the window, it gets 401 again.
 	env.clock.Advance(authWindow)
-	if w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: viewerToken, remote: attacker}); w.Code != 200 {
-		t.Errorf("after a minute: status %d, want 200", w.Code)
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: attacker}); w.Code != 401 {
+		t.Errorf("a minute after the last failure: status %d, want 401", w.Code)
 	}
 
 	logs := env.logs.String()
@@ -58,7 +77,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 			t.Errorf("the log holds a real token or its hash")
 		}
 	}
-	if got := strings.Count(logs, `"msg":"authentication failed"`); got != authFailures {
+	if got := strings.Count(logs, `"msg":"authentication failed"`); got != authFailures+1 {
 		t.Errorf("%d failures logged, want %d", got, authFailures)
 	}
 	if !strings.Contains(logs, `"client":"203.0.113.7"`) || !strings.Contains(logs, `"path":"/api/v1/backups"`) {
@@ -105,12 +124,31 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	for i := range authFailures {
 		l.fail(fmt.Sprintf("extra%d", i), now)
 	}
-	if _, blocked, _ := l.blocked("yet-another", now); !blocked {
+	if _, blocked, _ := l.fail("yet-another", now); !blocked {
 		t.Errorf("a new client past the bound is not limited through the shared record")
 	}
-	// Once they have refilled, old clients are swept to make room.
+	// Once their failures have left the window, old clients are swept to
+	// make room.
 	l.fail("late", now.Add(2*authWindow))
 	if n := len(l.clients); n != 1 {
 		t.Errorf("%d clients after a sweep, want 1", n)
+	}
+}
+
+// With metrics_public, /metrics is never limited: a scrape without a token
+// (or with any token) from an address blocked for its failures is served.
+func TestPublicMetricsAreNeverLimited(t *testing.T) {
+	env := newEnv(t, func(o *Options) { o.MetricsPublic = true })
+	const proxy = "198.51.100.9:5000"
+	for range authFailures + 1 {
+		env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: proxy})
+	}
+	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: proxy}); w.Code != 429 {
+		t.Fatalf("the address is not blocked: status %d, want 429", w.Code)
+	}
+	for _, tok := range []string{"", wrongToken, viewerToken} {
+		if w := env.do(t, req{method: "GET", target: "/metrics", token: tok, remote: proxy}); w.Code != 200 {
+			t.Errorf("public scrape with token %q from a blocked address: status %d, want 200", tok, w.Code)
+		}
 	}
 }

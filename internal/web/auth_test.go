@@ -67,24 +67,38 @@ func TestLoginRejectsBadTokensAndIsRateLimitedLikeTheAPI(t *testing.T) {
 	for i := 2; i < 10; i++ {
 		c.post("/login", url.Values{"token": {"wrong"}})
 	}
-	r = c.post("/login", url.Values{"token": {adminToken}})
+	r = c.post("/login", url.Values{"token": {"wrong-again"}})
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
-		t.Fatalf("after 10 failures even a good token gets status %d (Retry-After %q), want 429",
+		t.Fatalf("after 10 failures a bad token gets status %d (Retry-After %q), want 429",
 			r.status, r.header.Get("Retry-After"))
 	}
-	if !strings.Contains(r.body, "Too many failed logins") {
-		t.Error("the 429 page does not say why")
+	if !strings.Contains(r.body, "Too many failed logins") || !strings.Contains(r.body, "a valid token is accepted at any time") {
+		t.Errorf("the 429 page does not say why:\n%s", r.body)
 	}
-	// The same limiter guards the API.
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/status", nil)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// The same limiter guards the API: a bad token is refused there too...
+	api := func(token string) int {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/status", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("API after UI login failures: status %d, want 429 (one shared limiter)", resp.StatusCode)
+	if code := api("wrong"); code != http.StatusTooManyRequests {
+		t.Errorf("API bad token after UI login failures: status %d, want 429 (one shared limiter)", code)
+	}
+	// ...but a valid token is let in at once, in the API and at the login.
+	if code := api(adminToken); code != http.StatusOK {
+		t.Errorf("API good token from the limited address: status %d, want 200", code)
+	}
+	r = c.post("/login", url.Values{"token": {adminToken}})
+	if r.status != http.StatusSeeOther || len((&http.Response{Header: r.header}).Cookies()) != 1 {
+		t.Fatalf("a correct login from the limited address: status %d, want 303 with a session cookie", r.status)
+	}
+	if r := c.get("/"); r.status != http.StatusOK {
+		t.Errorf("dashboard after the correct login: status %d", r.status)
 	}
 }
 

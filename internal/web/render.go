@@ -208,9 +208,10 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 	var rl *httpapi.RateLimitedError
 	switch {
 	case errors.As(err, &rl):
-		secs := max(1, int((rl.RetryAfter+time.Second-1)/time.Second))
+		secs := rl.RetryAfterSeconds()
 		return problem{http.StatusTooManyRequests, "Too many failed attempts",
-			fmt.Sprintf("Too many failed logins from your address. Try again in %d s.", secs),
+			fmt.Sprintf("That token is not valid. Too many failed logins came from your address, so wrong tokens are refused "+
+				"for the next %d s; a valid token is accepted at any time.", secs),
 			http.Header{"Retry-After": {strconv.Itoa(secs)}}}
 	case errors.Is(err, httpapi.ErrForbiddenHost):
 		return problem{http.StatusForbidden, "Not allowed",
