@@ -163,8 +163,8 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	if uerr != nil {
 		return errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
 	}
-	log.Info("backup finished", "status", b.Status, "raw_bytes", b.RawBytes, "stored_bytes", b.StoredBytes,
-		"seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), "error", b.Error)
+	log.Log(mctx, backupLevel(b.Status), "backup finished", "status", b.Status, "raw_bytes", b.RawBytes,
+		"stored_bytes", b.StoredBytes, "seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), errorAttr(b.Error))
 	return err
 }
 

@@ -124,8 +124,8 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 		log.Error("cannot record the drill's outcome", "error", err)
 	}
 	res.Drill = rec.Drill
-	log.Info("restore drill finished", "status", rec.Status, "seconds", rec.Seconds, "compared", rec.Compared,
-		"differences", len(rec.Differences), "error", rec.Error)
+	log.Log(cctx, drillLevel(rec.Status), "restore drill finished", "status", rec.Status, "seconds", rec.Seconds,
+		"compared", rec.Compared, "differences", len(rec.Differences), errorAttr(rec.Error))
 	for _, o := range r.Observers {
 		if do, ok := o.(DrillObserver); ok {
 			do.DrillFinished(b, res.Drill, res.Restore)
