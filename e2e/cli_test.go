@@ -31,7 +31,7 @@ backup_types:
 	if res.code != 2 {
 		t.Fatalf("invalid config: exit %d, want 2: %s", res.code, res)
 	}
-	for _, want := range []string{"servers[0].name", "servers[0].pasword: unknown field", "storages[0].retention.daily.keep: must be >= 0", "storages[0].retention.daily.max_age"} {
+	for _, want := range []string{"servers[0].name", "servers[0].pasword: unknown field", "storages[0].retention.daily.keep: must be between 0 and 100000", "storages[0].retention.daily.max_age"} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("problem %q not reported:\n%s", want, res.stderr)
 		}

@@ -20,7 +20,7 @@ func TestDaemonSection(t *testing.T) {
 		t.Errorf("explicit = %+v, %v", cfg, err)
 	}
 	_, err = Parse([]byte(base+"daemon: {shutdown_timeout: 0s, retention_interval: -1h}\n"), t.TempDir(), nil)
-	if err == nil || !strings.Contains(err.Error(), "daemon.shutdown_timeout: must be a positive duration") ||
+	if err == nil || !strings.Contains(err.Error(), "daemon.shutdown_timeout: must be between 1s and 24h") ||
 		!strings.Contains(err.Error(), "daemon.retention_interval") {
 		t.Errorf("zero/negative durations: %v", err)
 	}

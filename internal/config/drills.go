@@ -37,8 +37,7 @@ func (c *checker) drills() {
 			c.ps.add("drills.schedule", err.Error())
 		}
 	}
-	c.atLeast("drills.concurrency", d.Concurrency, 1)
-	c.atMost("drills.concurrency", d.Concurrency, MaxDrillConcurrency)
+	c.between("drills.concurrency", d.Concurrency, 1, MaxDrillConcurrency)
 	target := c.cfg.Server(d.TargetServer)
 	if d.TargetServer != "" && target == nil {
 		c.ps.addf("drills.target_server", "unknown server %q", d.TargetServer)

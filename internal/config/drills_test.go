@@ -36,7 +36,7 @@ drills:
 		`drills.schedule: `+scheduleError(t, "every sunday"),
 		`drills.servers[0]: server "my" is mysql; drills.target_server "pg" is postgres and cannot restore its backups`,
 		`drills.servers[1]: unknown server "nope"`,
-		"drills.concurrency: must be >= 1",
+		"drills.concurrency: must be between 1 and 64",
 	)
 	wantProblems(t, minimal+"drills: {target_server: gone}\n", "", nil,
 		`drills.target_server: unknown server "gone"`)
@@ -44,7 +44,7 @@ drills:
 		`drills.servers[1]: duplicate server "main" (first listed at drills.servers[0])`,
 		`drills.servers[2]: unknown server "nope"`,
 		`drills.servers[3]: duplicate server "nope" (first listed at drills.servers[2])`,
-		"drills.concurrency: must be <= 64",
+		"drills.concurrency: must be between 1 and 64",
 	)
 	if cfg := mustParse(t, minimal+"drills: {concurrency: 64}\n", t.TempDir(), nil); cfg.Drills.Concurrency != 64 {
 		t.Errorf("concurrency = %d, want 64", cfg.Drills.Concurrency)

@@ -21,12 +21,16 @@ var goldenPaths = map[string][]string{
 	"missing_secret_file":              {"servers[0].password_file: cannot read", "storages[0].secret_access_key_file: cannot read"},
 	"server_name_traversal":            {"servers[1].name: invalid server name \"../x\""},
 	"wrong_type":                       {"servers[0].port: must be an integer", "servers[0].databases: must be a list", "storages[0].path_style: must be true or false", "concurrency: must be a mapping"},
-	"negative_keep":                    {"storages[1].retention.daily.keep: must be >= 0"},
+	"negative_keep":                    {"storages[1].retention.daily.keep: must be between 0 and 100000"},
 	"unknown_backup_type_in_retention": {"storages[0].retention.dayly: unknown backup type \"dayly\""},
 	"bad_dump_option":                  {"servers[0].dump_options[0]: --result-file is not allowed", "servers[0].dump_options[1]: --compact is not allowed", "servers[1].dump_options[0]: --format is not allowed"},
 	"unset_env_var":                    {"servers[0].password: environment variable MYSQL_PASSWORD is not set"},
 	"several_problems":                 {"servers[0].tpye: unknown field", "servers[0].port: must be an integer", "storages[0].path: required for type local", "backup_types.daily.schedule:", "backup_types.weekly.storages[0]: unknown storage", "compression.level: must be between 1 and 9", "http.auth.tokens[0].role:"},
 	"yaml_syntax":                      {"line 4:"},
+	"upper_bounds": {"storages[0].idle_timeout: must be between 1s and 1h", "storages[0].retention.daily.keep: must be between 0 and 100000",
+		"storages[0].retention.daily.max_age: must be between 0 and 36500d", "storages[1].upload_concurrency: must be between 1 and 64",
+		"storages[1].idle_timeout: must be between 1s and 1h", "concurrency.total: must be between 1 and 64", "concurrency.per_server: must be between 1 and 64",
+		"daemon.shutdown_timeout: must be between 1s and 24h", "daemon.retention_interval: must be between 1m and 7d", "daemon.cleanup_age: must be between 1m and 365d"},
 }
 
 // goldenEnv is the environment every invalid case is loaded with.

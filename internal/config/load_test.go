@@ -26,6 +26,7 @@ func TestDefaults(t *testing.T) {
 		{"http.listen", c.HTTP.Listen, "127.0.0.1:8080"},
 		{"backup_types", c.BackupTypes, map[string]BackupType{"manual": {}}},
 		{"encryption", c.Encryption, (*Encryption)(nil)},
+		{"storages[0].idle_timeout", c.Storages[0].IdleTimeout, DefaultIdleTimeout},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -68,8 +69,8 @@ func TestDefaultsDependOnOtherFields(t *testing.T) {
 
 func TestExplicitZeroIsNotDefaulted(t *testing.T) {
 	wantProblems(t, minimal+"concurrency: {total: 0, per_server: 0}\ncompression: {level: 0}\n", "", nil,
-		"concurrency.total: must be >= 1",
-		"concurrency.per_server: must be >= 1",
+		"concurrency.total: must be between 1 and 64",
+		"concurrency.per_server: must be between 1 and 64",
 		"compression.level: must be between 1 and 22 for zstd",
 	)
 }
@@ -204,6 +205,8 @@ func TestFullExampleFile(t *testing.T) {
 		{"password_file, newline trimmed", mysql.Password.Value(), "correct horse battery staple"},
 		{"socket server port", c.Server("reports_pg").Port, 0},
 		{"part_size", c.Storage("offsite").PartSize, 64 * MiB},
+		{"idle_timeout", c.Storage("offsite").IdleTimeout.D(), 2 * time.Minute},
+		{"idle_timeout default", c.Storages[0].IdleTimeout.D(), 60 * time.Second},
 		{"1w2d", c.Storage("offsite").Retention["weekly"].MaxAge.D(), 9 * 24 * time.Hour},
 		{"recipients from file", len(c.Encryption.Recipients), 2},
 		{"token_sha256 lowercased", c.HTTP.Auth.Tokens[0].TokenSHA256, "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},

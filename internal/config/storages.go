@@ -44,6 +44,7 @@ func (c *checker) storages() {
 		default:
 			c.ps.addf(p+".type", "must be local or s3, not %q", s.Type)
 		}
+		c.durationIn(p+".idle_timeout", s.IdleTimeout, idleTimeoutRange)
 		c.retention(p, s)
 	}
 }
@@ -105,7 +106,7 @@ func (c *checker) s3(p string, s *Storage) {
 		c.ps.addf(p+".part_size", "must be between %s and %s", MinPartSize, MaxPartSize)
 	}
 	if c.ps.has(p + ".upload_concurrency") {
-		c.atLeast(p+".upload_concurrency", s.UploadConcurrency, 1)
+		c.between(p+".upload_concurrency", s.UploadConcurrency, 1, MaxUploadConcurrency)
 	}
 }
 
@@ -116,12 +117,10 @@ func (c *checker) retention(p string, s *Storage) {
 			c.ps.addf(rp, "unknown backup type %q", typ)
 			continue
 		}
-		if r.Keep != nil && *r.Keep < 0 {
-			c.ps.add(rp+".keep", "must be >= 0")
+		if r.Keep != nil {
+			c.between(rp+".keep", *r.Keep, 0, MaxKeep)
 		}
-		if r.MaxAge < 0 {
-			c.ps.add(rp+".max_age", "must be >= 0")
-		}
+		c.durationIn(rp+".max_age", r.MaxAge, maxAgeRange)
 	}
 }
 

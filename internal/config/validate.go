@@ -50,26 +50,19 @@ func (c *checker) all() {
 	if _, err := time.LoadLocation(c.cfg.ScheduleTimezone); err != nil {
 		c.ps.addf("schedule_timezone", "unknown time zone %q", c.cfg.ScheduleTimezone)
 	}
-	c.atLeast("concurrency.total", c.cfg.Concurrency.Total, 1)
-	c.atLeast("concurrency.per_server", c.cfg.Concurrency.PerServer, 1)
-	c.atLeast("anomalies.window", c.cfg.Anomalies.Window, 1)
-	c.atMost("anomalies.window", c.cfg.Anomalies.Window, 100)
-	c.atLeast("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 0)
-	c.atMost("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 99)
+	c.between("concurrency.total", c.cfg.Concurrency.Total, 1, MaxConcurrency)
+	c.between("concurrency.per_server", c.cfg.Concurrency.PerServer, 1, MaxConcurrency)
+	c.between("anomalies.window", c.cfg.Anomalies.Window, 1, 100)
+	c.between("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 0, 99)
 	c.drills()
 	c.compression()
 	c.encryption()
 	c.http()
 	c.notifications()
-	for path, d := range map[string]Duration{
-		"daemon.shutdown_timeout":   c.cfg.Daemon.ShutdownTimeout,
-		"daemon.retention_interval": c.cfg.Daemon.RetentionInterval,
-		"daemon.cleanup_age":        c.cfg.Daemon.CleanupAge,
-	} {
-		if d <= 0 && c.ps.has(path) {
-			c.ps.add(path, "must be a positive duration")
-		}
-	}
+	d := c.cfg.Daemon
+	c.durationIn("daemon.shutdown_timeout", d.ShutdownTimeout, shutdownTimeoutRange)
+	c.durationIn("daemon.retention_interval", d.RetentionInterval, retentionIntervalRange)
+	c.durationIn("daemon.cleanup_age", d.CleanupAge, cleanupAgeRange)
 }
 
 // secretPath is the path of a Secret as written: "x_file" when the secret
@@ -79,18 +72,6 @@ func (c *checker) secretPath(path string) string {
 		return path + "_file"
 	}
 	return path
-}
-
-func (c *checker) atLeast(path string, v, limit int) {
-	if v < limit {
-		c.ps.addf(path, "must be >= %d", limit)
-	}
-}
-
-func (c *checker) atMost(path string, v, limit int) {
-	if v > limit {
-		c.ps.addf(path, "must be <= %d", limit)
-	}
 }
 
 func (c *checker) catalog() {

@@ -58,13 +58,13 @@ storages:
 		"storages[2].secret_access_key: required when access_key_id is set",
 		`storages[3].sse: must be AES256, aws:kms or aws:kms:dsse, not "aes"`,
 		"storages[3].part_size: must be between 5MiB and 5GiB",
-		"storages[3].upload_concurrency: must be >= 1",
+		"storages[3].upload_concurrency: must be between 1 and 64",
 		"storages[3].access_key_id: required when secret_access_key is set",
 		"storages[4].sse_kms_key_id: only valid with sse aws:kms or aws:kms:dsse",
 		`storages[4].ca_bundle: cannot read "missing.pem": no such file or directory`,
 		"storages[4].part_size: must be between 5MiB and 5GiB",
 		`storages[5].type: must be local or s3, not "ftp"`,
-		"storages[6].retention.manual.max_age: must be >= 0",
+		"storages[6].retention.manual.max_age: must be between 0 and 36500d",
 	)
 }
 
@@ -174,8 +174,8 @@ storages:
   - {name: local, type: local, path: p}
 anomalies: {window: 0, min_percent: 100}
 `, "", nil,
-		"anomalies.window: must be >= 1",
-		"anomalies.min_percent: must be <= 99",
+		"anomalies.window: must be between 1 and 100",
+		"anomalies.min_percent: must be between 0 and 99",
 	)
 	c, err := Parse([]byte("servers: [{name: m, type: mysql, host: h, user: u}]\nstorages: [{name: l, type: local, path: p}]\n"), "", nil)
 	if err != nil {
