@@ -21,6 +21,11 @@ type Config struct {
 	Daemon           Daemon                `yaml:"daemon"`
 	Anomalies        Anomalies             `yaml:"anomalies"`
 	Drills           Drills                `yaml:"drills"`
+
+	// Warnings are things likely wrong that do not make the configuration
+	// invalid (an identity_file that matches no recipient), in document
+	// order. They are found while loading, never read from the file.
+	Warnings []Problem `yaml:"-"`
 }
 
 // Anomalies flag a successful backup that is far smaller than the recent

@@ -27,6 +27,8 @@ var goldenPaths = map[string][]string{
 	"unset_env_var":                    {"servers[0].password: environment variable MYSQL_PASSWORD is not set"},
 	"several_problems":                 {"servers[0].tpye: unknown field", "servers[0].port: must be an integer", "storages[0].path: required for type local", "backup_types.daily.schedule:", "backup_types.weekly.storages[0]: unknown storage", "compression.level: must be between 1 and 9", "http.auth.tokens[0].role:"},
 	"yaml_syntax":                      {"line 4:"},
+	"encryption_without_value":         {"encryption: has no value: set recipients or recipients_file, or remove encryption to store backups unencrypted"},
+	"malformed_identity":               {`encryption.identity_file: "malformed-identity.txt" line 2, 3: not an age identity (AGE-SECRET-KEY-1...)`},
 	"upper_bounds": {"storages[0].idle_timeout: must be between 1s and 1h", "storages[0].retention.daily.keep: must be between 0 and 100000",
 		"storages[0].retention.daily.max_age: must be between 0 and 36500d", "storages[1].upload_concurrency: must be between 1 and 64",
 		"storages[1].idle_timeout: must be between 1s and 1h", "concurrency.total: must be between 1 and 64", "concurrency.per_server: must be between 1 and 64",
@@ -83,6 +85,43 @@ func TestInvalidConfigs(t *testing.T) {
 		if !found[name] {
 			t.Errorf("case %q listed in goldenPaths has no testdata/invalid/%s.yaml", name, name)
 		}
+	}
+}
+
+// TestWarningConfigs loads each testdata/warning case, which is valid but
+// has warnings, and compares them with its golden file.
+func TestWarningConfigs(t *testing.T) {
+	cases, err := filepath.Glob(filepath.Join("testdata", "warning", "*.yaml"))
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no warning cases found: %v", err)
+	}
+	for _, file := range cases {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			c, err := Load(file, mapEnv(goldenEnv))
+			if err != nil {
+				t.Fatalf("Load: unexpected problems:\n%v", err)
+			}
+			if len(c.Warnings) == 0 {
+				t.Fatal("no warnings")
+			}
+			var got strings.Builder
+			for _, w := range c.Warnings {
+				got.WriteString(w.Error() + "\n")
+			}
+			golden := strings.TrimSuffix(file, ".yaml") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if got.String() != string(want) {
+				t.Errorf("warnings differ from %s\ngot:\n%s\nwant:\n%s", golden, got.String(), want)
+			}
+		})
 	}
 }
 

@@ -29,7 +29,9 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 
 // Parse decodes, defaults and validates a configuration document. baseDir is
 // the directory relative file paths in it are resolved against. On any
-// problem it returns a nil Config and an *Error.
+// problem it returns a nil Config and an *Error. Warnings (things likely
+// wrong that do not make the config invalid) are in Config.Warnings, or in
+// Error.Warnings beside the problems.
 func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Config, error) {
 	if env == nil {
 		env = noEnv
@@ -49,6 +51,7 @@ func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Confi
 	if err := ps.err(); err != nil {
 		return nil, err
 	}
+	c.Warnings = ps.warningList()
 	return &c, nil
 }
 

@@ -26,12 +26,14 @@ func (p Problem) Error() string {
 }
 
 // Error is returned by Load and Parse when a configuration has any problem.
-// It holds all of them, in the order they appear in the document.
+// It holds all of them, in the order they appear in the document, and the
+// warnings found besides (which alone would not make the config invalid).
 type Error struct {
 	Problems []Problem
+	Warnings []Problem
 }
 
-// Error lists the problems, one per line.
+// Error lists the problems, one per line; warnings are not included.
 func (e *Error) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
@@ -58,8 +60,9 @@ type located struct {
 // below a path that already has one, is kept: a value that failed to decode
 // would otherwise be reported again as missing.
 type problems struct {
-	pos  map[string]position
-	list []located
+	pos      map[string]position
+	list     []located
+	warnings []located
 }
 
 func newProblems() *problems {
@@ -93,6 +96,13 @@ func (ps *problems) addf(path, format string, args ...any) {
 	ps.add(path, fmt.Sprintf(format, args...))
 }
 
+// warnf records a warning: something likely wrong that does not make the
+// configuration invalid.
+func (ps *problems) warnf(path, format string, args ...any) {
+	at, exact := ps.locate(path)
+	ps.warnings = append(ps.warnings, located{Problem{path, fmt.Sprintf(format, args...)}, at, !exact})
+}
+
 // locate returns the position of path, or of its nearest written ancestor
 // with exact false.
 func (ps *problems) locate(path string) (at position, exact bool) {
@@ -109,8 +119,21 @@ func (ps *problems) err() error {
 	if len(ps.list) == 0 {
 		return nil
 	}
-	sort.SliceStable(ps.list, func(i, j int) bool {
-		a, b := ps.list[i], ps.list[j]
+	return &Error{Problems: inOrder(ps.list), Warnings: ps.warningList()}
+}
+
+// warningList returns the warnings in document order, or nil.
+func (ps *problems) warningList() []Problem {
+	if len(ps.warnings) == 0 {
+		return nil
+	}
+	return inOrder(ps.warnings)
+}
+
+// inOrder sorts list by position and returns its problems.
+func inOrder(list []located) []Problem {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := list[i], list[j]
 		if a.at.line != b.at.line {
 			return a.at.line < b.at.line
 		}
@@ -119,11 +142,11 @@ func (ps *problems) err() error {
 		}
 		return a.at.column < b.at.column
 	})
-	e := &Error{Problems: make([]Problem, len(ps.list))}
-	for i, l := range ps.list {
-		e.Problems[i] = l.Problem
+	out := make([]Problem, len(list))
+	for i, l := range list {
+		out[i] = l.Problem
 	}
-	return e
+	return out
 }
 
 // parentPath strips the last element: "a.b[2]" -> "a.b" -> "a" -> "".

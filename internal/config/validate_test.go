@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"testing"
 
 	"filippo.io/age"
@@ -99,10 +100,51 @@ func TestEncryptionRules(t *testing.T) {
 	writeFile(t, dir, "recipients", "# team\n"+good+"\n\nage1notakey\n  "+good+"  \nssh-ed25519 AAAA\n")
 	writeFile(t, dir, "comments-only", "# nobody yet\n")
 	writeFile(t, dir, "key", id.String())
+	other, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "other-key", "# another key\n"+other.String()+"\n")
+	writeFile(t, dir, "no-keys", "# nothing yet\n\n")
+	// A secret key with one character changed fails its checksum.
+	broken := id.String()[:30] + "Q" + id.String()[31:]
+	if broken == id.String() {
+		broken = id.String()[:30] + "P" + id.String()[31:]
+	}
+	writeFile(t, dir, "broken-key", "# mine\n"+id.String()+"\n"+broken+"\n")
+	writeFile(t, dir, "public-key", good+"\n")
 
 	c := mustParse(t, minimal+"encryption: {recipients: ["+good+", "+good+"], identity_file: key}\n", dir, nil)
 	if len(c.Encryption.Recipients) != 1 {
 		t.Errorf("recipients = %v, want the duplicate removed", c.Encryption.Recipients)
+	}
+	if c.Warnings != nil {
+		t.Errorf("an identity matching a recipient: warnings %v", c.Warnings)
+	}
+	// An identity that matches none of the recipients is a warning, not a
+	// problem: it is reported with the config, in Error.Warnings when the
+	// config also has problems.
+	const mismatch = `encryption.identity_file: no identity in "other-key" matches a recipient: it cannot restore backups made with this configuration`
+	c = mustParse(t, minimal+"encryption: {recipients: ["+good+"], identity_file: other-key}\n", dir, nil)
+	if len(c.Warnings) != 1 || c.Warnings[0].Error() != mismatch {
+		t.Errorf("warnings = %v, want [%s]", c.Warnings, mismatch)
+	}
+	_, err = Parse([]byte(minimal+"concurrency: {total: 0}\nencryption: {recipients: ["+good+"], identity_file: other-key}\n"), dir, nil)
+	var cfgErr *Error
+	if !errors.As(err, &cfgErr) || len(cfgErr.Warnings) != 1 || cfgErr.Warnings[0].Error() != mismatch {
+		t.Errorf("invalid config with a mismatched identity: %#v", err)
+	}
+	// Any of several identities may match; and an identity whose recipient
+	// comes from recipients_file matches too.
+	writeFile(t, dir, "both-keys", other.String()+"\n"+id.String()+"\n")
+	writeFile(t, dir, "mine.txt", good+"\n")
+	if c = mustParse(t, minimal+"encryption: {recipients_file: mine.txt, identity_file: both-keys}\n", dir, nil); c.Warnings != nil {
+		t.Errorf("one matching identity of two: warnings %v", c.Warnings)
+	}
+	// An encryption section with no value (every key commented out) would
+	// store plaintext: it is refused, like encryption: {}.
+	for _, doc := range []string{"encryption:\n", "encryption: ~\n", "encryption:\n  # recipients: [" + good + "]\n"} {
+		wantProblems(t, minimal+doc, dir, nil, "encryption: has no value: set recipients or recipients_file, or remove encryption to store backups unencrypted")
 	}
 
 	tests := []struct{ name, encryption, want string }{
@@ -113,6 +155,9 @@ func TestEncryptionRules(t *testing.T) {
 		{"missing file", "{recipients_file: nope}", `encryption.recipients_file: cannot read "nope": no such file or directory`},
 		{"missing identity", "{recipients: [" + good + "], identity_file: /nonexistent/key}", `encryption.identity_file: cannot read "/nonexistent/key": no such file or directory`},
 		{"identity is a directory", "{recipients: [" + good + "], identity_file: .}", `encryption.identity_file: cannot read ".": not a regular file`},
+		{"malformed identity", "{recipients: [" + good + "], identity_file: broken-key}", `encryption.identity_file: "broken-key" line 3: not an age identity (AGE-SECRET-KEY-1...)`},
+		{"public key as identity", "{recipients: [" + good + "], identity_file: public-key}", `encryption.identity_file: "public-key" line 1: not an age identity (AGE-SECRET-KEY-1...)`},
+		{"identity file without keys", "{recipients: [" + good + "], identity_file: no-keys}", `encryption.identity_file: "no-keys" holds no identity (AGE-SECRET-KEY-1...)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
