@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
@@ -132,4 +135,15 @@ func writeDrillRows(row func(k, v string), d *backup.Drill) {
 	for _, diff := range d.Differences {
 		row("Drill difference", diff)
 	}
+}
+
+// displayName is a database name as a one-line output shows it: as it is,
+// or quoted in Go syntax when it has a control character (a newline, a
+// tab), is not UTF-8 or starts with a double quote, so that it can never
+// break or shift the line.
+func displayName(s string) string {
+	if !utf8.ValidString(s) || strings.HasPrefix(s, `"`) || strings.ContainsFunc(s, unicode.IsControl) {
+		return strconv.Quote(s)
+	}
+	return s
 }

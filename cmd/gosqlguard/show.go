@@ -15,6 +15,7 @@ func newShowCommand(g *globals) *cobra.Command {
 	var output string
 	c := &cobra.Command{
 		Use:   "show ID",
+		Long:  "Show one backup. ID is a backup ID or a unique prefix of one (at least 4 characters).",
 		Short: "One backup: status, sizes, checksum, timings, locations, manifest",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -40,16 +41,17 @@ func newShowCommand(g *globals) *cobra.Command {
 	return c
 }
 
-// getBackup looks an ID up; an unknown or malformed ID exits 1.
-func getBackup(cmd *cobra.Command, a *app.App, id string) (*backup.Backup, error) {
-	if !backup.ValidID(id) {
-		return nil, &exitError{code: exitFailure, err: fmt.Errorf("%q is not a backup ID", id)}
-	}
-	b, err := a.Catalog.Get(cmd.Context(), id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return nil, &exitError{code: exitFailure, err: fmt.Errorf("backup %s not found", id)}
-	}
-	if err != nil {
+// getBackup looks a backup up by its ID or a unique prefix of it (at least
+// catalog.MinIDPrefix characters). A shorter prefix exits 2; an unknown ID
+// or an ambiguous prefix exits 1.
+func getBackup(cmd *cobra.Command, a *app.App, ref string) (*backup.Backup, error) {
+	b, err := a.Lookup(cmd.Context(), ref)
+	switch {
+	case errors.Is(err, app.ErrIDTooShort):
+		return nil, &exitError{code: exitUsage, err: err}
+	case errors.Is(err, catalog.ErrNotFound):
+		return nil, &exitError{code: exitFailure, err: fmt.Errorf("no backup %s: not found in the catalog", displayName(ref))}
+	case err != nil:
 		return nil, &exitError{code: exitFailure, err: err}
 	}
 	return b, nil

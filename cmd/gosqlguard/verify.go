@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -23,6 +24,8 @@ With --restore, each backup is also restored into a scratch database
 set, counted and compared with the fingerprint taken when it was backed up,
 then dropped. The drill is recorded in the catalog. Drill databases left by
 a run that was killed are removed first.
+
+An ID may be a unique prefix of one (at least 4 characters).
 
 --latest picks the newest successful backup of each job (of --server and
 --database when given).`,
@@ -74,8 +77,12 @@ a run that was killed are removed first.
 			bad := false
 			for _, id := range args {
 				b, err := getBackup(cmd, a, id)
+				var ee *exitError
+				if errors.As(err, &ee) && ee.code == exitUsage {
+					return err // an ID prefix too short to look up
+				}
 				if err != nil {
-					fmt.Fprintf(g.stdout, "%s\tFAILED\t%v\n", id, err)
+					fmt.Fprintf(g.stdout, "%s\tFAILED\t%v\n", displayName(id), err)
 					bad = true
 					continue
 				}

@@ -40,7 +40,7 @@ func (s *service) ListBackups(ctx context.Context, f catalog.Filter, q string) (
 }
 
 func (s *service) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
-	return s.d.current().Catalog.Get(ctx, id)
+	return s.d.current().lookupForAPI(ctx, id)
 }
 
 // StartBackups submits one job per matching server × database now, under the
@@ -97,7 +97,7 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 
 func (s *service) DeleteBackup(ctx context.Context, id string) error {
 	a := s.d.current()
-	b, err := a.Catalog.Get(ctx, id)
+	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -109,7 +109,7 @@ func (s *service) DeleteBackup(ctx context.Context, id string) error {
 
 func (s *service) Download(ctx context.Context, id, storageName string) (io.ReadCloser, httpapi.DownloadInfo, error) {
 	a := s.d.current()
-	b, err := a.Catalog.Get(ctx, id)
+	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
 		return nil, httpapi.DownloadInfo{}, err
 	}
@@ -138,7 +138,7 @@ func (s *service) Download(ctx context.Context, id, storageName string) (io.Read
 
 func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
 	a := s.d.current()
-	b, err := a.Catalog.Get(ctx, id)
+	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyR
 
 func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.RestoreOptions) error {
 	a := s.d.current()
-	b, err := a.Catalog.Get(ctx, id)
+	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -169,10 +169,11 @@ func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.Res
 // BackupDrills returns the restore drills of one backup, newest first.
 func (s *service) BackupDrills(ctx context.Context, id string) ([]backup.Drill, error) {
 	a := s.d.current()
-	if _, err := a.Catalog.Get(ctx, id); err != nil {
+	b, err := a.lookupForAPI(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	recs, err := a.Catalog.Drills(ctx, id)
+	recs, err := a.Catalog.Drills(ctx, b.ID)
 	if err != nil {
 		return nil, err
 	}

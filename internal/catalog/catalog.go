@@ -13,6 +13,10 @@ import (
 // ErrNotFound is returned (wrapped) by Get for an unknown ID.
 var ErrNotFound = errors.New("backup not found")
 
+// MinIDPrefix is the shortest ID prefix that stands for a backup ID, in
+// characters: shorter ones match too many backups to be meant.
+const MinIDPrefix = 4
+
 // Filter selects backups. Zero fields match everything.
 type Filter struct {
 	Server   string
@@ -38,6 +42,10 @@ type Store interface {
 	Get(ctx context.Context, id string) (*backup.Backup, error)
 	// List returns the backups matching f, newest first.
 	List(ctx context.Context, f Filter) ([]*backup.Backup, error)
+	// IDsWithPrefix returns the IDs that start with prefix (compared byte
+	// for byte), ascending, at most limit of them (limit <= 0: all), and
+	// how many match in all.
+	IDsWithPrefix(ctx context.Context, prefix string, limit int) (ids []string, total int, err error)
 	// InsertDrill records a drill of d.BackupID as running and sets d.ID.
 	InsertDrill(ctx context.Context, d *DrillRecord) error
 	// FinishDrill stores d's outcome (status, seconds, differences, error).
