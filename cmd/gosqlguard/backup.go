@@ -1,19 +1,44 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
 
 func newBackupCommand(g *globals) *cobra.Command {
 	var sel app.Selector
+	var noPrune bool
 	c := &cobra.Command{
 		Use:   "backup",
-		Short: "Back up now: every matching server × database, one line per backup",
-		Args:  cobra.NoArgs,
+		Short: "Back up now: every matching server × database, one line per backup; then apply retention",
+		Long: `Back up every matching server × database now and print one line per backup:
+
+  ID  SERVER  DATABASE  TYPE  STATUS  SIZE  [ERROR]  [warning: ...]
+
+(tab-separated). A server that does not answer and a database whose name
+cannot be backed up are recorded as failed backups too, and get their line.
+A database name with control characters is printed quoted (Go syntax).
+--database without --server backs the database up on every server that has
+it; only when none has it is that an error.
+
+Then retention is applied to the storages that received a complete copy, as
+the daemon does after a backup, unless --no-prune or no backup succeeded;
+each copy it deletes gets a line after the backup lines:
+
+  pruned  ID  STORAGE  REASON
+
+Exit status: 0 when every backup succeeded and retention deleted what it
+should; 1 otherwise (a failed, partial or interrupted backup, a server that
+did not answer, a refused name, a retention failure); 2 for a bad flag or
+config.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			a, err := g.openApp(ctx)
@@ -27,29 +52,45 @@ func newBackupCommand(g *globals) *cobra.Command {
 			}
 			failed := len(planErrs) > 0
 			for _, e := range planErrs {
-				fmt.Fprintln(g.stderr, "error:", e)
+				b, rerr := a.RecordPlanError(ctx, sel.Type, e)
+				if rerr != nil {
+					fmt.Fprintln(g.stderr, "error:", oneLine(rerr.Error()))
+				}
+				if b != nil {
+					writeBackupLine(g.stdout, b, nil)
+				} else {
+					fmt.Fprintln(g.stderr, "error:", oneLine(e.Error()))
+				}
 			}
+			written := map[string]bool{} // storages that got a complete copy
 			for _, job := range jobs {
 				p := newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
 				job.Progress = p.Update
 				b, err := a.Runner.Backup(ctx, job)
 				p.Done()
 				if b == nil {
-					fmt.Fprintf(g.stdout, "-\t%s\t%s\t%s\tfailed\t%v\n", job.Server, job.Database, job.Type, err)
+					fmt.Fprintf(g.stdout, "-\t%s\t%s\t%s\tfailed\t-\t%s\n", job.Server, displayName(job.Database), job.Type, oneLine(err.Error()))
 					failed = true
 					continue
 				}
-				line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", b.ID, b.Server, b.Database, b.Type, b.Status, humanBytes(b.StoredBytes))
-				if err != nil {
-					line += "\t" + oneLine(err.Error())
+				writeBackupLine(g.stdout, b, err)
+				if err != nil || b.Status != backup.StatusSuccess {
 					failed = true
 				}
-				for _, w := range b.Warnings {
-					line += "\twarning: " + oneLine(w)
+				if b.Status == backup.StatusSuccess || b.Status == backup.StatusPartial {
+					for _, l := range b.Locations {
+						if l.Status == backup.LocationSuccess {
+							written[l.Storage] = true
+						}
+					}
 				}
-				fmt.Fprintln(g.stdout, line)
 				if ctx.Err() != nil {
 					break // interrupted: start nothing new
+				}
+			}
+			if !noPrune && len(written) > 0 && ctx.Err() == nil {
+				if !prune(ctx, g, a, written) {
+					failed = true
 				}
 			}
 			if failed {
@@ -59,7 +100,48 @@ func newBackupCommand(g *globals) *cobra.Command {
 		},
 	}
 	c.Flags().StringVar(&sel.Server, "server", "", "only this server")
-	c.Flags().StringVar(&sel.Database, "database", "", "only this database")
+	c.Flags().StringVar(&sel.Database, "database", "", "only this database (on every server that has it, without --server)")
 	c.Flags().StringVar(&sel.Type, "type", "manual", "backup type (its storages and retention apply)")
+	c.Flags().BoolVar(&noPrune, "no-prune", false, "do not apply retention after the backups")
 	return c
+}
+
+// writeBackupLine prints the one line of a backup: ID, server, database,
+// type, status, stored size, then its error (err, else the recorded one)
+// and warnings when it has any.
+func writeBackupLine(w io.Writer, b *backup.Backup, err error) {
+	line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", b.ID, b.Server, displayName(b.Database), b.Type, b.Status, humanBytes(b.StoredBytes))
+	switch {
+	case err != nil:
+		line += "\t" + oneLine(err.Error())
+	case b.Error != "":
+		line += "\t" + oneLine(b.Error)
+	}
+	for _, w := range b.Warnings {
+		line += "\twarning: " + oneLine(w)
+	}
+	fmt.Fprintln(w, line)
+}
+
+// prune applies retention to the storages written (as the daemon does after
+// a backup) and prints a line per deleted copy. It reports whether every
+// deletion it planned succeeded.
+func prune(ctx context.Context, g *globals, a *app.App, written map[string]bool) bool {
+	policies := map[string]retention.Policy{}
+	for name, p := range a.RetentionPolicies() {
+		if written[name] {
+			policies[name] = p
+		}
+	}
+	plans, err := a.Runner.Prune(ctx, policies, false)
+	for _, p := range plans {
+		for _, d := range p.Deleted {
+			fmt.Fprintf(g.stdout, "pruned\t%s\t%s\t%s\n", d.BackupID, p.Storage, oneLine(d.Reason))
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(g.stderr, "error: retention:", oneLine(err.Error()))
+		return false
+	}
+	return true
 }

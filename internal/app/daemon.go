@@ -240,26 +240,14 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 	return tasks
 }
 
-// recordUnreachable records a failed backup of database "*" for a server
-// whose databases could not be listed, so that a scheduled run of a server
-// that is down shows in the catalog, the metrics and the webhooks instead
-// of only in the log.
+// recordUnreachable records the failed backups a plan error stands for (a
+// server that is down, a database whose name is refused; see
+// RecordPlanError), so that they show in the catalog, the metrics and the
+// webhooks instead of only in the log.
 func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, planErr error) {
-	var se *ServerError
-	if !errors.As(planErr, &se) {
-		return
+	if _, err := a.RecordPlanError(ctx, typ, planErr); err != nil {
+		d.logger.Error("cannot record the failed run", "type", typ, "error", err)
 	}
-	srv := a.Config.Server(se.Server)
-	if srv == nil {
-		return
-	}
-	job := runner.Job{Server: srv.Name, Database: allDatabases, Type: typ, Extension: extension(srv.Type), Storages: a.storagesFor(typ)}
-	b, err := a.Runner.Open(ctx, job)
-	if err != nil {
-		d.logger.Error("cannot record the failed run", "server", srv.Name, "type", typ, "error", err)
-		return
-	}
-	a.Runner.Fail(ctx, b, planErr)
 }
 
 // runJob takes one scheduled backup, then applies retention.

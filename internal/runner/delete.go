@@ -32,6 +32,12 @@ func (r *Runner) DeleteCopies(ctx context.Context, b *backup.Backup, storages []
 		if loc.Status == backup.LocationDeleted {
 			continue
 		}
+		if loc.Key == "" || backup.CheckDatabaseName(b.Database) != nil {
+			// Nothing is ever stored under such a row (e.g. the failed row of
+			// a refused database name): never make a key of it to delete.
+			loc.Status, loc.Error = backup.LocationDeleted, ""
+			continue
+		}
 		s, err := r.backend(loc.Storage)
 		if err != nil {
 			errs = append(errs, err)

@@ -14,6 +14,9 @@ import (
 type StoragePlan struct {
 	Storage   string
 	Decisions []retention.Decision
+	// Deleted are the delete decisions that were carried out: the copy is
+	// gone from the storage and the catalog says so. Empty in a dry run.
+	Deleted []retention.Decision
 }
 
 // Prune plans retention for every storage that has a policy and, unless
@@ -37,8 +40,8 @@ func (r *Runner) Prune(ctx context.Context, policies map[string]retention.Policy
 			byID[b.ID] = b
 		}
 		plan := StoragePlan{Storage: s.Name(), Decisions: retention.Plan(s.Name(), policy, list)}
-		plans = append(plans, plan)
 		if dryRun {
+			plans = append(plans, plan)
 			continue
 		}
 		for _, d := range plan.Decisions {
@@ -49,9 +52,11 @@ func (r *Runner) Prune(ctx context.Context, policies map[string]retention.Policy
 				errs = append(errs, err)
 				continue
 			}
+			plan.Deleted = append(plan.Deleted, d)
 			r.logger().Info("retention deleted a backup copy", "id", d.BackupID, "storage", s.Name(),
 				"server", d.Server, "database", d.Database, "type", d.Type, "reason", d.Reason)
 		}
+		plans = append(plans, plan)
 	}
 	return plans, errors.Join(errs...)
 }
