@@ -65,6 +65,8 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newConfigCommand(g),
 		newCatalogCommand(g),
 		newPruneCommand(g),
+		newDeleteCommand(g),
+		newDownloadCommand(g),
 		newVersionCommand(g),
 	)
 	return root

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+func newDeleteCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete ID",
+		Short: "Delete a backup: every stored copy and its manifest; the catalog keeps the row as deleted",
+		Long: `Delete a backup as the API's DELETE /api/v1/backups/{id} does: its object
+and manifest are removed from every storage holding a copy, and its
+catalog row becomes deleted, with when and why. ID is a backup ID or a
+unique prefix of one (at least 4 characters).
+
+Prints "deleted<TAB>ID<TAB>STORAGES" and exits 0; exits 1 when the backup is
+unknown, still running, or a storage failed (the copies that could be
+removed are gone and recorded so; run it again to retry the rest).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			a, err := g.openApp(ctx)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			b, err := getBackup(cmd, a, args[0])
+			if err != nil {
+				return err
+			}
+			if err := a.Runner.DeleteCopies(ctx, b, nil, "deleted with the command line"); err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			var names []string
+			for _, l := range b.Locations {
+				if l.Status == backup.LocationDeleted {
+					names = append(names, l.Storage)
+				}
+			}
+			if len(names) == 0 {
+				names = []string{"-"}
+			}
+			fmt.Fprintf(g.stdout, "deleted\t%s\t%s\n", b.ID, strings.Join(names, ","))
+			return nil
+		},
+	}
+}

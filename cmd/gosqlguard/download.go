@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+func newDownloadCommand(g *globals) *cobra.Command {
+	var storageName, output string
+	var force bool
+	c := &cobra.Command{
+		Use:   "download ID [--storage NAME] [-o FILE]",
+		Short: "Write a backup's stored object, byte for byte (compressed, encrypted as stored)",
+		Long: `Write the stored object of a backup exactly as it is stored (compressed and,
+when encryption is on, encrypted), from the first complete copy that opens,
+or from --storage. ID is a backup ID or a unique prefix of one (at least 4
+characters). Its size and SHA-256 are checked against the catalog while it
+is written.
+
+Without -o (or with -o -) the object goes to standard output, which must
+not be a terminal. With -o FILE it is written to a temporary file next to
+FILE (mode 0600) and renamed into place only once complete and checked; an
+existing FILE is left alone unless --force.
+
+Exit status: 0 written and checked; 1 unknown backup, no readable copy, or
+a size or checksum that does not match (with -o, nothing is left behind);
+2 bad flags, an unknown storage, or standard output is a terminal.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			toStdout := output == "" || output == "-"
+			if toStdout && isTerminal(g.stdout) {
+				return usageError("refusing to write a backup object to a terminal: use -o FILE or redirect standard output")
+			}
+			if !toStdout && !force {
+				if _, err := os.Lstat(output); err == nil {
+					return usageError("%s exists: use --force to replace it", output)
+				}
+			}
+			ctx := cmd.Context()
+			a, err := g.openApp(ctx)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if storageName != "" && a.Runner.Storage(storageName) == nil {
+				return usageError("storage %q is not configured", storageName)
+			}
+			b, err := getBackup(cmd, a, args[0])
+			if err != nil {
+				return err
+			}
+			rc, loc, err := openCopy(ctx, a, b, storageName)
+			if err != nil {
+				return &exitError{code: exitFailure, err: err}
+			}
+			defer rc.Close()
+			if toStdout {
+				if err := copyChecked(g.stdout, rc, b); err != nil {
+					return &exitError{code: exitFailure, err: fmt.Errorf("download %s from storage %s: %w", b.ID, loc.Storage, err)}
+				}
+				return nil
+			}
+			if err := writeFileAtomic(output, force, func(w io.Writer) error { return copyChecked(w, rc, b) }); err != nil {
+				return &exitError{code: exitFailure, err: fmt.Errorf("download %s from storage %s: %w", b.ID, loc.Storage, err)}
+			}
+			fmt.Fprintf(g.stderr, "wrote %s: backup %s from storage %s, %d bytes, SHA-256 matches the catalog\n", output, b.ID, loc.Storage, b.StoredBytes)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&storageName, "storage", "", "read this storage's copy (default: the first complete copy that opens)")
+	c.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	c.Flags().BoolVar(&force, "force", false, "with -o: replace FILE if it exists")
+	return c
+}
+
+// openCopy opens b's stored object in the named storage, or in the first
+// storage with a complete copy that opens.
+func openCopy(ctx context.Context, a *app.App, b *backup.Backup, storageName string) (io.ReadCloser, backup.Location, error) {
+	var errs []error
+	for _, l := range b.Locations {
+		if storageName != "" && l.Storage != storageName {
+			continue
+		}
+		if l.Status != backup.LocationSuccess {
+			errs = append(errs, fmt.Errorf("storage %s: copy is %s", l.Storage, l.Status))
+			continue
+		}
+		st := a.Runner.Storage(l.Storage)
+		if st == nil {
+			errs = append(errs, fmt.Errorf("storage %s is not configured", l.Storage))
+			continue
+		}
+		rc, err := st.Open(ctx, l.Key)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("storage %s: %w", l.Storage, err))
+			continue
+		}
+		return rc, l, nil
+	}
+	if storageName != "" && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("no copy in storage %s", storageName))
+	}
+	if len(errs) == 0 {
+		errs = append(errs, errors.New("it has no stored copy"))
+	}
+	return nil, backup.Location{}, fmt.Errorf("backup %s (%s): no readable copy: %w", b.ID, b.Status, errors.Join(errs...))
+}
+
+// copyChecked copies the object r to w and checks its size and SHA-256
+// against the catalog's.
+func copyChecked(w io.Writer, r io.Reader, b *backup.Backup) error {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), r)
+	if err != nil {
+		return err
+	}
+	if n != b.StoredBytes {
+		return fmt.Errorf("read %d bytes, the catalog says %d", n, b.StoredBytes)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != b.SHA256 {
+		return fmt.Errorf("SHA-256 %s does not match the catalog's %s", sum, b.SHA256)
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file next to it (mode
+// 0600), synced and renamed into place only when write succeeded; without
+// replace, an existing path is an error and is left alone. Nothing is left
+// behind on failure.
+func writeFileAtomic(path string, replace bool, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if replace {
+		err = os.Rename(tmp, path)
+	} else if err = os.Link(tmp, path); err == nil { // fails if path exists: never overwrites
+		os.Remove(tmp)
+	}
+	if err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
