@@ -2,10 +2,14 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -41,7 +45,7 @@ func decodeCursor(c string) (string, error) {
 		id, ok = id[len(cursorPrefix):], true
 	}
 	if !ok || !backup.ValidID(id) {
-		return "", badRequest("invalid cursor; use next_cursor from a previous page")
+		return "", badRequest("invalid cursor: pass back the next_cursor of a previous page unchanged")
 	}
 	return id, nil
 }
@@ -74,7 +78,11 @@ func listFilter(r *http.Request) (catalog.Filter, string, error) {
 	}
 	if v, ok := q["status"]; ok {
 		if !backup.Status(v).Valid() {
-			return f, "", badRequest("invalid status: want one of %v", backup.Statuses)
+			names := make([]string, len(backup.Statuses))
+			for i, st := range backup.Statuses {
+				names[i] = string(st)
+			}
+			return f, "", badRequest("invalid status: want one of %s", strings.Join(names, ", "))
 		}
 		f.Status = backup.Status(v)
 	}
@@ -91,7 +99,7 @@ func listFilter(r *http.Request) (catalog.Filter, string, error) {
 		}
 	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return f, "", badRequest("since must be before until")
+		return f, "", badRequest("invalid since and until: since must be before until")
 	}
 	f.Limit = defaultLimit
 	if v, ok := q["limit"]; ok {
@@ -110,7 +118,7 @@ func listFilter(r *http.Request) (catalog.Filter, string, error) {
 	}
 	text := q["q"]
 	if len(text) > maxQueryLen {
-		return f, "", badRequest("q is longer than %d bytes", maxQueryLen)
+		return f, "", badRequest("invalid q: longer than %d bytes", maxQueryLen)
 	}
 	return f, text, nil
 }
@@ -147,7 +155,7 @@ func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := s.svc.GetBackup(r.Context(), id)
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, present(b))
@@ -202,8 +210,11 @@ func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
-	if err := s.svc.DeleteBackup(r.Context(), id); err != nil {
-		writeError(w, r, s.logger, err)
+	if id, err = s.resolveID(r, id); err == nil {
+		err = s.svc.DeleteBackup(r.Context(), id)
+	}
+	if err != nil {
+		s.failBackup(w, r, id, err)
 		return
 	}
 	s.logger.Info("backup deleted through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
@@ -230,4 +241,34 @@ func present(b *backup.Backup) *backup.Backup {
 func principalName(r *http.Request) string {
 	p, _ := PrincipalFrom(r.Context())
 	return p.Name
+}
+
+// resolveID returns the full ID of the backup id names: id itself when it is
+// a full ID, else the ID of the one backup it is a prefix of (GetBackup
+// resolves prefixes), so that responses and logs carry full IDs.
+func (s *Server) resolveID(r *http.Request, id string) (string, error) {
+	if backup.ValidID(id) {
+		return id, nil
+	}
+	b, err := s.svc.GetBackup(r.Context(), id)
+	if err != nil {
+		return id, err
+	}
+	return b.ID, nil
+}
+
+// failBackup answers err from a request about the backup id names (a full
+// ID or a prefix). A 404 names the backup: the Service's own words when it
+// has some (e.g. no readable copy, or no ID with that prefix), else
+// "backup <id> not found".
+func (s *Server) failBackup(w http.ResponseWriter, r *http.Request, id string, err error) {
+	if errors.Is(err, catalog.ErrNotFound) {
+		text := serviceText(err, catalog.ErrNotFound)
+		if !strings.HasPrefix(err.Error(), catalog.ErrNotFound.Error()+": ") ||
+			(backup.ValidID(id) && strings.HasPrefix(text, "no backup has an ID starting with")) {
+			text = fmt.Sprintf("backup %s not found", id)
+		}
+		err = &httpError{http.StatusNotFound, "not_found", text}
+	}
+	writeError(w, r, s.logger, err)
 }

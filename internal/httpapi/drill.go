@@ -16,15 +16,18 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = decodeBody(w, r, &struct{}{})
 	}
+	if err == nil {
+		id, err = s.resolveID(r, id)
+	}
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	s.logger.Info("restore drill started through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
 	d, err := s.svc.DrillBackup(r.Context(), id)
 	setWriteDeadline(w, writeTimeout)
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, presentDrill(&d))
@@ -43,7 +46,7 @@ func (s *Server) drills(w http.ResponseWriter, r *http.Request) {
 	}
 	ds, err := s.svc.BackupDrills(r.Context(), id)
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	out := drillList{Drills: make([]backup.Drill, len(ds))}

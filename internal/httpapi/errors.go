@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
@@ -71,14 +73,16 @@ func classify(err error, requestID string) classification {
 	case errors.Is(err, ErrBadCredentials):
 		return classification{status: http.StatusUnauthorized, code: "unauthorized", message: "invalid bearer token",
 			header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard", error="invalid_token"`}}}
-	case errors.Is(err, errForbidden), errors.Is(err, ErrForbiddenHost):
+	case errors.Is(err, errForbidden):
+		return classification{status: http.StatusForbidden, code: "forbidden", message: cmp.Or(serviceText(err, errForbidden), "forbidden")}
+	case errors.Is(err, ErrForbiddenHost):
 		return classification{status: http.StatusForbidden, code: "forbidden", message: err.Error()}
 	case errors.Is(err, catalog.ErrNotFound):
-		return classification{status: http.StatusNotFound, code: "not_found", message: "backup not found"}
+		return classification{status: http.StatusNotFound, code: "not_found", message: cmp.Or(serviceText(err, catalog.ErrNotFound), "backup not found")}
 	case errors.Is(err, ErrConflict):
-		return classification{status: http.StatusConflict, code: "conflict", message: redact.Text(err.Error())}
+		return classification{status: http.StatusConflict, code: "conflict", message: cmp.Or(serviceText(err, ErrConflict), "conflict with work in progress")}
 	case errors.Is(err, ErrInvalid):
-		return classification{status: http.StatusBadRequest, code: "bad_request", message: redact.Text(err.Error())}
+		return classification{status: http.StatusBadRequest, code: "bad_request", message: cmp.Or(serviceText(err, ErrInvalid), "invalid request")}
 	case errors.Is(err, ErrUnavailable):
 		return classification{status: http.StatusServiceUnavailable, code: "unavailable",
 			message: "service unavailable (request " + requestID + ")", detail: true}
@@ -88,6 +92,23 @@ func classify(err error, requestID string) classification {
 	}
 	return classification{status: http.StatusInternalServerError, code: "internal",
 		message: "internal error (request " + requestID + ")", detail: true}
+}
+
+// serviceText is the text of an error that wraps sentinel, as the Service
+// meant it for the client: redacted, and without the sentinel's own words
+// when it starts with them ("invalid request: server \"x\" is not
+// configured" gives "server \"x\" is not configured"; repeated prefixes,
+// as when one sentinel wraps another of the same text, go too). It is ""
+// when err says no more than the sentinel.
+func serviceText(err, sentinel error) string {
+	s, prefix := err.Error(), sentinel.Error()+": "
+	for strings.HasPrefix(s, prefix) {
+		s = s[len(prefix):]
+	}
+	if s == sentinel.Error() {
+		return ""
+	}
+	return redact.Text(s)
 }
 
 // writeError answers r with err, classified, and logs unexpected errors in

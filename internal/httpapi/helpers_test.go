@@ -115,17 +115,33 @@ func (f *fakeService) ListBackups(ctx context.Context, flt catalog.Filter, q str
 	return out, nil
 }
 
+// GetBackup finds a backup by its ID or, like the app, by a unique prefix
+// of it.
 func (f *fakeService) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
 	if err := f.enter("GetBackup"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	b, ok := f.backups[id]
-	if !ok {
+	if b, ok := f.backups[id]; ok {
+		return b, nil
+	}
+	if backup.ValidID(id) {
 		return nil, fmt.Errorf("get %s: %w", id, catalog.ErrNotFound)
 	}
-	return b, nil
+	var found []*backup.Backup
+	for k, b := range f.backups {
+		if strings.HasPrefix(k, id) {
+			found = append(found, b)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("%w: no backup has an ID starting with %q", catalog.ErrNotFound, id)
+	case 1:
+		return found[0], nil
+	}
+	return nil, fmt.Errorf("%w: %q matches %d backups: give more of the ID", ErrInvalid, id, len(found))
 }
 
 func (f *fakeService) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
@@ -133,10 +149,13 @@ func (f *fakeService) StartBackups(ctx context.Context, server, database, typ st
 		return nil, err
 	}
 	if server == "busy" {
-		return nil, fmt.Errorf("job busy/%s/%s is already running: %w", database, typ, ErrConflict)
+		return nil, fmt.Errorf("%w: the backup job busy/%s/%s is already running", ErrConflict, database, typ)
 	}
-	if server == "nope" {
-		return nil, fmt.Errorf("unknown server %q: %w", server, ErrInvalid)
+	if server == "nope" { // as the app says it: its usage error wrapped once more
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, fmt.Errorf("%w: server %q is not configured", errors.New("invalid request"), server))
+	}
+	if typ == "nope" {
+		return nil, fmt.Errorf("%w: backup type %q is not configured", ErrInvalid, typ)
 	}
 	b := f.add(time.Now(), cmpOr(server, "main"), cmpOr(database, "shop"), typ)
 	return []string{b.ID}, nil
@@ -186,7 +205,7 @@ func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts Restore
 	f.restores = append(f.restores, opts)
 	f.mu.Unlock()
 	if opts.ToDatabase == "busy" && !opts.Force {
-		return fmt.Errorf("%w: target database exists and is not empty", ErrConflict)
+		return fmt.Errorf("%w: database \"busy\" exists and is not empty: it holds 3 tables (send \"force\": true to replace it)", ErrConflict)
 	}
 	_, err := f.GetBackup(ctx, id)
 	return err

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"io"
 	"log/slog"
 	"mime"
@@ -10,7 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 // Long-running routes: download, verify, restore and retention. They run
@@ -33,6 +34,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
+	var (
+		body io.ReadCloser
+		info DownloadInfo
+	)
 	q, err := query(r, "storage")
 	if err == nil && q["storage"] != "" {
 		err = checkName("storage", q["storage"])
@@ -41,9 +46,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
-	body, info, err := s.svc.Download(r.Context(), id, q["storage"])
+	if id, err = s.resolveID(r, id); err == nil {
+		body, info, err = s.svc.Download(r.Context(), id, q["storage"])
+	}
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	defer body.Close()
@@ -144,10 +151,13 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
-	results, err := s.svc.VerifyBackup(r.Context(), id)
+	var results []runner.VerifyResult
+	if id, err = s.resolveID(r, id); err == nil {
+		results, err = s.svc.VerifyBackup(r.Context(), id)
+	}
 	setWriteDeadline(w, writeTimeout)
 	if err != nil && len(results) == 0 {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	resp := verifyResponse{ID: id, OK: err == nil, Results: make([]verifyResult, 0, len(results))}
@@ -159,8 +169,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Results = append(resp.Results, vr)
 	}
-	s.logger.Info("backup verified through the API", "request_id", requestID(r.Context()), "by", principalName(r),
-		"id", id, "ok", resp.OK, "error", err)
+	attrs := []any{"request_id", requestID(r.Context()), "by", principalName(r), "id", id, "ok", resp.OK}
+	if err != nil {
+		attrs = append(attrs, "error", err)
+	}
+	s.logger.Info("backup verified through the API", attrs...)
 	writeJSON(w, http.StatusOK, resp)
 }
 
@@ -190,8 +203,11 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	if err == nil && req.ToDatabase != "" {
 		err = checkDatabase("to_database", req.ToDatabase)
 	}
+	if err == nil {
+		id, err = s.resolveID(r, id)
+	}
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	s.logger.Info("restore started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
@@ -199,7 +215,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	err = s.svc.RestoreBackup(r.Context(), id, RestoreOptions{ToDatabase: req.ToDatabase, Force: req.Force, NoOwner: req.NoOwner})
 	setWriteDeadline(w, writeTimeout)
 	if err != nil {
-		writeError(w, r, s.logger, err)
+		s.failBackup(w, r, id, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, restoreResponse{ID: id, ToDatabase: req.ToDatabase, Restored: true})

@@ -214,8 +214,9 @@ func (s *Server) buildOpenAPI() map[string]any {
 		"components": map[string]any{
 			"securitySchemes": map[string]any{"bearerAuth": map[string]any{"type": "http", "scheme": "bearer"}},
 			"parameters": map[string]any{"id": map[string]any{
-				"name": "id", "in": "path", "required": true, "description": "Backup ID.",
-				"schema": map[string]any{"type": "string", "pattern": `^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{12}$`},
+				"name": "id", "in": "path", "required": true,
+				"description": "Backup ID (like " + idExample + "), or a prefix of it that no other backup's ID starts with.",
+				"schema":      map[string]any{"type": "string", "pattern": `^[0-9a-fTZ.-]{4,33}$`},
 			}},
 			"responses": responses,
 			"schemas":   schemas,
@@ -230,14 +231,14 @@ var errorStatus = map[string]string{
 }
 
 var errorDescriptions = map[string]string{
-	"BadRequest":           "Malformed request: bad ID, name, filter, query parameter or body.",
+	"BadRequest":           "Malformed request: bad or ambiguous ID, name, filter, query parameter or body, or a name the configuration lacks. The message says what and which field.",
 	"Unauthorized":         "No valid bearer token.",
-	"Forbidden":            "The token's role may not do this.",
-	"NotFound":             "No such backup.",
+	"Forbidden":            "The token's role may not do this; the message names the role needed.",
+	"NotFound":             "No such backup (or no backup whose ID starts with the prefix given), or no readable copy of it.",
 	"Conflict":             "Clashes with work in progress (the job or backup is running).",
 	"PayloadTooLarge":      "Request body over 64 KiB.",
 	"UnsupportedMediaType": "Request body not application/json.",
-	"TooManyRequests":      "Too many failed authentications from this address; see Retry-After.",
+	"TooManyRequests":      "An invalid token from an address with too many failed authentications; see Retry-After. A valid token is never refused this way.",
 	"Internal":             "Unexpected error; the message names the request ID to look up in the log.",
 	"Unavailable":          "A dependency is unavailable, or the daemon is not ready.",
 }

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // maxBody is the largest request body accepted.
@@ -32,11 +34,15 @@ const maxNameLen = 64
 func query(r *http.Request, allowed ...string) (map[string]string, error) {
 	vals, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return nil, badRequest("malformed query string")
+		return nil, badRequest("malformed query string: use name=value pairs joined by \"&\", percent-encoded")
 	}
 	out := make(map[string]string, len(vals))
-	for k, vs := range vals {
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
+		vs := vals[k]
 		if !slices.Contains(allowed, k) {
+			if len(allowed) == 0 {
+				return nil, badRequest("unknown query parameter %q: this route takes no query parameters", clip(k))
+			}
 			return nil, badRequest("unknown query parameter %q (allowed: %s)", clip(k), strings.Join(allowed, ", "))
 		}
 		if len(vs) > 1 {
@@ -49,29 +55,73 @@ func query(r *http.Request, allowed ...string) (map[string]string, error) {
 	return out, nil
 }
 
-// checkName validates a server, backup type or storage name.
+// checkName validates a server, backup type or storage name given in field
+// (a query parameter or JSON field). The message names the field, not the
+// value.
 func checkName(field, v string) error {
 	if len(v) > maxNameLen || !namePattern.MatchString(v) {
-		return badRequest("invalid %s: must match %s and be at most %d characters", field, namePattern, maxNameLen)
+		return badRequest("invalid %s: a name is 1-%d characters of a-z, 0-9, \"_\" and \"-\", starting with a letter or digit",
+			field, maxNameLen)
 	}
 	return nil
 }
 
-// checkDatabase validates a database name.
+// checkDatabase validates a database name given in field and says what is
+// wrong with it.
 func checkDatabase(field, v string) error {
-	if backup.CheckDatabaseName(v) != nil {
-		return badRequest("invalid %s: must be 1-128 bytes of UTF-8 without slashes or control characters", field)
+	if backup.CheckDatabaseName(v) == nil {
+		return nil
 	}
-	return nil
+	var why string
+	switch {
+	case v == "":
+		why = "empty"
+	case v == "." || v == "..":
+		why = fmt.Sprintf("%q is not a database name", v)
+	case len(v) > 128:
+		why = "longer than 128 bytes"
+	case !utf8.ValidString(v):
+		why = "not valid UTF-8"
+	case strings.ContainsAny(v, `/\`):
+		why = "it contains a slash"
+	default:
+		why = "it contains a control character"
+	}
+	return badRequest("invalid %s: %s (a database name is 1-128 bytes of UTF-8 without slashes or control characters)", field, why)
 }
 
-// pathID returns the {id} path value, validated.
+// Backup IDs in paths: a full ID, or a prefix of one (at least
+// minIDPrefix characters of the ID alphabet), which the Service resolves
+// to the one backup whose ID starts with it.
+const (
+	minIDPrefix = 4
+	idExample   = "20240501T020304.000Z-0123456789ab"
+)
+
+// pathID returns the {id} path value, validated: a full backup ID or a
+// possible prefix of one.
 func pathID(r *http.Request) (string, error) {
 	id := r.PathValue("id")
-	if !backup.ValidID(id) {
-		return "", badRequest("invalid backup ID: want the form 20240501T020304.000Z-0123456789ab")
+	if !backup.ValidID(id) && !idPrefix(id) {
+		return "", badRequest("invalid backup ID: want a full ID like %s, or a unique prefix of one (at least %d characters)",
+			idExample, minIDPrefix)
 	}
 	return id, nil
+}
+
+// idPrefix reports whether s can be the start of a backup ID: minIDPrefix
+// to len(idExample) characters of digits, lower-case hex, 'T', 'Z', '.'
+// and '-'.
+func idPrefix(s string) bool {
+	if len(s) < minIDPrefix || len(s) > len(idExample) {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r == 'T' || r == 'Z' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // clip shortens and sanitises a client's parameter or field name echoed in
@@ -116,13 +166,15 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return &httpError{http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be application/json"}
+	ct := r.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); ct == "" || err != nil || mt != "application/json" {
+		msg := "the request body must be JSON with Content-Type: application/json"
+		if ct == "" {
+			msg += " (no Content-Type was given)"
+		} else if err == nil {
+			msg += fmt.Sprintf(" (not %s)", clip(mt))
 		}
-	} else {
-		return &httpError{http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be application/json"}
+		return &httpError{http.StatusUnsupportedMediaType, "unsupported_media_type", msg}
 	}
 	if err := checkObject(data, jsonFields(dst)); err != nil {
 		return err
@@ -132,11 +184,57 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return badRequest("field %q must be a JSON %s", te.Field, te.Type.Kind())
+			return badRequest("field %q must be %s, not %s", te.Field, jsonKind(te.Type), valueKind(te.Value))
 		}
-		return badRequest("malformed JSON body")
+		return malformed(err)
 	}
 	return nil
+}
+
+// jsonKind names the JSON value a Go type decodes from, for messages.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
+
+// valueKind names the kind of JSON value an UnmarshalTypeError found
+// ("number 5" gives "a number"): the value itself is not echoed.
+func valueKind(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	switch kind {
+	case "string", "number":
+		return "a " + kind
+	case "bool":
+		return "true or false"
+	case "array", "object":
+		return "an " + kind
+	}
+	return "that"
+}
+
+// malformed describes a JSON syntax error: what and at which byte, never
+// the body's content beyond the one offending character.
+func malformed(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return badRequest("malformed JSON body: %s (at byte %d)", clip(se.Error()), se.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return badRequest("malformed JSON body: it ends before the object is complete")
+	}
+	return badRequest("malformed JSON body")
 }
 
 // checkObject checks that data is exactly one JSON object whose keys are
@@ -144,14 +242,18 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
 // matches keys case-insensitively and lets a repeated key win silently.)
 func checkObject(data []byte, allowed []string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return badRequest("the request body must be one JSON object")
+	tok, err := dec.Token()
+	if err != nil {
+		return malformed(err)
+	}
+	if tok != json.Delim('{') {
+		return badRequest("the request body must be a JSON object, not %s", jsonTokenKind(tok))
 	}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return badRequest("malformed JSON body")
+			return malformed(err)
 		}
 		key, _ := tok.(string)
 		switch {
@@ -166,16 +268,31 @@ func checkObject(data []byte, allowed []string) error {
 		seen[key] = true
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
-			return badRequest("malformed JSON body")
+			return malformed(err)
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return badRequest("malformed JSON body")
+		return malformed(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("the request body must hold exactly one JSON value")
+		return badRequest("the request body must hold exactly one JSON object; more follows it")
 	}
 	return nil
+}
+
+// jsonTokenKind names the JSON value a first token starts, for messages.
+func jsonTokenKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "an array"
+	case string:
+		return "a string"
+	case bool:
+		return "true or false"
+	case float64, json.Number:
+		return "a number"
+	}
+	return "null"
 }
 
 // jsonFields lists the JSON names of the fields of the struct dst points to.
