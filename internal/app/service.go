@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -50,19 +51,25 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 	a := s.d.current()
 	jobs, planErrs, err := a.Plan(ctx, Selector{Server: server, Database: database, Type: typ})
 	if errors.Is(err, ErrUsage) {
-		return nil, fmt.Errorf("%w: %v", httpapi.ErrInvalid, errors.Unwrap(err))
+		// The API shows the text after its sentinel, once: "server \"x\" is
+		// not configured", never "invalid request: invalid request".
+		return nil, fmt.Errorf("%w: %s", httpapi.ErrInvalid, strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "))
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(jobs) == 0 {
-		if len(planErrs) > 0 && database != "" {
-			return nil, fmt.Errorf("%w: database %q is not backed up on the selected server(s)", httpapi.ErrInvalid, database)
+		var unreachable *ServerError
+		if database != "" && !errors.As(errors.Join(planErrs...), &unreachable) {
+			where := "any server"
+			if server != "" {
+				where = fmt.Sprintf("server %q", server)
+			}
+			return nil, fmt.Errorf("%w: database %q is not among the databases to back up of %s", httpapi.ErrInvalid, database, where)
 		}
 		return nil, fmt.Errorf("%w: no database to back up (%v)", httpapi.ErrUnavailable, errors.Join(planErrs...))
 	}
-	var ids []string
-	busy := 0
+	var ids, busy []string
 	for _, job := range jobs {
 		var b *backup.Backup
 		task := scheduler.Task{
@@ -80,7 +87,7 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 		})
 		switch {
 		case errors.Is(err, scheduler.ErrBusy):
-			busy++
+			busy = append(busy, jobKey(job))
 		case errors.Is(err, scheduler.ErrNotRunning):
 			return ids, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
 		case err != nil:
@@ -89,8 +96,11 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 			ids = append(ids, b.ID)
 		}
 	}
-	if len(ids) == 0 && busy > 0 {
-		return nil, fmt.Errorf("%w: that backup job is already running", httpapi.ErrConflict)
+	if len(ids) == 0 && len(busy) > 0 {
+		if len(busy) == 1 {
+			return nil, fmt.Errorf("%w: the backup job %s is already running", httpapi.ErrConflict, busy[0])
+		}
+		return nil, fmt.Errorf("%w: the %d backup jobs selected are already running (%s)", httpapi.ErrConflict, len(busy), strings.Join(busy, ", "))
 	}
 	return ids, nil
 }
@@ -131,9 +141,12 @@ func (s *service) Download(ctx context.Context, id, storageName string) (io.Read
 		return rc, httpapi.DownloadInfo{Filename: path.Base(l.Key), Size: b.StoredBytes, Storage: l.Storage}, nil
 	}
 	if storageName != "" {
-		return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, id, storageName)
+		if a.Runner.Storage(storageName) == nil {
+			return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: storage %q is not configured", httpapi.ErrInvalid, storageName)
+		}
+		return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, b.ID, storageName)
 	}
-	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, id)
+	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, b.ID)
 }
 
 func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
@@ -159,9 +172,9 @@ func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.Res
 	req := runner.RestoreRequest{Backup: b, ToDatabase: opts.ToDatabase, Dumper: d, Force: opts.Force, NoOwner: opts.NoOwner}
 	if err := a.Runner.Restore(ctx, req); err != nil {
 		if errors.Is(err, dump.ErrTargetNotEmpty) {
-			return fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+			return fmt.Errorf("%w: %s", httpapi.ErrConflict, apiWords(err))
 		}
-		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+		return fmt.Errorf("%w: %s", httpapi.ErrInvalid, apiWords(err))
 	}
 	return nil
 }
@@ -322,6 +335,12 @@ func (s *service) Ready(ctx context.Context) error {
 		return fmt.Errorf("%w: catalog unreachable", httpapi.ErrUnavailable)
 	}
 	return nil
+}
+
+// apiWords is err's text for an API client: the CLI's --force is the API's
+// "force": true.
+func apiWords(err error) string {
+	return strings.ReplaceAll(err.Error(), "--force", `"force": true`)
 }
 
 func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }
