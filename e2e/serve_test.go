@@ -24,8 +24,15 @@ type daemon struct {
 
 func startDaemon(t *testing.T, s *setup) *daemon {
 	t.Helper()
+	return startDaemonWith(t, s, nil)
+}
+
+// startDaemonWith starts the daemon with attr as its SysProcAttr (nil: none).
+func startDaemonWith(t *testing.T, s *setup, attr *syscall.SysProcAttr) *daemon {
+	t.Helper()
 	d := &daemon{t: t, done: make(chan error, 1)}
 	d.cmd = exec.Command(binary, "serve", "--config", s.configPath)
+	d.cmd.SysProcAttr = attr
 	d.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	stderr, _ := d.cmd.StderrPipe()
 	if err := d.cmd.Start(); err != nil {

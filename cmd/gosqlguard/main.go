@@ -38,7 +38,7 @@ func usageError(format string, args ...any) error {
 var errFailed = &exitError{code: exitFailure, err: errors.New("")}
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyStop(context.Background())
 	defer stop()
 	cmd := newRootCommand(os.Stdout, os.Stderr)
 	err := cmd.ExecuteContext(ctx)
@@ -58,4 +58,50 @@ func run() int {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// forceKey is the context key of the context that a second stop signal ends.
+type forceKey struct{}
+
+// notifyStop returns a context that the first SIGINT or SIGTERM cancels.
+// A second one ends the context forceStop returns for it: the daemon then
+// stops waiting for its running backups. One-shot commands only heed the
+// first: cancelling already stops their children and records the run as
+// interrupted. Child processes lead their own process groups, so a
+// terminal's Ctrl-C reaches them only through this cancellation.
+func notifyStop(parent context.Context) (context.Context, context.CancelFunc) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	force, forceNow := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.WithValue(parent, forceKey{}, force))
+	done := make(chan struct{})
+	go func() {
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				if n == 0 {
+					cancel()
+				} else {
+					forceNow()
+				}
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+		forceNow()
+	}
+}
+
+// forceStop returns the context that a second stop signal ends; a context
+// notifyStop did not make never ends.
+func forceStop(ctx context.Context) context.Context {
+	if f, ok := ctx.Value(forceKey{}).(context.Context); ok {
+		return f
+	}
+	return context.Background()
 }

@@ -17,7 +17,10 @@ func newServeCommand(g *globals) *cobra.Command {
 		Short: "Run the daemon: scheduled backups, retention, crash recovery; SIGHUP reloads the config",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context() // ends on SIGTERM or SIGINT
+			// ctx ends on the first SIGTERM or SIGINT: the daemon stops
+			// scheduling and lets running backups finish for
+			// daemon.shutdown_timeout; a second signal cancels them at once.
+			ctx := cmd.Context()
 			a, err := g.openApp(ctx)
 			if err != nil {
 				return err
@@ -39,6 +42,7 @@ func newServeCommand(g *globals) *cobra.Command {
 				Version: version,
 				Commit:  buildCommit(),
 				Reload:  reload,
+				Force:   forceStop(ctx),
 				Load: func() (*config.Config, error) {
 					return config.Load(g.configPath, os.LookupEnv)
 				},

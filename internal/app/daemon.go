@@ -36,6 +36,10 @@ type ServeOptions struct {
 	Load   func() (*config.Config, error)
 	// Version and Commit are shown by /status and the build_info metric.
 	Version, Commit string
+	// Force, when it ends (a second stop signal), cuts the shutdown short:
+	// running backups are cancelled at once instead of after
+	// daemon.shutdown_timeout. Nil: only the timeout does.
+	Force context.Context
 }
 
 // daemon is the state of one Serve call.
@@ -168,10 +172,18 @@ func (d *daemon) shutdown() {
 	if len(running) > 0 {
 		d.logger.Info("shutting down: waiting for running backups", "running", running, "timeout", timeout)
 	}
-	wait, cancel := context.WithTimeout(context.Background(), timeout)
+	force := d.opts.Force
+	if force == nil {
+		force = context.Background()
+	}
+	wait, cancel := context.WithTimeout(force, timeout)
 	defer cancel()
 	if err := d.sched.Drain(wait); err != nil {
-		d.logger.Warn("shutdown timeout reached: cancelling running backups", "running", d.sched.Running())
+		why := "shutdown timeout reached"
+		if force.Err() != nil {
+			why = "second stop signal"
+		}
+		d.logger.Warn(why+": cancelling running backups", "running", d.sched.Running())
 		after, cancel := context.WithTimeout(context.Background(), afterCancel)
 		defer cancel()
 		d.sched.Drain(after)
