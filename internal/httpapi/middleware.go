@@ -48,9 +48,10 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// quietPaths are polled by probes and scrapers; their requests are logged at
-// debug level only.
-var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+// quietPaths are polled by probes, scrapers and the web UI's live updates
+// (every two seconds while a page is open); their requests are logged at
+// debug level only, unless they fail with a 5xx.
+var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/ui/live": true}
 
 // observe gives every request an ID (X-Request-ID), security headers, panic
 // recovery and an access log line.
@@ -73,9 +74,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if quietPaths[r.URL.Path] && rec.status < 500 {
 				level = slog.LevelDebug
 			}
-			s.logger.Log(r.Context(), level, "http request", "request_id", id, "method", r.Method,
-				"path", r.URL.Path, "status", rec.statusOr200(), "bytes", rec.bytes,
-				"duration", s.clock().Sub(start).Round(time.Microsecond), "client", r.RemoteAddr, "principal", info.principal)
+			attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.statusOr200(),
+				"bytes", rec.bytes, "duration", s.clock().Sub(start).Round(time.Microsecond), "client", r.RemoteAddr}
+			if info.principal != "" {
+				attrs = append(attrs, "principal", info.principal)
+			}
+			s.logger.Log(r.Context(), level, "http request", attrs...)
 		}()
 		defer s.recoverPanic(rec, r)
 		next.ServeHTTP(rec, r)

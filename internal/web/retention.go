@@ -88,10 +88,11 @@ func (u *UI) applyRetention(w http.ResponseWriter, r *http.Request, rq *request)
 			}
 		}
 	}
-	u.logger.Info("retention applied through the UI", "request_id", rq.id, "by", rq.who.Name, "planned_deletions", deleted, "error", err)
 	if err != nil {
+		u.logger.Warn("retention applied through the UI, with errors", "request_id", rq.id, "by", rq.who.Name, "planned_deletions", deleted, "error", err)
 		u.flashError(r, rq, fmt.Sprintf("Retention ran, but not every deletion succeeded (%d planned): ", deleted), err)
 	} else {
+		u.logger.Info("retention applied through the UI", "request_id", rq.id, "by", rq.who.Name, "planned_deletions", deleted)
 		u.flashOK(rq, fmt.Sprintf("Retention applied: %d backup copies deleted.", deleted))
 	}
 	seeOther(w, r, "/retention")
