@@ -60,7 +60,7 @@ func writeTable(w io.Writer, list []*backup.Backup) error {
 		if len(b.Warnings) > 0 {
 			status += "!" // see show ID for the warnings
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, b.Database, b.Type, status,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, displayName(b.Database), b.Type, status,
 			b.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(b), humanBytes(b.StoredBytes), storages(b))
 	}
 	return tw.Flush()
@@ -71,7 +71,7 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
 	row("ID", b.ID)
 	row("Server", b.Server)
-	row("Database", b.Database)
+	row("Database", displayName(b.Database))
 	row("Type", b.Type)
 	row("Status", string(b.Status))
 	row("Started", b.StartedAt.Local().Format(time.RFC3339))
