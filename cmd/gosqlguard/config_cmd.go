@@ -23,15 +23,16 @@ func newConfigCommand(g *globals) *cobra.Command {
 			"part_size x (upload_concurrency + 1).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.loadConfig()
+			cfg, err := g.loadConfig() // prints the warnings of a valid config
 			var cfgErr *config.Error
 			if errors.As(err, &cfgErr) {
-				printWarnings(g, cfgErr.Warnings)
+				for _, w := range cfgErr.Warnings {
+					fmt.Fprintln(g.stderr, "warning:", w.Error())
+				}
 			}
 			if err != nil {
 				return err
 			}
-			printWarnings(g, cfg.Warnings)
 			fmt.Fprintf(g.stdout, "config is valid: %d server(s), %d storage(s), %d backup type(s) (including manual)\n",
 				len(cfg.Servers), len(cfg.Storages), len(cfg.BackupTypes))
 			for _, s := range cfg.Storages {
@@ -43,12 +44,6 @@ func newConfigCommand(g *globals) *cobra.Command {
 		},
 	})
 	return c
-}
-
-func printWarnings(g *globals, ws []config.Problem) {
-	for _, w := range ws {
-		fmt.Fprintln(g.stderr, "warning:", w.Error())
-	}
 }
 
 // uploadMemoryBound describes the most an upload to the S3 storage s buffers:

@@ -89,11 +89,16 @@ func (g *globals) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(g.stderr, opts))
 }
 
-// loadConfig loads and validates the config; any problem is a usage error (exit 2).
+// loadConfig loads and validates the config; any problem is a usage error
+// (exit 2). The warnings of a valid config are printed on stderr as
+// "warning: <path>: <message>".
 func (g *globals) loadConfig() (*config.Config, error) {
 	cfg, err := config.Load(g.configPath, os.LookupEnv)
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s:\n%w", filepath.Clean(g.configPath), err)}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(g.stderr, "warning:", w.Error())
 	}
 	return cfg, nil
 }
