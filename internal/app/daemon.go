@@ -25,8 +25,13 @@ import (
 )
 
 // afterCancel bounds how long shutdown waits for cancelled backups to record
-// themselves as interrupted.
+// themselves as interrupted; those still running then are recorded so by
+// shutdown itself.
 const afterCancel = 30 * time.Second
+
+// recoveryGrace bounds how long shutdown waits for the start-up crash
+// recovery, cancelled with Serve's ctx, to return.
+const recoveryGrace = 5 * time.Second
 
 // ServeOptions configure the daemon.
 type ServeOptions struct {
@@ -59,6 +64,10 @@ type daemon struct {
 
 	drills   *drillState
 	serveCtx context.Context // Serve's ctx: its end cancels drills
+
+	// callTimeout bounds each storage call of crash recovery and the
+	// leftover sweeps (DefaultCallTimeout).
+	callTimeout time.Duration
 }
 
 // progress is a running backup's live byte count, for the web UI.
@@ -68,17 +77,20 @@ type progress struct {
 	raw                       atomic.Int64
 }
 
-// Serve runs the daemon until ctx ends: crash recovery first, then the
-// schedules of backup_types, retention after each backup and every
-// daemon.retention_interval, and config reloads. When ctx ends it stops
-// scheduling, lets running backups finish for daemon.shutdown_timeout, then
-// cancels them (they are recorded as interrupted) and returns nil.
+// Serve runs the daemon until ctx ends: the HTTP API and health at once,
+// crash recovery in the background (it never holds up the API, the
+// schedules or shutdown, and only ever reclaims backups whose process is
+// gone), the schedules of backup_types, retention after each backup and
+// every daemon.retention_interval, and config reloads. When ctx ends it
+// stops scheduling, lets running backups finish for
+// daemon.shutdown_timeout, then cancels them (they are recorded as
+// interrupted, within afterCancel at the latest) and returns nil.
 func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Clock == nil {
 		o.Clock = scheduler.System{}
 	}
 	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New(),
-		drills: newDrillState(a.Config.Drills.Concurrency), serveCtx: ctx}
+		drills: newDrillState(a.Config.Drills.Concurrency), serveCtx: ctx, callTimeout: DefaultCallTimeout}
 	d.metrics.SetBuildInfo(o.Version, o.Commit)
 	if seed, err := a.Catalog.List(ctx, catalog.Filter{}); err == nil {
 		d.metrics.Seed(seed)
@@ -86,7 +98,6 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	d.notifier = newNotifier(a)
 	a.Runner.Now = o.Clock.Now
 	a.Runner.Observers = []runner.Observer{d.metrics, d.notifier}
-	d.recover(ctx)
 	entries, err := a.entries()
 	if err != nil {
 		return err
@@ -134,6 +145,8 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 			a.Logger.Error("http server stopped", "error", err)
 		}
 	}()
+	recovered := make(chan struct{}) // crash recovery, in the background: the API answers meanwhile
+	go func() { defer close(recovered); d.recover(ctx) }()
 	var loops sync.WaitGroup
 	loops.Add(3)
 	go func() { defer loops.Done(); d.retentionLoop(ctx) }()
@@ -148,6 +161,11 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	runErr := d.sched.Run(ctx, entries)
 	loops.Wait()
 	d.shutdown()
+	select {
+	case <-recovered:
+	case <-time.After(recoveryGrace):
+		d.logger.Warn("crash recovery did not stop in time: leaving it")
+	}
 	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	d.notifier.Close(closeCtx)
 	cancel()
@@ -186,7 +204,20 @@ func (d *daemon) shutdown() {
 		d.logger.Warn(why+": cancelling running backups", "running", d.sched.Running())
 		after, cancel := context.WithTimeout(context.Background(), afterCancel)
 		defer cancel()
-		d.sched.Drain(after)
+		if d.sched.Drain(after) != nil {
+			// A run that did not end even so (a storage that stalls without
+			// a bound) must not leave its row running: it is ours, and this
+			// process ends now.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			ids, err := d.current().Runner.InterruptOwn(ctx, "interrupted: the daemon stopped before the backup finished")
+			if err != nil {
+				d.logger.Error("cannot record the backups still running as interrupted", "error", err)
+			}
+			if len(ids) > 0 {
+				d.logger.Warn("backups that did not stop in time are recorded as interrupted", "ids", ids)
+			}
+		}
 	}
 	d.logger.Info("daemon stopped")
 }
@@ -265,6 +296,12 @@ func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, plan
 // runJob takes one scheduled backup, then applies retention.
 func (d *daemon) runJob(ctx context.Context, a *App, job runner.Job) {
 	b, err := a.Runner.Open(ctx, job)
+	if errors.Is(err, runner.ErrAlreadyRunning) {
+		// Another process (a one-shot backup) runs this job right now.
+		d.logger.Warn("skipped: already running in another process", "job", jobKey(job), "error", err)
+		d.metrics.JobSkipped(job.Server, job.Database, job.Type)
+		return
+	}
 	if err != nil {
 		d.logger.Error("cannot start backup", "job", jobKey(job), "error", err)
 		return
@@ -333,7 +370,7 @@ func (d *daemon) retentionLoop(ctx context.Context) {
 		case <-t.C():
 		}
 		d.prune(ctx, "regular pass")
-		d.sweep(ctx, nil)
+		d.sweep(ctx)
 	}
 }
 

@@ -4,59 +4,82 @@ import (
 	"context"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/storage"
+	"github.com/gosqlguard/gosqlguard/internal/owner"
 )
 
-// interruptedReason is recorded on rows a dead process left running.
-const interruptedReason = "interrupted: the process running this backup stopped before it finished"
+// DefaultCallTimeout bounds one storage call of crash recovery and of the
+// leftover sweeps (a listing, a delete, a sweep of one storage), on top of
+// the storage's own idle_timeout, so that a storage that stalls can hold up
+// neither the daemon nor a command for longer.
+const DefaultCallTimeout = 5 * time.Minute
 
-// recover runs once at start: rows a dead process left running become
-// interrupted, their leftovers (and any older than cleanup_age) are removed,
-// and storage and catalog are compared for strays.
+// Recover is crash recovery, as the daemon runs it in the background at
+// start and a command may run it before its work: backups left running by
+// a process of this host that is gone become interrupted (see
+// runner.Reclaim: never one of a live process, nor one of another host,
+// which is logged and left alone), then the leftovers of interrupted runs
+// and the unfinished writes older than daemon.cleanup_age are removed from
+// every storage (SweepLeftovers). Each storage call is bounded by
+// callTimeout (0: DefaultCallTimeout); ctx ends it all early. What it does
+// and what fails is logged; it returns nothing to act on.
+func (a *App) Recover(ctx context.Context, callTimeout time.Duration) {
+	rep, err := a.Runner.Reclaim(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Error("crash recovery: cannot mark running backups interrupted", "error", err)
+	}
+	for _, b := range rep.Interrupted {
+		a.Logger.Warn("crash recovery: backup left running by a stopped process is now interrupted",
+			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "reason", b.Error)
+	}
+	for _, b := range rep.Foreign {
+		o := owner.Parse(b.OwnerHost, b.OwnerPID)
+		a.Logger.Warn("crash recovery: a backup is recorded running by a process of another host; left alone, as its end cannot be told from here",
+			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "host", o.Host, "pid", o.PID,
+			"started_at", b.StartedAt.Format(time.RFC3339))
+	}
+	for _, b := range rep.Live {
+		a.Logger.Info("crash recovery: a backup runs in a live process; left alone",
+			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "pid", b.OwnerPID)
+	}
+	a.SweepLeftovers(ctx, callTimeout)
+}
+
+// SweepLeftovers removes from every storage what interrupted runs left
+// (their objects and manifests under the final names, temp files, multipart
+// uploads) and other unfinished writes older than daemon.cleanup_age, each
+// storage call bounded by callTimeout (0: DefaultCallTimeout), and logs
+// what it removed and what failed. A storage that fails is tried again by
+// the next sweep.
+func (a *App) SweepLeftovers(ctx context.Context, callTimeout time.Duration) {
+	if callTimeout <= 0 {
+		callTimeout = DefaultCallTimeout
+	}
+	rep, err := a.Runner.SweepLeftovers(ctx, a.Config.Daemon.CleanupAge.D(), callTimeout)
+	if err != nil && ctx.Err() == nil {
+		a.Logger.Error("cleanup of leftovers failed", "error", err)
+	}
+	for _, s := range a.Runner.Storages {
+		if n := rep.Removed[s.Name()]; n > 0 {
+			a.Logger.Info("removed leftovers of unfinished backups", "storage", s.Name(), "count", n)
+		}
+	}
+}
+
+// recover runs once, in the background, at start: crash recovery (Recover),
+// then storage and catalog are compared for strays. Serve's end cancels ctx.
 func (d *daemon) recover(ctx context.Context) {
 	a := d.current()
-	ids, err := a.Catalog.MarkInterrupted(ctx, d.opts.Clock.Now().UTC(), interruptedReason)
-	if err != nil {
-		d.logger.Error("crash recovery: cannot mark running backups interrupted", "error", err)
-	}
-	dead := map[string][]string{} // storage -> keys of dead runs
-	for _, id := range ids {
-		b, err := a.Catalog.Get(ctx, id)
-		if err != nil {
-			continue
-		}
-		d.logger.Warn("crash recovery: backup left running by a stopped process is now interrupted",
-			"id", id, "server", b.Server, "database", b.Database, "type", b.Type)
-		for _, l := range b.Locations {
-			dead[l.Storage] = append(dead[l.Storage], l.Key)
-		}
-	}
-	d.sweep(ctx, dead)
+	a.Recover(ctx, d.callTimeout)
 	d.reportStrays(ctx)
 }
 
-// sweep removes what unfinished writes left in every storage that can have
-// leftovers: those of dead runs at once, others past cleanup_age.
-func (d *daemon) sweep(ctx context.Context, dead map[string][]string) {
-	a := d.current()
-	age := a.Config.Daemon.CleanupAge.D()
-	for _, s := range a.Runner.Storages {
-		sw, ok := s.(storage.Sweeper)
-		if !ok {
-			continue
-		}
-		n, err := sw.Sweep(ctx, dead[s.Name()], age)
-		if err != nil {
-			d.logger.Error("cleanup of leftovers failed", "storage", s.Name(), "error", err)
-			continue
-		}
-		if n > 0 {
-			d.logger.Info("removed leftovers of unfinished backups", "storage", s.Name(), "count", n)
-		}
-	}
+// sweep removes the leftovers of unfinished writes (see App.SweepLeftovers).
+func (d *daemon) sweep(ctx context.Context) {
+	d.current().SweepLeftovers(ctx, d.callTimeout)
 }
 
 // reportStrays logs objects in storage that the catalog does not know, and
@@ -64,9 +87,16 @@ func (d *daemon) sweep(ctx context.Context, dead map[string][]string) {
 func (d *daemon) reportStrays(ctx context.Context) {
 	a := d.current()
 	for _, s := range a.Runner.Storages {
-		objs, err := s.List(ctx, "")
+		if ctx.Err() != nil {
+			return
+		}
+		lctx, cancel := context.WithTimeout(ctx, d.callTimeout)
+		objs, err := s.List(lctx, "")
+		cancel()
 		if err != nil {
-			d.logger.Error("cannot list storage to check it against the catalog", "storage", s.Name(), "error", err)
+			if ctx.Err() == nil {
+				d.logger.Error("cannot list storage to check it against the catalog", "storage", s.Name(), "error", err)
+			}
 			continue
 		}
 		present := map[string]bool{}

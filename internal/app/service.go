@@ -86,8 +86,8 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 			return err
 		})
 		switch {
-		case errors.Is(err, scheduler.ErrBusy):
-			busy = append(busy, jobKey(job))
+		case errors.Is(err, scheduler.ErrBusy), errors.Is(err, runner.ErrAlreadyRunning):
+			busy = append(busy, jobKey(job)) // here, or in another process
 		case errors.Is(err, scheduler.ErrNotRunning):
 			return ids, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
 		case err != nil:

@@ -76,6 +76,13 @@ type Backup struct {
 	Manifest     *Manifest  `json:"manifest,omitempty"`
 	// Drill is the last restore drill of this backup; nil until one ran.
 	Drill *Drill `json:"drill"`
+	// OwnerHost and OwnerPID name the process that runs (or ran) the
+	// backup: its host string (host name, boot ID, process start time; see
+	// package owner) and process ID, so that another process can tell a live
+	// run from one that a dead process left running. Empty in rows written
+	// by versions that did not record it, and in rebuilt rows.
+	OwnerHost string `json:"-"`
+	OwnerPID  int    `json:"-"`
 }
 
 // Location returns the location in the named storage, or nil.

@@ -35,6 +35,14 @@ type Filter struct {
 type Store interface {
 	// Insert adds a new backup (usually status running) with its locations.
 	Insert(ctx context.Context, b *backup.Backup) error
+	// InsertUnlessRunning inserts b unless a running backup of the same
+	// server, database and type blocks it; see Claim. It returns the
+	// blocking backup (and then writes nothing), or the IDs of the running
+	// backups of that job it ended as interrupted.
+	InsertUnlessRunning(ctx context.Context, b *backup.Backup, claim Claim) (blocker *backup.Backup, interrupted []string, err error)
+	// MarkInterrupted ends backup id as interrupted, finished at now, with
+	// reason as its error, if it is still running; it reports whether it did.
+	MarkInterrupted(ctx context.Context, id string, now time.Time, reason string) (bool, error)
 	// Update replaces everything stored for b.ID: status, times, sizes,
 	// checksum, error, locations and manifest. Unknown IDs give ErrNotFound.
 	Update(ctx context.Context, b *backup.Backup) error
@@ -57,6 +65,13 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// Claim decides about a running backup of the job that InsertUnlessRunning
+// opens (running has its ID, times and owner, no locations): a non-empty
+// interrupt reason ends it as interrupted (its process is gone); otherwise
+// block says whether it keeps the new backup from starting (its process may
+// still run it).
+type Claim func(running *backup.Backup) (interrupt string, block bool)
 
 // DrillRunning is the status of a drill that has not finished (or whose
 // process died before it could say how it ended).

@@ -24,8 +24,18 @@ func (r *Runner) Backup(ctx context.Context, job Job) (*backup.Backup, error) {
 	return b, r.Run(ctx, b, job)
 }
 
-// Open checks the job and opens its catalog row (status running), so that
-// the backup has an ID before it starts, e.g. while it waits for a slot.
+// Open checks the job and opens its catalog row (status running, owned by
+// this process), so that the backup has an ID before it starts, e.g. while
+// it waits for a slot.
+//
+// A job that a live process runs is not started again: when a running row
+// of the same server, database and type is owned by a process of this host
+// that may still run it, Open returns an error wrapping ErrAlreadyRunning
+// ("already running: backup ID of S/D/T started TIME by pid N") and writes
+// nothing. Running rows of the job whose process is gone are ended as
+// interrupted on the way (their leftovers go with the next sweep, see
+// SweepLeftovers); rows of another host cannot be judged from here and do
+// not block (see Reclaim).
 func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 	if len(job.Storages) == 0 {
 		return nil, errors.New("backup: no storage to write to")
@@ -50,8 +60,17 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 	for _, s := range job.Storages {
 		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: key, Status: backup.LocationPending})
 	}
-	if err := r.Catalog.Insert(ctx, b); err != nil {
+	b.OwnerHost, b.OwnerPID = selfOwner()
+	blocker, reclaimed, err := r.Catalog.InsertUnlessRunning(ctx, b, r.claim)
+	if err != nil {
 		return nil, fmt.Errorf("backup: catalog: %w", err)
+	}
+	if blocker != nil {
+		return nil, alreadyRunning(blocker)
+	}
+	for _, id := range reclaimed {
+		r.logger().Warn("a backup of this job left running by a process that is gone is now interrupted",
+			"id", id, "server", b.Server, "database", b.Database, "type", b.Type)
 	}
 	observers(r.Observers).started(b)
 	return b, nil

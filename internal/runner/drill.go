@@ -170,7 +170,7 @@ func (r *Runner) CleanDrillLeftovers(ctx context.Context, server string, d dump.
 	// may still run the drill.
 	gone := map[string]string{}
 	for name, rec := range byScratch {
-		why := ownerGone(rec.Host, rec.PID, "/proc")
+		why := ownerGone(rec.Host, rec.PID)
 		if why == "" && rec.PID == os.Getpid() && !r.drills().has(rec.Scratch) {
 			why = "this process no longer runs it"
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/owner"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 )
 
@@ -265,7 +266,7 @@ func TestCleanDrillLeftovers(t *testing.T) {
 		}
 	}
 	record(killed, drillHost(), 1<<22+12345) // above pid_max: no such process
-	record(live, drillHost(), ours)
+	record(live, owner.Of(ours).Record(), ours)
 	record(liveOld, host, ours)
 	record(reused, drillHost(), other)
 	wantDropped := []string{killed, reused}

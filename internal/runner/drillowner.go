@@ -1,87 +1,34 @@
 package runner
 
 import (
-	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/owner"
 )
 
-// bootSep separates the host name from the boot ID in a drill record's
-// Host: "db1 boot 5f0c…". A record of an earlier boot is known dead.
+// bootSep separates the host name from the boot ID in a recorded owner's
+// host string: "db1 boot 5f0c…" (see owner.Owner.Record).
 const bootSep = " boot "
 
-// drillHost is what a drill records as its Host: the host name and, where
-// the kernel tells it, this boot's ID.
-func drillHost() string {
-	host, _ := os.Hostname()
-	if id := bootID(); id != "" {
-		return host + bootSep + id
-	}
-	return host
+// drillHost is what a drill records as its Host: this process's owner
+// record (host name, boot ID, start time), stored with its PID.
+func drillHost() string { return owner.Self().Record() }
+
+func bootID() string { return owner.BootID() }
+
+// ownerGone says why the process a running drill or backup record names
+// (by its host string, as drillHost wrote it, and PID) is known to be gone,
+// or "" when it may still run, and its work must be left alone. A record of
+// another host is never proven dead from here.
+func ownerGone(recHost string, pid int) string {
+	return owner.Parse(recHost, pid).Gone()
 }
 
-func bootID() string {
-	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	if err != nil {
-		return ""
+// backupOwnerGone is ownerGone for a backup's recorded owner. A running row
+// without an owner was written by a version that did not record one: its
+// process is taken for gone, as every running row was before.
+func backupOwnerGone(b *backup.Backup) string {
+	if b.OwnerHost == "" {
+		return "it was started by a version that does not record its process"
 	}
-	return strings.TrimSpace(string(b))
-}
-
-// ownerGone says why the process a running drill record names (by Host,
-// as drillHost wrote it, and PID) is known to be gone, or "" when it may
-// still run, and its drill database must be left alone. A record of another
-// host is never proven dead from here.
-func ownerGone(recHost string, pid int, procRoot string) string {
-	host, boot, _ := strings.Cut(recHost, bootSep)
-	thisHost, _ := os.Hostname()
-	switch {
-	case host != thisHost:
-		return ""
-	case boot != "" && bootID() != "" && bootID() != boot:
-		return "the host rebooted since"
-	case !processExists(pid):
-		return "its process is gone"
-	case !isGosqlguard(procRoot, pid):
-		return "its process ID now belongs to another program"
-	}
-	return ""
-}
-
-// processExists reports whether a process with this ID exists on this host.
-func processExists(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
-}
-
-// isGosqlguard reports whether process pid runs this program: its
-// executable is ours or has our executable's base name (also when replaced
-// by an upgrade since), or its argv[0] has the base name of ours. When
-// neither can be read (no procfs, another user's hidden process) it cannot
-// tell and says yes: a live drill's database must never be dropped.
-func isGosqlguard(procRoot string, pid int) bool {
-	dir := filepath.Join(procRoot, strconv.Itoa(pid))
-	known := false
-	if exe, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
-		known = true
-		exe = strings.TrimSuffix(exe, " (deleted)")
-		if self, err := os.Executable(); err == nil && (exe == self || filepath.Base(exe) == filepath.Base(self)) {
-			return true
-		}
-	}
-	if cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil && len(cmdline) > 0 {
-		known = true
-		argv0, _, _ := bytes.Cut(cmdline, []byte{0})
-		if filepath.Base(string(argv0)) == filepath.Base(os.Args[0]) {
-			return true
-		}
-	}
-	return !known
+	return ownerGone(b.OwnerHost, b.OwnerPID)
 }

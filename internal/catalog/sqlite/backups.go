@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -20,27 +19,103 @@ func (s *Store) Insert(ctx context.Context, b *backup.Backup) error {
 	if err != nil {
 		return fmt.Errorf("catalog: insert: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO backups (
-				id, server, "database", type, status, started_at, finished_at,
-				raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest,
-				deleted_at, delete_reason
-			) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.id, r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
-			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest,
-			r.deletedAt, r.deleteReason)
-		if isPrimaryKeyViolation(err) {
-			return fmt.Errorf("backup already exists: %w", err)
-		}
-		if err != nil {
-			return err
-		}
-		return insertLocations(ctx, tx, b.ID, b.Locations)
-	})
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return insert(ctx, tx, r, b.Locations) })
 	if err != nil {
 		return fmt.Errorf("catalog: insert %s: %w", b.ID, err)
 	}
 	return nil
+}
+
+func insert(ctx context.Context, tx *sql.Tx, r row, locs []backup.Location) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO backups (
+			id, server, "database", type, status, started_at, finished_at,
+			raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest,
+			deleted_at, delete_reason, owner_host, owner_pid
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.id, r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
+		r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest,
+		r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID)
+	if isPrimaryKeyViolation(err) {
+		return fmt.Errorf("backup already exists: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	return insertLocations(ctx, tx, r.id, locs)
+}
+
+// InsertUnlessRunning inserts b (a new backup, usually running) unless a
+// backup of the same server, database and type is running and claim says
+// that it blocks b. claim sees every running backup of that job (ID, times,
+// owner; no locations): a running backup it gives an interrupt reason is
+// ended as interrupted (finished at b.StartedAt, with that reason as its
+// error) and its ID returned in interrupted; one it says blocks b is
+// returned as blocker, and then nothing is written. The check and the
+// insert are one write transaction, so two processes opening the same job
+// at once cannot both pass it.
+func (s *Store) InsertUnlessRunning(ctx context.Context, b *backup.Backup, claim catalog.Claim) (blocker *backup.Backup, interrupted []string, err error) {
+	r, err := encode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: insert: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		interrupted = nil
+		running, err := runningOf(ctx, tx, b.Server, b.Database, b.Type)
+		if err != nil {
+			return err
+		}
+		for _, old := range running {
+			reason, block := claim(old)
+			switch {
+			case reason != "":
+				if _, err := markInterrupted(ctx, tx, old.ID, r.startedAt, reason); err != nil {
+					return err
+				}
+				interrupted = append(interrupted, old.ID)
+			case block && blocker == nil:
+				blocker = old
+			}
+		}
+		if blocker != nil {
+			return errBlocked
+		}
+		return insert(ctx, tx, r, b.Locations)
+	})
+	if errors.Is(err, errBlocked) {
+		return blocker, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: insert %s: %w", b.ID, err)
+	}
+	return nil, interrupted, nil
+}
+
+// errBlocked rolls back an InsertUnlessRunning whose job is running.
+var errBlocked = errors.New("blocked by a running backup")
+
+// runningOf returns the running backups of one job, oldest first, without
+// locations, manifest or drill.
+func runningOf(ctx context.Context, tx *sql.Tx, server, database, typ string) ([]*backup.Backup, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, started_at, owner_host, owner_pid FROM backups
+		WHERE server = ? AND "database" = ? AND type = ? AND status = ? ORDER BY id`,
+		server, database, typ, string(backup.StatusRunning))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*backup.Backup
+	for rows.Next() {
+		b := &backup.Backup{Server: server, Database: database, Type: typ, Status: backup.StatusRunning, Locations: []backup.Location{}}
+		var started string
+		if err := rows.Scan(&b.ID, &started, &b.OwnerHost, &b.OwnerPID); err != nil {
+			return nil, err
+		}
+		if b.StartedAt, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("backup %s: %w", b.ID, err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
 }
 
 // Update replaces every field stored for b.ID and all its locations, in one
@@ -54,11 +129,11 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 		res, err := tx.ExecContext(ctx, `UPDATE backups SET
 				server = ?, "database" = ?, type = ?, status = ?, started_at = ?, finished_at = ?,
 				raw_bytes = ?, stored_bytes = ?, sha256 = ?, compression = ?, encrypted = ?,
-				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?
+				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?, owner_host = ?, owner_pid = ?
 			WHERE id = ?`,
 			r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
 			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted,
-			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.id)
+			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID, r.id)
 		if err != nil {
 			return err
 		}
@@ -111,38 +186,36 @@ func (s *Store) Get(ctx context.Context, id string) (*backup.Backup, error) {
 	return bs[0], nil
 }
 
-// MarkInterrupted ends every backup still marked running, as left behind by
-// a process that stopped mid-backup: each becomes interrupted, finished at
-// now, with reason as its error. It returns their IDs in ascending order.
-// Locations are left as they are.
-func (s *Store) MarkInterrupted(ctx context.Context, now time.Time, reason string) ([]string, error) {
+// MarkInterrupted ends backup id as interrupted, finished at now, with
+// reason as its error, if it is still running (as a process that stopped
+// mid-backup leaves it); it reports whether it did. Locations are left as
+// they are: pending ones are the leftovers a later sweep removes. An
+// unknown ID is not an error.
+func (s *Store) MarkInterrupted(ctx context.Context, id string, now time.Time, reason string) (bool, error) {
 	finished, err := formatTime(now)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: mark interrupted: %w", err)
+		return false, fmt.Errorf("catalog: mark interrupted: %w", err)
 	}
-	var ids []string
+	var done bool
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE backups SET status = ?, finished_at = ?, error = ?
-			WHERE status = ? RETURNING id`,
-			string(backup.StatusInterrupted), finished, reason, string(backup.StatusRunning))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		done, err = markInterrupted(ctx, tx, id, finished, reason)
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("catalog: mark interrupted: %w", err)
+		return false, fmt.Errorf("catalog: mark %s interrupted: %w", id, err)
 	}
-	slices.Sort(ids)
-	return ids, nil
+	return done, nil
+}
+
+func markInterrupted(ctx context.Context, tx *sql.Tx, id, finished, reason string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE backups SET status = ?, finished_at = ?, error = ?
+		WHERE id = ? AND status = ?`,
+		string(backup.StatusInterrupted), finished, reason, id, string(backup.StatusRunning))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 func isPrimaryKeyViolation(err error) bool {

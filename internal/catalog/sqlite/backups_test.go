@@ -248,14 +248,11 @@ func TestMarkInterrupted(t *testing.T) {
 	}
 	now := t0.Add(48*time.Hour + 5*time.Nanosecond)
 
-	got, err := s.MarkInterrupted(ctx, now, "gosqlguard stopped during the backup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(got, running) {
-		t.Errorf("MarkInterrupted = %v, want %v", got, running)
-	}
-	for _, id := range running {
+	for _, id := range running[:2] {
+		done, err := s.MarkInterrupted(ctx, id, now, "gosqlguard stopped during the backup")
+		if err != nil || !done {
+			t.Fatalf("MarkInterrupted(%s) = %v, %v; want true", id, done, err)
+		}
 		b, err := s.Get(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -273,21 +270,115 @@ func TestMarkInterrupted(t *testing.T) {
 			t.Errorf("%s has %d locations, want them kept (2)", id, len(b.Locations))
 		}
 	}
+	if b, _ := s.Get(ctx, running[2]); b.Status != backup.StatusRunning {
+		t.Errorf("%s, not named, is %s", running[2], b.Status)
+	}
+	// A row that is not running (any longer) is left as it is.
 	for _, want := range others {
+		done, err := s.MarkInterrupted(ctx, want.ID, now, "again")
+		if err != nil || done {
+			t.Errorf("MarkInterrupted(%s %s) = %v, %v; want false", want.ID, want.Status, done, err)
+		}
 		b, err := s.Get(ctx, want.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		assertBackup(t, b, want)
 	}
+	if done, err := s.MarkInterrupted(ctx, running[0], now.Add(time.Hour), "again"); err != nil || done {
+		t.Errorf("second MarkInterrupted = %v, %v; want false", done, err)
+	}
+	if done, err := s.MarkInterrupted(ctx, idAt(t0, 999), now, "x"); err != nil || done {
+		t.Errorf("MarkInterrupted(unknown) = %v, %v; want false, nil", done, err)
+	}
+}
 
-	again, err := s.MarkInterrupted(ctx, now.Add(time.Hour), "again")
-	if err != nil {
-		t.Fatal(err)
+// InsertUnlessRunning shows claim every running backup of the same job
+// (and no other), ends the ones claim gives up as interrupted, and writes
+// nothing while one blocks.
+func TestInsertUnlessRunning(t *testing.T) {
+	ctx := context.Background()
+	running := func(n int, owner string, pid int) *backup.Backup {
+		b := fullBackup(t0.Add(time.Duration(n)*time.Minute), n)
+		b.Status, b.FinishedAt, b.Manifest, b.OwnerHost, b.OwnerPID = backup.StatusRunning, nil, nil, owner, pid
+		return b
 	}
-	if len(again) != 0 {
-		t.Errorf("second MarkInterrupted = %v, want none", again)
+	next := func(n int) *backup.Backup {
+		b := running(n, "me", 1)
+		b.Locations = []backup.Location{{Storage: "local", Key: "k", Status: backup.LocationPending}}
+		return b
 	}
+	t.Run("a live one blocks", func(t *testing.T) {
+		s := openStore(t)
+		dead, live := running(1, "gone", 7), running(2, "alive", 8)
+		other := running(3, "alive", 9)
+		other.Database = "crm"
+		finished := fullBackup(t0, 4)
+		for _, b := range []*backup.Backup{dead, live, other, finished} {
+			mustInsert(t, s, b)
+		}
+		var seen []string
+		claim := func(b *backup.Backup) (string, bool) {
+			seen = append(seen, b.ID)
+			if b.OwnerHost == "gone" {
+				return "interrupted: its process is gone", false
+			}
+			return "", b.OwnerHost == "alive"
+		}
+		b := next(5)
+		blocker, interrupted, err := s.InsertUnlessRunning(ctx, b, claim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if blocker == nil || blocker.ID != live.ID || blocker.OwnerPID != 8 || !blocker.StartedAt.Equal(live.StartedAt) {
+			t.Errorf("blocker = %+v, want %s", blocker, live.ID)
+		}
+		if interrupted != nil {
+			t.Errorf("interrupted = %v with a blocker, want none", interrupted)
+		}
+		if !slices.Equal(seen, []string{dead.ID, live.ID}) {
+			t.Errorf("claim saw %v, want the two running rows of the job %v", seen, []string{dead.ID, live.ID})
+		}
+		if _, err := s.Get(ctx, b.ID); !errors.Is(err, catalog.ErrNotFound) {
+			t.Errorf("the blocked backup was written: %v", err)
+		}
+		if got, _ := s.Get(ctx, dead.ID); got.Status != backup.StatusRunning {
+			t.Errorf("a blocked insert still ended %s: %s", dead.ID, got.Status)
+		}
+	})
+	t.Run("dead ones are ended, others let it pass", func(t *testing.T) {
+		s := openStore(t)
+		dead, foreign := running(1, "gone", 7), running(2, "elsewhere", 8)
+		mustInsert(t, s, dead)
+		mustInsert(t, s, foreign)
+		claim := func(b *backup.Backup) (string, bool) {
+			if b.OwnerHost == "gone" {
+				return "interrupted: its process is gone", false
+			}
+			return "", false
+		}
+		b := next(5)
+		blocker, interrupted, err := s.InsertUnlessRunning(ctx, b, claim)
+		if err != nil || blocker != nil {
+			t.Fatalf("InsertUnlessRunning = %v, %v", blocker, err)
+		}
+		if !slices.Equal(interrupted, []string{dead.ID}) {
+			t.Errorf("interrupted = %v, want %v", interrupted, []string{dead.ID})
+		}
+		got, err := s.Get(ctx, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertBackup(t, got, b)
+		old, _ := s.Get(ctx, dead.ID)
+		if old.Status != backup.StatusInterrupted || old.Error != "interrupted: its process is gone" ||
+			old.FinishedAt == nil || !old.FinishedAt.Equal(b.StartedAt) || len(old.Locations) != 2 {
+			t.Errorf("the dead one after = %+v", old)
+		}
+		if f, _ := s.Get(ctx, foreign.ID); f.Status != backup.StatusRunning {
+			t.Errorf("the foreign one is %s, want left running", f.Status)
+		}
+	})
 }
 
 func TestConcurrentWriters(t *testing.T) {

@@ -55,6 +55,8 @@ func fullBackup(started time.Time, n int) *backup.Backup {
 		SHA256:      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		Compression: "zstd",
 		Encrypted:   true,
+		OwnerHost:   "db1 boot 5f0c2a8e-1d4b-4c1e-9a55-0f3b6e2d7c11 start 4711",
+		OwnerPID:    31337,
 		Locations: []backup.Location{
 			{Storage: "offsite", Key: "main-mysql/shop/" + id + ".sql.zst.age", Status: backup.LocationSuccess},
 			{Storage: "local", Key: "main-mysql/shop/" + id + ".sql.zst.age", Status: backup.LocationFailed, Error: "disk full"},

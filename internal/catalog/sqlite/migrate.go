@@ -82,6 +82,13 @@ var migrations = [][]string{
 		`CREATE INDEX drills_backup ON drills (backup_id, id)`,
 		`CREATE INDEX drills_status ON drills (status, server)`,
 	},
+	// 3: the process that runs a backup (host string and PID, see package
+	// owner), so that a running row of a live process is never reclaimed
+	// and a job that runs is not started twice. Older rows have none.
+	{
+		`ALTER TABLE backups ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE backups ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0`,
+	},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -42,6 +42,8 @@ type row struct {
 	errMsg                            string
 	manifest                          sql.NullString
 	deletedAt, deleteReason           sql.NullString
+	ownerHost                         string
+	ownerPID                          int
 }
 
 // encode checks b and turns it into a row.
@@ -69,6 +71,7 @@ func encode(b *backup.Backup) (row, error) {
 		id: b.ID, server: b.Server, database: b.Database, typ: b.Type, status: string(b.Status),
 		rawBytes: b.RawBytes, storedBytes: b.StoredBytes,
 		sha256: b.SHA256, compression: b.Compression, encrypted: b.Encrypted, errMsg: b.Error,
+		ownerHost: b.OwnerHost, ownerPID: b.OwnerPID,
 	}
 	var err error
 	if r.startedAt, err = formatTime(b.StartedAt); err != nil {
@@ -107,6 +110,7 @@ func (r *row) decode() (*backup.Backup, error) {
 		ID: r.id, Server: r.server, Database: r.database, Type: r.typ, Status: backup.Status(r.status),
 		RawBytes: r.rawBytes, StoredBytes: r.storedBytes,
 		SHA256: r.sha256, Compression: r.compression, Encrypted: r.encrypted, Error: r.errMsg,
+		OwnerHost: r.ownerHost, OwnerPID: r.ownerPID,
 		Locations: []backup.Location{},
 	}
 	var err error

@@ -1,0 +1,243 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/owner"
+	"github.com/gosqlguard/gosqlguard/internal/storage"
+)
+
+// ErrAlreadyRunning is returned (wrapped) by Open for a job that a live
+// process runs right now. The message names that backup:
+// "already running: backup ID of S/D/T started TIME by pid N".
+var ErrAlreadyRunning = errors.New("already running")
+
+func alreadyRunning(b *backup.Backup) error {
+	return fmt.Errorf("%w: backup %s of %s/%s/%s started %s by pid %d", ErrAlreadyRunning,
+		b.ID, b.Server, b.Database, b.Type, b.StartedAt.UTC().Format(time.RFC3339), b.OwnerPID)
+}
+
+// InterruptedReason starts the error recorded on a backup whose process
+// stopped before it finished; why follows in parentheses.
+const InterruptedReason = "interrupted: the process running this backup stopped before it finished"
+
+// leftoversRemoved is the error of a location whose leftovers a sweep removed.
+const leftoversRemoved = "the run did not finish; what it left here was removed"
+
+// selfOwner is what Open records as a backup's owner: this process.
+func selfOwner() (host string, pid int) {
+	o := owner.Self()
+	return o.Record(), o.PID
+}
+
+// claim is Open's catalog.Claim: a running backup of the job whose process
+// is gone is ended, one of a live process of this host blocks, and one of
+// another host, which cannot be judged from here, lets the job start (a
+// host that is gone for good must not lock its jobs out).
+func (r *Runner) claim(b *backup.Backup) (interrupt string, block bool) {
+	if why := backupOwnerGone(b); why != "" {
+		return InterruptedReason + " (" + why + ")", false
+	}
+	return "", owner.Parse(b.OwnerHost, b.OwnerPID).Local()
+}
+
+// ReclaimReport sorts the backups Reclaim found running.
+type ReclaimReport struct {
+	// Interrupted were left running by a process that is gone and are now
+	// interrupted; Error says why.
+	Interrupted []*backup.Backup
+	// Live run in a process of this host that may still run them.
+	Live []*backup.Backup
+	// Foreign are recorded by a process of another host, whose end cannot
+	// be told from here: they are left running.
+	Foreign []*backup.Backup
+}
+
+// Reclaim is crash recovery in the catalog: every backup still running
+// whose process is known to be gone (a process of this host that no longer
+// exists, whose ID now belongs to another process or program, or that ran
+// before the host rebooted; or a row of an older version, which recorded no
+// process) becomes interrupted, finished now. Live ones and those of
+// another host are left alone and reported. Their leftovers in storage go
+// with SweepLeftovers.
+func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
+	var rep ReclaimReport
+	running, err := r.Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning})
+	if err != nil {
+		return rep, fmt.Errorf("reclaim: %w", err)
+	}
+	var errs []error
+	for i := len(running) - 1; i >= 0; i-- { // oldest first
+		b := running[i]
+		why := backupOwnerGone(b)
+		switch {
+		case why != "":
+			reason := InterruptedReason + " (" + why + ")"
+			now := r.now()
+			done, err := r.Catalog.MarkInterrupted(ctx, b.ID, now, reason)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if done {
+				b.Status, b.FinishedAt, b.Error = backup.StatusInterrupted, &now, reason
+				rep.Interrupted = append(rep.Interrupted, b)
+			}
+		case owner.Parse(b.OwnerHost, b.OwnerPID).Local():
+			rep.Live = append(rep.Live, b)
+		default:
+			rep.Foreign = append(rep.Foreign, b)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return rep, fmt.Errorf("reclaim: %w", err)
+	}
+	return rep, nil
+}
+
+// InterruptOwn ends as interrupted, with reason, every backup this process
+// owns that is still running: at shutdown, for runs that were cancelled and
+// did not record their end in time. Their leftovers go with the next sweep.
+// It returns their IDs.
+func (r *Runner) InterruptOwn(ctx context.Context, reason string) ([]string, error) {
+	running, err := r.Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning})
+	if err != nil {
+		return nil, fmt.Errorf("interrupt: %w", err)
+	}
+	host, pid := selfOwner()
+	var ids []string
+	var errs []error
+	for _, b := range running {
+		if b.OwnerHost != host || b.OwnerPID != pid {
+			continue
+		}
+		done, err := r.Catalog.MarkInterrupted(ctx, b.ID, r.now(), reason)
+		if err != nil {
+			errs = append(errs, err)
+		} else if done {
+			ids = append(ids, b.ID)
+		}
+	}
+	return ids, errors.Join(errs...)
+}
+
+// SweepReport says what SweepLeftovers removed.
+type SweepReport struct {
+	// Removed counts, per storage, the objects, manifests, temp files and
+	// uploads removed.
+	Removed map[string]int
+	// Cleaned are the interrupted backups whose leftovers are now gone from
+	// every storage they were written to.
+	Cleaned []string
+}
+
+// SweepLeftovers removes what writes that never finished left in storage:
+//
+//   - for every interrupted backup with a location still pending (its
+//     process died mid-run), the object and the manifest under their final
+//     names (a run killed between storing its object and its manifest, or
+//     before its catalog row was final, leaves them) and the temp files and
+//     uploads of those keys, whatever their age; the location then becomes
+//     failed, so a later pass does not look again;
+//   - in every storage that can have them (storage.Sweeper), the other
+//     unfinished writes older than olderThan, so that a write a live
+//     process is making is never touched.
+//
+// Each storage call is bounded by callTimeout (0: none but ctx's). A
+// storage that fails is skipped and its locations stay pending for the next
+// pass; the errors are returned together with what was done.
+func (r *Runner) SweepLeftovers(ctx context.Context, olderThan, callTimeout time.Duration) (SweepReport, error) {
+	rep := SweepReport{Removed: map[string]int{}}
+	list, err := r.Catalog.List(ctx, catalog.Filter{Status: backup.StatusInterrupted})
+	if err != nil {
+		return rep, fmt.Errorf("sweep: %w", err)
+	}
+	var dirty []*backup.Backup // interrupted, with leftovers to remove
+	final := map[string][]string{}
+	for _, b := range list {
+		has := false
+		for _, l := range b.Locations {
+			if l.Status == backup.LocationPending && l.Key != "" && storage.CheckKey(l.Key) == nil {
+				final[l.Storage] = append(final[l.Storage], l.Key, ManifestKey(b))
+				has = true
+			}
+		}
+		if has {
+			dirty = append(dirty, b)
+		}
+	}
+	call := func(fn func(ctx context.Context) error) error {
+		if callTimeout <= 0 {
+			return fn(ctx)
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		return fn(cctx)
+	}
+	var errs []error
+	clean := map[string]bool{} // storages whose dead keys are all gone
+	for _, s := range r.Storages {
+		if ctx.Err() != nil {
+			errs = append(errs, ctx.Err())
+			break
+		}
+		name, ok := s.Name(), true
+		for _, key := range final[name] {
+			err := call(func(ctx context.Context) error { return s.Delete(ctx, key) })
+			switch {
+			case err == nil:
+				rep.Removed[name]++
+				r.logger().Warn("removed what an interrupted backup left under its final name", "storage", name, "key", key)
+			case !storage.IsNotExist(err):
+				ok = false
+				errs = append(errs, fmt.Errorf("storage %s: delete %s: %w", name, key, err))
+			}
+		}
+		if sw, isSweeper := s.(storage.Sweeper); isSweeper {
+			var n int
+			err := call(func(ctx context.Context) (err error) {
+				n, err = sw.Sweep(ctx, final[name], olderThan)
+				return err
+			})
+			rep.Removed[name] += n
+			if err != nil {
+				ok = false
+				errs = append(errs, fmt.Errorf("storage %s: %w", name, err))
+			}
+		}
+		clean[name] = ok
+	}
+	for _, b := range dirty {
+		changed, all := false, true
+		for i := range b.Locations {
+			l := &b.Locations[i]
+			if l.Status != backup.LocationPending {
+				continue
+			}
+			if clean[l.Storage] {
+				l.Status, l.Error = backup.LocationFailed, leftoversRemoved
+				changed = true
+			} else {
+				all = false
+			}
+		}
+		if changed {
+			if err := r.Catalog.Update(context.WithoutCancel(ctx), b); err != nil {
+				errs = append(errs, fmt.Errorf("catalog: %w", err))
+				continue
+			}
+		}
+		if all {
+			rep.Cleaned = append(rep.Cleaned, b.ID)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return rep, fmt.Errorf("sweep: %w", err)
+	}
+	return rep, nil
+}
