@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -25,21 +26,48 @@ type RebuildReport struct {
 	Manifests int      // manifests read, over all storages
 	Added     int      // backups new to the catalog
 	Updated   int      // backups already known whose locations were completed
-	Problems  []string // manifests skipped, with the reason
+	Problems  []string // manifests and objects not adopted, with the reason
 }
 
+// unfinishedObject is the location error of an object stored without its
+// manifest: the run stopped between the two, so nothing vouches for it.
+const unfinishedObject = "object without manifest: the run that wrote it did not finish"
+
 // RebuildCatalog reconstructs catalog entries from the manifests found in
-// every storage. A backup already in the catalog gains the locations it was
-// missing; one that is not gets a new entry with status success. Failed runs
-// leave no manifest and so do not come back.
+// every storage. A run writes its manifest only after its object is
+// complete, and its catalog row last, so a manifest next to an object of
+// the size it records stands for a complete copy:
+//
+//   - a backup not in the catalog gets a new entry: success when every copy
+//     found has its manifest; partial when another storage holds an object
+//     of the same backup without a manifest (the run was killed between
+//     them), that location failed;
+//   - a manifest whose object is missing or has another size than the
+//     manifest records, and an object no storage has a manifest for (a run
+//     killed before it wrote one), are not adopted and are reported, so an
+//     unfinished run never comes back as a success;
+//   - a backup already in the catalog as success or partial gains the
+//     complete copies it was missing; one recorded otherwise (running,
+//     interrupted, failed, deleted) is left as it is and reported when
+//     copies of it are found, which the leftover sweep removes for an
+//     interrupted one.
+//
+// Checksums are not read here: verify reads every copy back.
 func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 	var rep RebuildReport
 	found := map[string]*backup.Backup{}
+	type stray struct{ storage, key string }
+	strays := map[string][]stray{} // backup ID -> objects without a manifest
 	for _, s := range r.Storages {
 		list, err := s.List(ctx, "")
 		if err != nil {
 			return rep, fmt.Errorf("storage %s: %w", s.Name(), err)
 		}
+		size := map[string]int64{}
+		for _, info := range list {
+			size[info.Key] = info.Size
+		}
+		vouched := map[string]bool{} // object keys a manifest stands for
 		for _, info := range list {
 			if !strings.HasSuffix(info.Key, manifestSuffix) {
 				continue
@@ -51,8 +79,15 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 			}
 			rep.Manifests++
 			objKey := path.Join(path.Dir(info.Key), m.Object)
-			if _, err := s.Stat(ctx, objKey); err != nil {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("storage %s: %s: object missing: %v", s.Name(), info.Key, err))
+			vouched[objKey] = true
+			n, ok := size[objKey]
+			switch {
+			case !ok:
+				rep.Problems = append(rep.Problems, fmt.Sprintf("storage %s: %s: object missing: %s", s.Name(), info.Key, objKey))
+				continue
+			case n != m.StoredBytes:
+				rep.Problems = append(rep.Problems, fmt.Sprintf("storage %s: %s: object %s is %d bytes, its manifest says %d: not adopted",
+					s.Name(), info.Key, objKey, n, m.StoredBytes))
 				continue
 			}
 			b := found[m.ID]
@@ -62,13 +97,25 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 			}
 			b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: objKey, Status: backup.LocationSuccess})
 		}
+		for _, info := range list {
+			if id := objectID(info.Key); id != "" && !vouched[info.Key] && !strings.HasSuffix(info.Key, manifestSuffix) {
+				strays[id] = append(strays[id], stray{s.Name(), info.Key})
+			}
+		}
 	}
-	ids := make([]string, 0, len(found))
-	for id := range found {
-		ids = append(ids, id)
+	for _, id := range slices.Sorted(maps.Keys(strays)) {
+		b := found[id]
+		for _, st := range strays[id] {
+			if b == nil || b.Location(st.storage) != nil {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("storage %s: %s: %s: not adopted", st.storage, st.key, unfinishedObject))
+				continue
+			}
+			b.Locations = append(b.Locations, backup.Location{Storage: st.storage, Key: st.key, Status: backup.LocationFailed, Error: unfinishedObject})
+			b.Status = backup.StatusPartial
+			rep.Problems = append(rep.Problems, fmt.Sprintf("storage %s: %s: %s: backup %s is partial", st.storage, st.key, unfinishedObject, id))
+		}
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(found)) {
 		b := found[id]
 		existing, err := r.Catalog.Get(ctx, id)
 		switch {
@@ -79,6 +126,8 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 			rep.Added++
 		case err != nil:
 			return rep, fmt.Errorf("catalog: %w", err)
+		case existing.Status != backup.StatusSuccess && existing.Status != backup.StatusPartial:
+			rep.Problems = append(rep.Problems, fmt.Sprintf("backup %s is %s in the catalog: its copies in storage are not adopted", id, existing.Status))
 		default:
 			if mergeLocations(existing, b.Locations) {
 				if err := r.Catalog.Update(ctx, existing); err != nil {
@@ -90,6 +139,17 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 	}
 	r.logger().Info("catalog rebuilt", "manifests", rep.Manifests, "added", rep.Added, "updated", rep.Updated, "problems", len(rep.Problems))
 	return rep, nil
+}
+
+// objectID returns the backup ID a stored object is named after
+// (server/database/type/ID.ext), or "" for any other key.
+func objectID(key string) string {
+	base := path.Base(key)
+	const n = len("20060102T150405.000Z-") + 12 // IDs have a fixed length (backup.NewID)
+	if len(base) <= n || base[n] != '.' || !backup.ValidID(base[:n]) {
+		return ""
+	}
+	return base[:n]
 }
 
 func readManifest(ctx context.Context, s storage.Backend, key string) (*backup.Manifest, error) {
@@ -138,10 +198,14 @@ func fromManifest(m *backup.Manifest) *backup.Backup {
 	}
 }
 
-// mergeLocations adds or repairs locations of b; it reports whether b changed.
+// mergeLocations adds or repairs the complete locations of b; it reports
+// whether b changed.
 func mergeLocations(b *backup.Backup, locs []backup.Location) bool {
 	changed := false
 	for _, l := range locs {
+		if l.Status != backup.LocationSuccess {
+			continue
+		}
 		cur := b.Location(l.Storage)
 		switch {
 		case cur == nil:
