@@ -47,6 +47,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 		cat.Close()
 		return nil, err
 	}
+	a.SweepPrivateDirs()
 	return a, nil
 }
 

@@ -16,9 +16,12 @@ type PrivateDir struct {
 	path string
 }
 
-// NewPrivateDir creates a PrivateDir under base ("" means the system temp dir).
+// NewPrivateDir creates a PrivateDir under base ("" means the system temp
+// dir), named for this process (see privateDirPattern), so that the next
+// start can remove it should this process be killed before its deferred
+// removal runs (SweepPrivateDirs).
 func NewPrivateDir(base string) (*PrivateDir, error) {
-	p, err := os.MkdirTemp(base, "gosqlguard-")
+	p, err := os.MkdirTemp(base, privateDirPattern())
 	if err != nil {
 		return nil, fmt.Errorf("creating private temp dir: %w", err)
 	}
