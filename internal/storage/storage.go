@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -74,4 +75,51 @@ type Sweeper interface {
 	// older than olderThan, so a Put another live process is running is never
 	// touched. It returns how many leftovers it removed.
 	Sweep(ctx context.Context, deadKeys []string, olderThan time.Duration) (int, error)
+}
+
+// DefaultIdleTimeout is how long a storage request may move no byte before
+// it is abandoned as stalled, when a storage's idle_timeout is not set.
+const DefaultIdleTimeout = 60 * time.Second
+
+// ErrIdleTimeout is matched (errors.Is) by every *IdleTimeoutError.
+var ErrIdleTimeout = errors.New("storage idle timeout")
+
+// IdleTimeoutError says that a storage request moved no byte, in either
+// direction, for Timeout and was abandoned. It is transient: the request is
+// retried like a dropped connection.
+type IdleTimeoutError struct {
+	Timeout time.Duration
+}
+
+func (e *IdleTimeoutError) Error() string {
+	return "no byte moved for " + e.Timeout.String() + " (idle_timeout)"
+}
+
+// Is makes errors.Is(err, ErrIdleTimeout) true.
+func (e *IdleTimeoutError) Is(target error) bool { return target == ErrIdleTimeout }
+
+// Detach returns a context for cleanup that must survive ctx's cancellation,
+// but not for long: it is cancelled grace after ctx is done (at once when ctx
+// is done already plus grace), and after limit in any case. Call the returned
+// function when the cleanup ends.
+func Detach(ctx context.Context, limit, grace time.Duration) (context.Context, context.CancelFunc) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	var mu sync.Mutex
+	var timer *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if dctx.Err() == nil {
+			timer = time.AfterFunc(grace, cancel)
+		}
+	})
+	return dctx, func() {
+		stop()
+		cancel()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+	}
 }

@@ -20,7 +20,7 @@ func (b *Backend) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	var body io.ReadCloser
-	err = b.retry.do(ctx, b.logger, "get object", func(ctx context.Context) error {
+	err = b.retry.do(ctx, b.logger.With("key", key), "get object", func(ctx context.Context) error {
 		var err error
 		body, _, _, err = b.core.GetObject(ctx, b.bucket, object, minio.GetObjectOptions{})
 		return err
@@ -37,16 +37,16 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.Info, error) {
 	if err != nil {
 		return storage.Info{}, err
 	}
-	info, err := b.stat(ctx, object)
+	info, err := b.stat(ctx, key, object)
 	if err != nil {
 		return storage.Info{}, b.wrap("stat", key, err)
 	}
 	return storage.Info{Key: key, Size: info.Size, ModTime: info.LastModified}, nil
 }
 
-func (b *Backend) stat(ctx context.Context, object string) (minio.ObjectInfo, error) {
+func (b *Backend) stat(ctx context.Context, key, object string) (minio.ObjectInfo, error) {
 	var info minio.ObjectInfo
-	err := b.retry.do(ctx, b.logger, "stat object", func(ctx context.Context) error {
+	err := b.retry.do(ctx, b.logger.With("key", key), "stat object", func(ctx context.Context) error {
 		var err error
 		info, err = b.core.StatObject(ctx, b.bucket, object, minio.StatObjectOptions{})
 		return err
@@ -57,7 +57,7 @@ func (b *Backend) stat(ctx context.Context, object string) (minio.ObjectInfo, er
 // List implements storage.Backend. Keys are relative to the storage's prefix.
 func (b *Backend) List(ctx context.Context, prefix string) ([]storage.Info, error) {
 	var out []storage.Info
-	err := b.retry.do(ctx, b.logger, "list objects", func(ctx context.Context) error {
+	err := b.retry.do(ctx, b.logger.With("prefix", prefix), "list objects", func(ctx context.Context) error {
 		out = out[:0]
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -87,10 +87,10 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := b.stat(ctx, object); err != nil {
+	if _, err := b.stat(ctx, key, object); err != nil {
 		return b.wrap("delete", key, err)
 	}
-	err = b.retry.do(ctx, b.logger, "remove object", func(ctx context.Context) error {
+	err = b.retry.do(ctx, b.logger.With("key", key), "remove object", func(ctx context.Context) error {
 		return b.core.RemoveObject(ctx, b.bucket, object, minio.RemoveObjectOptions{})
 	})
 	if err != nil {

@@ -8,12 +8,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
 
 // Put implements storage.Backend. It reads r to its end without knowing its
@@ -37,7 +40,7 @@ func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (int64, erro
 	n := int64(len(first))
 	switch {
 	case err == io.EOF:
-		if err := b.putSingle(ctx, object, first); err != nil {
+		if err := b.putSingle(ctx, b.logger.With("key", key), object, first); err != nil {
 			return n, fmt.Errorf("put %s: %w", key, err)
 		}
 		return n, nil
@@ -49,7 +52,7 @@ func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (int64, erro
 
 // putSingle stores a small object with one PUT, which S3 makes visible
 // atomically.
-func (b *Backend) putSingle(ctx context.Context, object string, data []byte) error {
+func (b *Backend) putSingle(ctx context.Context, log *slog.Logger, object string, data []byte) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
@@ -57,7 +60,7 @@ func (b *Backend) putSingle(ctx context.Context, object string, data []byte) err
 	opts := b.putOpts
 	// The payload's SHA-256 is signed and checked by the service.
 	opts.DisableContentSha256 = true
-	return b.retry.do(ctx, b.logger, "put object", func(ctx context.Context) error {
+	return b.retry.do(ctx, log, "put object", func(ctx context.Context) error {
 		_, err := b.api.PutObject(ctx, b.bucket, object, bytes.NewReader(data), int64(len(data)), "", sum, opts)
 		return err
 	})
@@ -73,10 +76,14 @@ func (b *Backend) putMultipart(ctx context.Context, key, object string, first []
 	// flight could create the upload on the server without telling us its
 	// ID, and an upload we do not know of cannot be aborted. A cancellation
 	// meanwhile is seen by uploadParts, which then aborts.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	// It is bounded: each attempt by the idle timeout, all of them by two
+	// minutes, and by cancelGrace once ctx is done, so shutdown never waits
+	// on a stalled service.
+	cctx, cancel := storage.Detach(ctx, 2*time.Minute, b.cancelGrace)
 	defer cancel()
+	log := b.logger.With("key", key)
 	var uploadID string
-	err := b.retry.do(cctx, b.logger, "create multipart upload", func(rctx context.Context) error {
+	err := b.retry.do(cctx, log, "create multipart upload", func(rctx context.Context) error {
 		id, err := b.api.NewMultipartUpload(rctx, b.bucket, object, b.putOpts)
 		uploadID = id
 		return err
@@ -84,15 +91,15 @@ func (b *Backend) putMultipart(ctx context.Context, key, object string, first []
 	if err != nil {
 		return n, fmt.Errorf("put %s: create multipart upload: %w", key, err)
 	}
-	parts, n, err := b.uploadParts(ctx, object, uploadID, first, r)
+	parts, n, err := b.uploadParts(ctx, log, object, uploadID, first, r)
 	if err == nil && ctx.Err() != nil {
 		err = context.Cause(ctx)
 	}
 	if err == nil {
-		err = b.complete(ctx, object, uploadID, parts, n)
+		err = b.complete(ctx, log, object, uploadID, parts, n)
 	}
 	if err != nil {
-		if aerr := b.abort(ctx, object, uploadID); aerr != nil {
+		if aerr := b.abort(ctx, log, object, uploadID); aerr != nil {
 			return n, fmt.Errorf("put %s: %w (multipart upload %s could not be aborted and is left for the cleanup of incomplete uploads: %v)", key, err, uploadID, aerr)
 		}
 		return n, fmt.Errorf("put %s: %w", key, err)
@@ -103,7 +110,7 @@ func (b *Backend) putMultipart(ctx context.Context, key, object string, first []
 // uploadParts reads r into parts and uploads them concurrently, first being
 // part 1. It returns the parts in order and the total byte count; the error is
 // the first failure's cause.
-func (b *Backend) uploadParts(ctx context.Context, object, uploadID string, first []byte, r io.Reader) ([]minio.CompletePart, int64, error) {
+func (b *Backend) uploadParts(ctx context.Context, log *slog.Logger, object, uploadID string, first []byte, r io.Reader) ([]minio.CompletePart, int64, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -123,7 +130,7 @@ func (b *Backend) uploadParts(ctx context.Context, object, uploadID string, firs
 			case <-ctx.Done():
 				return
 			}
-			part, err := b.uploadPart(ctx, object, uploadID, number, data)
+			part, err := b.uploadPart(ctx, log, object, uploadID, number, data)
 			if err != nil {
 				cancel(fmt.Errorf("upload part %d: %w", number, err))
 				return
@@ -177,14 +184,14 @@ func (b *Backend) uploadParts(ctx context.Context, object, uploadID string, firs
 }
 
 // uploadPart uploads one part, retrying transient failures.
-func (b *Backend) uploadPart(ctx context.Context, object, uploadID string, number int, data []byte) (minio.CompletePart, error) {
+func (b *Backend) uploadPart(ctx context.Context, log *slog.Logger, object, uploadID string, number int, data []byte) (minio.CompletePart, error) {
 	opts := minio.PutObjectPartOptions{
 		// The part's SHA-256 is signed and checked by the service.
 		Sha256Hex:            sha256Hex(data),
 		DisableContentSha256: true,
 	}
 	var part minio.ObjectPart
-	err := b.retry.do(ctx, b.logger, fmt.Sprintf("upload part %d", number), func(ctx context.Context) error {
+	err := b.retry.do(ctx, log, fmt.Sprintf("upload part %d", number), func(ctx context.Context) error {
 		var err error
 		part, err = b.api.PutObjectPart(ctx, b.bucket, object, uploadID, number, bytes.NewReader(data), int64(len(data)), opts)
 		return err
@@ -195,9 +202,9 @@ func (b *Backend) uploadPart(ctx context.Context, object, uploadID string, numbe
 // complete completes the upload. When a retry finds the upload gone, an
 // earlier attempt may have succeeded without its answer arriving: the object
 // is then accepted if its size and multipart ETag are the expected ones.
-func (b *Backend) complete(ctx context.Context, object, uploadID string, parts []minio.CompletePart, size int64) error {
+func (b *Backend) complete(ctx context.Context, log *slog.Logger, object, uploadID string, parts []minio.CompletePart, size int64) error {
 	attempt := 0
-	return b.retry.do(ctx, b.logger, "complete multipart upload", func(ctx context.Context) error {
+	return b.retry.do(ctx, log, "complete multipart upload", func(ctx context.Context) error {
 		attempt++
 		_, err := b.api.CompleteMultipartUpload(ctx, b.bucket, object, uploadID, parts, b.putOpts)
 		if err != nil && attempt > 1 && s3Error(err).Code == "NoSuchUpload" {
@@ -225,23 +232,23 @@ func multipartETag(parts []minio.CompletePart) string {
 	return fmt.Sprintf("%x-%d", h.Sum(nil), len(parts))
 }
 
-// abort aborts the multipart upload. It runs even when ctx is done, and keeps
-// trying for at most b.abortTimeout while the service is unreachable.
-func (b *Backend) abort(ctx context.Context, object, uploadID string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.abortTimeout)
+// abort aborts the multipart upload. It runs even when ctx is done: each
+// attempt is bounded by the idle timeout, all of them by b.abortTimeout, or
+// by b.cancelGrace once ctx is done (the next start's sweep removes what
+// is left then).
+func (b *Backend) abort(ctx context.Context, log *slog.Logger, object, uploadID string) error {
+	ctx, cancel := storage.Detach(ctx, b.abortTimeout, b.cancelGrace)
 	defer cancel()
 	wait := 250 * time.Millisecond
-	for {
-		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
-		err := b.api.AbortMultipartUpload(actx, b.bucket, object, uploadID)
-		acancel()
+	for attempt := 1; ; attempt++ {
+		err := b.api.AbortMultipartUpload(ctx, b.bucket, object, uploadID)
 		if err == nil || s3Error(err).Code == "NoSuchUpload" {
 			return nil
 		}
 		if !transient(err) || ctx.Err() != nil {
 			return err
 		}
-		b.logger.Warn("s3 abort of multipart upload failed, retrying", "object", object, "upload_id", uploadID, "err", err)
+		log.Warn("s3 abort of multipart upload failed, retrying", "upload_id", uploadID, "attempt", attempt, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

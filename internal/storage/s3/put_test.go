@@ -197,6 +197,7 @@ func fakeBackend(api *fakeAPI, concurrency int) *Backend {
 		concurrency:   concurrency,
 		retry:         retryPolicy{maxRetries: 3, base: time.Millisecond, max: 4 * time.Millisecond},
 		abortTimeout:  time.Second,
+		cancelGrace:   time.Second,
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
 
 // retryPolicy retries an operation on transient errors with exponential
@@ -31,11 +33,19 @@ func (p retryPolicy) do(ctx context.Context, logger *slog.Logger, op string, f f
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w (last error: %v)", context.Cause(ctx), err)
 		}
-		if attempt >= p.maxRetries || !transient(err) {
+		last := attempt >= p.maxRetries || !transient(err)
+		if errors.Is(err, storage.ErrIdleTimeout) {
+			// One line per stalled attempt, retried or not.
+			logger.Warn("s3 request stalled: idle timeout", "op", op, "attempt", attempt+1, "attempts", p.maxRetries+1,
+				"retrying", !last, "err", err)
+		}
+		if last {
 			return annotate(err)
 		}
 		wait := p.backoff(attempt)
-		logger.Warn("s3 request failed, retrying", "op", op, "attempt", attempt+1, "wait", wait, "err", err)
+		if !errors.Is(err, storage.ErrIdleTimeout) {
+			logger.Warn("s3 request failed, retrying", "op", op, "attempt", attempt+1, "wait", wait, "err", err)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -68,6 +69,12 @@ type Config struct {
 	// MaxRetries is how often a request that failed transiently is retried
 	// (0 means DefaultMaxRetries, negative means never).
 	MaxRetries int
+	// IdleTimeout is how long one request (a part upload, a small PUT, a
+	// GET, LIST or DELETE) may move no byte in either direction before it is
+	// abandoned as stalled and retried like a dropped connection; progress
+	// resets it, so a slow upload that keeps moving is never cut. 0 means
+	// storage.DefaultIdleTimeout (60s); negative is refused.
+	IdleTimeout time.Duration
 }
 
 // String describes the config without its secret.
@@ -113,6 +120,10 @@ type Backend struct {
 	// abortTimeout bounds how long a failed Put keeps trying to abort its
 	// multipart upload while the service is unreachable.
 	abortTimeout time.Duration
+	// cancelGrace bounds how long cleanup that must outlive a cancelled
+	// context (creating or aborting a multipart upload) goes on after it.
+	cancelGrace time.Duration
+	idleTimeout time.Duration
 }
 
 var _ storage.Backend = (*Backend)(nil)
@@ -147,6 +158,13 @@ func New(ctx context.Context, c Config, logger *slog.Logger) (*Backend, error) {
 		maxRetries = DefaultMaxRetries
 	}
 	maxRetries = max(maxRetries, 0)
+	idle := c.IdleTimeout
+	if idle == 0 {
+		idle = storage.DefaultIdleTimeout
+	}
+	if idle < 0 {
+		return fail("idle timeout must be positive")
+	}
 
 	host, secure, err := parseEndpoint(c.Endpoint)
 	if err != nil {
@@ -156,6 +174,9 @@ func New(ctx context.Context, c Config, logger *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return fail("%v", err)
 	}
+	// The idle timeout governs the wait for an answer too (minio's default
+	// gives up after one minute whatever the setting).
+	tr.ResponseHeaderTimeout = 0
 	creds, err := credentialChain(c.AccessKeyID, c.SecretAccessKey)
 	if err != nil {
 		return fail("%v", err)
@@ -171,7 +192,7 @@ func New(ctx context.Context, c Config, logger *slog.Logger) (*Backend, error) {
 	core, err := minio.NewCore(host, &minio.Options{
 		Creds:        creds,
 		Secure:       secure,
-		Transport:    tr,
+		Transport:    &idleTransport{base: tr, timeout: idle},
 		Region:       c.Region,
 		BucketLookup: lookup,
 		// One attempt per call: retries are ours (retryPolicy), so that one
@@ -202,6 +223,8 @@ func New(ctx context.Context, c Config, logger *slog.Logger) (*Backend, error) {
 		concurrency:   concurrency,
 		retry:         retryPolicy{maxRetries: maxRetries, base: 500 * time.Millisecond, max: 10 * time.Second},
 		abortTimeout:  30 * time.Second,
+		cancelGrace:   5 * time.Second,
+		idleTimeout:   idle,
 	}, nil
 }
 
@@ -248,6 +271,9 @@ func transport(secure bool, caBundle string, insecure bool) (*http.Transport, er
 	if err != nil {
 		return nil, err
 	}
+	// minio's dialer, plus the limit on unsent bytes that the idle timeout
+	// needs to see progress where it happens.
+	tr.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: limitUnsent}).DialContext
 	if !secure {
 		return tr, nil
 	}

@@ -34,7 +34,9 @@ func newBackend(t *testing.T, srv *s3test.Server, c Config, logger *slog.Logger)
 	if c.Name == "" {
 		c.Name = "s3test"
 	}
-	c.Endpoint = srv.Endpoint
+	if c.Endpoint == "" {
+		c.Endpoint = srv.Endpoint
+	}
 	c.Region = s3test.Region
 	if c.Bucket == "" {
 		c.Bucket = srv.Bucket
