@@ -121,7 +121,8 @@ func newBackend(ctx context.Context, s config.Storage, logger *slog.Logger) (sto
 			PartSize:        int64(s.PartSize),
 			FixedPartSize:   s.FixedPartSize,
 			Concurrency:     s.UploadConcurrency,
-		}, logger.With("storage", s.Name))
+			IdleTimeout:     s.IdleTimeout.D(),
+		}, logger) // s3.New adds the storage's name to its log lines
 	}
 	return nil, fmt.Errorf("storage %s: type %q is not supported by this version", s.Name, s.Type)
 }
