@@ -68,6 +68,8 @@ type daemon struct {
 	// callTimeout bounds each storage call of crash recovery and the
 	// leftover sweeps (DefaultCallTimeout).
 	callTimeout time.Duration
+
+	discovered discoveredDBs // for the job metrics (jobmetrics.go)
 }
 
 // progress is a running backup's live byte count, for the web UI.
@@ -115,6 +117,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 			}
 		},
 	})
+	d.startJobMetrics(ctx)
 	svc := &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
 	api, err := httpapi.New(httpapi.Options{
 		Service:       svc,
@@ -272,6 +275,7 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 		d.logger.Error("scheduled backups skipped", "type", typ, "error", e)
 		d.recordUnreachable(ctx, a, typ, e)
 	}
+	d.planned(ctx, a, typ, jobs, errs)
 	tasks := make([]scheduler.Task, len(jobs))
 	for i, job := range jobs {
 		tasks[i] = scheduler.Task{
@@ -419,6 +423,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	oldNotifier := d.notifier
 	d.app, d.notifier = next, notifier
 	d.mu.Unlock()
+	d.publishJobs(ctx)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

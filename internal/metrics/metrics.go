@@ -11,6 +11,11 @@
 // are usable: they update the per-storage sizes, but only a full success
 // moves gosqlguard_backup_last_success_timestamp_seconds, so an alert on its
 // age fires when a storage keeps failing.
+//
+// The daemon declares its configured jobs (SetJobs): each exports its last
+// success, 0 until the first one, and the next run of its backup type
+// (gosqlguard_job_next_run_timestamp_seconds, read from the scheduler at
+// each scrape through SetNextRuns).
 package metrics
 
 import (
@@ -77,6 +82,10 @@ type Metrics struct {
 	// came from: an older backup (Seed after live events) never
 	// overwrites a newer one.
 	asOf map[gaugeSeries]time.Time
+	// jobs are the configured jobs (SetJobs); nextRuns gives their types'
+	// next runs (SetNextRuns).
+	jobs     map[Job]bool
+	nextRuns func() map[string]time.Time
 }
 
 // series identifies one labelled series: a job, and the storage where it applies.
@@ -124,7 +133,7 @@ func New() *Metrics {
 			"Raw dump size, before compression and encryption, of the last backup stored in at least one storage.",
 			jobLabels...),
 		lastSuccess: gauge("backup_last_success_timestamp_seconds",
-			"Unix time at which the last fully successful backup finished.",
+			"Unix time at which the last fully successful backup finished; 0 for a configured job that never succeeded.",
 			jobLabels...),
 		lastFailure: gauge("backup_last_failure_timestamp_seconds",
 			"Unix time at which the last failed, interrupted or partial backup finished.",
@@ -160,6 +169,7 @@ func New() *Metrics {
 		drills:       newDrillMetrics(),
 	}
 	m.reg.MustRegister(m.drills.collectors()...)
+	m.reg.MustRegister(newNextRunCollector(m))
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -60,7 +60,7 @@ func TestSuccessAndFailure(t *testing.T) {
 # TYPE gosqlguard_backup_runs_total counter
 gosqlguard_backup_runs_total{database="db1",server="srv1",status="failure",type="daily"} 1
 gosqlguard_backup_runs_total{database="db1",server="srv1",status="success",type="daily"} 1
-# HELP gosqlguard_backup_last_success_timestamp_seconds Unix time at which the last fully successful backup finished.
+# HELP gosqlguard_backup_last_success_timestamp_seconds Unix time at which the last fully successful backup finished; 0 for a configured job that never succeeded.
 # TYPE gosqlguard_backup_last_success_timestamp_seconds gauge
 gosqlguard_backup_last_success_timestamp_seconds{database="db1",server="srv1",type="daily"} 1.74079449e+09
 # HELP gosqlguard_backup_last_failure_timestamp_seconds Unix time at which the last failed, interrupted or partial backup finished.

@@ -49,6 +49,8 @@ func populate(m *Metrics) {
 	m.DrillFinished(ok, backup.Drill{At: t0, Seconds: 3, Status: backup.DrillSuccess}, 2*time.Second)
 	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillFailure}, 0)
 	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillInterrupted}, 0)
+	m.SetJobs([]Job{{"srv1", "db1", "daily"}, {"srv1", "db2", "daily"}})
+	m.SetNextRuns(func() map[string]time.Time { return map[string]time.Time{"daily": t0.Add(24 * time.Hour)} })
 }
 
 func TestExpositionPassesPromtool(t *testing.T) {
@@ -70,7 +72,7 @@ func TestExpositionPassesPromtool(t *testing.T) {
 		"gosqlguard_storage_errors_total", "gosqlguard_verify_runs_total", "gosqlguard_scheduler_skipped_total",
 		"gosqlguard_build_info", "go_goroutines", "process_start_time_seconds",
 		"gosqlguard_restore_drill_runs_total", "gosqlguard_restore_drill_last_success_timestamp_seconds",
-		"gosqlguard_restore_duration_seconds_bucket",
+		"gosqlguard_restore_duration_seconds_bucket", "gosqlguard_job_next_run_timestamp_seconds",
 	} {
 		if !strings.Contains(body, "\n"+name+"{") && !strings.Contains(body, "\n"+name+" ") {
 			t.Errorf("exposition lacks %s", name)
