@@ -236,10 +236,13 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 }
 
 // serviceMessage is the redacted text of an error the Service meant to be
-// shown, without the sentinel's own prefix ("conflict: ...").
+// shown, without the sentinel's own prefix ("conflict: ..."), however many
+// times it is repeated (an app error of the same words wrapped in it).
 func serviceMessage(err, sentinel error) string {
 	s := err.Error()
-	s = strings.TrimPrefix(s, sentinel.Error()+": ")
+	for strings.HasPrefix(s, sentinel.Error()+": ") {
+		s = strings.TrimPrefix(s, sentinel.Error()+": ")
+	}
 	if s == "" {
 		s = sentinel.Error()
 	}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"log/slog"
 	"net/http"
@@ -228,5 +230,13 @@ func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
 	}
 	if r := c.post("/retention", url.Values{"csrf": {"x"}}); r.status != http.StatusForbidden {
 		t.Errorf("POST with an expired session: %d", r.status)
+	}
+}
+
+func TestServiceMessageShowsTheTextOnce(t *testing.T) {
+	usage := errors.New("invalid request") // the app's own sentinel has the same words
+	err := fmt.Errorf("%w: %w", httpapi.ErrInvalid, fmt.Errorf("%w: server %q is not configured", usage, "nope"))
+	if got, want := serviceMessage(err, httpapi.ErrInvalid), `Server "nope" is not configured`; got != want {
+		t.Errorf("serviceMessage = %q, want %q", got, want)
 	}
 }
