@@ -69,7 +69,7 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 		return nil, alreadyRunning(blocker)
 	}
 	for _, id := range reclaimed {
-		r.logger().Warn("a backup of this job left running by a process that is gone is now interrupted",
+		r.logger().Warn("crash recovery: backup left running by a stopped process is now interrupted",
 			"id", id, "server", b.Server, "database", b.Database, "type", b.Type)
 	}
 	observers(r.Observers).started(b)
