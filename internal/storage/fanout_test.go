@@ -7,9 +7,12 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 	"github.com/gosqlguard/gosqlguard/internal/storage/local"
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3"
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 )
 
 // failingBackend accepts some bytes, then fails, like a disk that fills up.
@@ -86,4 +89,52 @@ func TestFanOut(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFanOutDropsStalledS3 feeds a local storage and an S3 storage behind a
+// proxy that stops reading after 1 MiB. The S3 Put stops reading its pipe
+// while its parts stall, which holds the stream up only until its idle
+// timeouts and retries give up; it is then dropped and the local copy
+// completes.
+func TestFanOutDropsStalledS3(t *testing.T) {
+	srv := s3test.StartServer(t)
+	p := s3test.StartProxy(t, srv)
+	p.StallAfter(1 << 20)
+	stalled, err := s3.New(context.Background(), s3.Config{
+		Name: "stalled", Endpoint: p.Endpoint, Region: s3test.Region, Bucket: srv.Bucket, PathStyle: true,
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey,
+		PartSize: 5 << 20, Concurrency: 1, MaxRetries: 1, IdleTimeout: 300 * time.Millisecond,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := local.New("disk", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB: more than S3 buffers (two parts)
+
+	start := time.Now()
+	f := storage.NewFanOut(context.Background(), []storage.Target{{Backend: stalled, Key: "k"}, {Backend: disk, Key: "k"}})
+	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
+		t.Fatalf("Copy = %v; the local storage should have taken the stream", err)
+	}
+	res := f.Close(nil)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the fan-out took %v", took)
+	}
+	if !errors.Is(res[0].Err, storage.ErrIdleTimeout) {
+		t.Errorf("stalled storage: %v; want the idle timeout", res[0].Err)
+	}
+	if res[1].Err != nil || res[1].Size != int64(len(data)) {
+		t.Fatalf("local storage: size %d err %v", res[1].Size, res[1].Err)
+	}
+	rc, err := disk.Open(context.Background(), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if got, _ := io.ReadAll(rc); !bytes.Equal(got, data) {
+		t.Error("local object differs from the stream")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -234,8 +235,10 @@ func multipartETag(parts []minio.CompletePart) string {
 
 // abort aborts the multipart upload. It runs even when ctx is done: each
 // attempt is bounded by the idle timeout, all of them by b.abortTimeout, or
-// by b.cancelGrace once ctx is done (the next start's sweep removes what
-// is left then).
+// by b.cancelGrace once ctx is done. An attempt that stalls is not
+// repeated: the service that stalled the upload is not expected to answer
+// now, and the other storages wait for this Put to end. What is left is
+// reported and removed by the sweep of incomplete uploads.
 func (b *Backend) abort(ctx context.Context, log *slog.Logger, object, uploadID string) error {
 	ctx, cancel := storage.Detach(ctx, b.abortTimeout, b.cancelGrace)
 	defer cancel()
@@ -245,7 +248,10 @@ func (b *Backend) abort(ctx context.Context, log *slog.Logger, object, uploadID 
 		if err == nil || s3Error(err).Code == "NoSuchUpload" {
 			return nil
 		}
-		if !transient(err) || ctx.Err() != nil {
+		if errors.Is(err, storage.ErrIdleTimeout) {
+			log.Warn("s3 abort of multipart upload stalled: idle timeout", "upload_id", uploadID, "attempt", attempt, "err", err)
+		}
+		if !transient(err) || ctx.Err() != nil || errors.Is(err, storage.ErrIdleTimeout) {
 			return err
 		}
 		log.Warn("s3 abort of multipart upload failed, retrying", "upload_id", uploadID, "attempt", attempt, "err", err)
