@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -153,7 +154,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		if dumpErr == nil && res.Err == nil {
 			res.Err = r.putManifest(ctx, res.Backend, ManifestKey(b), b.Manifest)
 			if res.Err != nil {
-				res.Backend.Delete(mctx, key)
+				removeObject(ctx, res.Backend, key)
 			}
 		}
 		switch {
@@ -196,7 +197,8 @@ func (r *Runner) outcome(ctx context.Context, b *backup.Backup, dumpErr error, s
 		}
 	}
 	switch {
-	case dumpErr != nil && ctx.Err() != nil:
+	case ctx.Err() != nil && (dumpErr != nil || ok == 0):
+		// Cancelled while dumping, or before any manifest was stored.
 		return backup.StatusInterrupted, fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	case dumpErr != nil && (errors.Is(dumpErr, storage.ErrAllFailed) || len(storageErrs) == len(b.Locations)):
 		return backup.StatusFailed, errors.Join(storageErrs...)
@@ -209,6 +211,22 @@ func (r *Runner) outcome(ctx context.Context, b *backup.Backup, dumpErr error, s
 	}
 	return backup.StatusFailed, errors.Join(storageErrs...)
 }
+
+// removeObject deletes the object of a storage that could not take its
+// manifest. It goes on after ctx is cancelled, but only briefly, so that
+// shutdown never waits on a stalled storage; what it leaves is a leftover
+// for recovery.
+func removeObject(ctx context.Context, s storage.Backend, key string) {
+	dctx, cancel := storage.Detach(ctx, cleanupLimit, cleanupGrace)
+	defer cancel()
+	s.Delete(dctx, key)
+}
+
+// cleanupLimit bounds a removal after a failure; cleanupGrace is how long it
+// may go on once the backup is cancelled (a variable for tests).
+const cleanupLimit = 5 * time.Minute
+
+var cleanupGrace = 5 * time.Second
 
 func (r *Runner) putManifest(ctx context.Context, s storage.Backend, key string, m *backup.Manifest) error {
 	data, err := json.MarshalIndent(m, "", "  ")
