@@ -3,15 +3,20 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 )
 
 // lockedMariaDB makes a small database whose orders table a session of
@@ -178,5 +183,70 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 	res := mustRun(t, nil, "list", "-o", "json", "--config", rebuilt)
 	if strings.Contains(res.stdout, id) || strings.Contains(res.stdout, `"success"`) {
 		t.Errorf("the rebuilt catalog lists the killed run: %s", res.stdout)
+	}
+}
+
+// stalledS3 is an S3 endpoint that accepts connections and never answers,
+// as one behind a proxy that stopped does.
+func stalledS3(t *testing.T) *s3test.Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return &s3test.Server{Endpoint: "http://" + ln.Addr().String(), AccessKey: "stalled-key", SecretKey: "stalled-secret", Bucket: "stalled"}
+}
+
+// With an S3 storage that stalls, the daemon answers /healthz within a
+// second of its start (crash recovery, which sweeps that storage, runs in
+// the background) and stops promptly on SIGTERM.
+func TestServeAnswersWhileStorageStalls(t *testing.T) {
+	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{"none"}}},
+		options{s3: stalledS3(t)})
+	start := time.Now()
+	d := startDaemon(t, s)
+	client := &http.Client{Timeout: 200 * time.Millisecond}
+	for {
+		resp, err := client.Get("http://" + s.listen + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("no /healthz within 1 s of start (last: %v):\n%s", err, d.log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("/healthz answered %s after start", time.Since(start).Round(time.Millisecond))
+	time.Sleep(300 * time.Millisecond) // recovery now waits on the storage
+	err, took := d.stop(syscall.SIGTERM)
+	if err != nil {
+		t.Errorf("daemon exit: %v\n%s", err, d.log())
+	}
+	if took > 10*time.Second {
+		t.Errorf("SIGTERM took %s with a storage that stalls:\n%s", took, d.log())
 	}
 }
