@@ -49,6 +49,10 @@ func populate(m *Metrics) {
 	m.DrillFinished(ok, backup.Drill{At: t0, Seconds: 3, Status: backup.DrillSuccess}, 2*time.Second)
 	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillFailure}, 0)
 	m.DrillFinished(p, backup.Drill{At: t0, Seconds: 1, Status: backup.DrillInterrupted}, 0)
+	small := finished("b6", backup.StatusSuccess, t0.Add(3*time.Hour), time.Second)
+	small.Manifest = &backup.Manifest{SizeAnomaly: &backup.SizeAnomaly{RawBytes: 1, MedianRawBytes: 1000, Compared: 5, MinPercent: 50}}
+	m.BackupStarted(small)
+	m.BackupFinished(small)
 	m.SetJobs([]Job{{"srv1", "db1", "daily"}, {"srv1", "db2", "daily"}})
 	m.SetNextRuns(func() map[string]time.Time { return map[string]time.Time{"daily": t0.Add(24 * time.Hour)} })
 }
@@ -73,6 +77,7 @@ func TestExpositionPassesPromtool(t *testing.T) {
 		"gosqlguard_build_info", "go_goroutines", "process_start_time_seconds",
 		"gosqlguard_restore_drill_runs_total", "gosqlguard_restore_drill_last_success_timestamp_seconds",
 		"gosqlguard_restore_duration_seconds_bucket", "gosqlguard_job_next_run_timestamp_seconds",
+		"gosqlguard_backup_anomalies_total",
 	} {
 		if !strings.Contains(body, "\n"+name+"{") && !strings.Contains(body, "\n"+name+" ") {
 			t.Errorf("exposition lacks %s", name)
