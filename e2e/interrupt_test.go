@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -164,4 +165,56 @@ func TestServeCtrlC(t *testing.T) {
 			t.Errorf("the daemon did not say why it cancelled:\n%s", d.log())
 		}
 	})
+}
+
+// A one-shot backup cancels on the first Ctrl-C (no daemon to drain): the
+// row is interrupted, the exit status 1, and the dump child, which leads
+// its own process group, ends through that cancellation, not the signal.
+func TestBackupCtrlC(t *testing.T) {
+	db := newMariaDB(t, "ctrlc1")
+	loadMariaDBFixture(t, db, 10)
+	lock := mariadbAdmin(t, db)
+	execAll(t, lock, "LOCK TABLES orders WRITE")
+	t.Cleanup(func() { lock.Exec("UNLOCK TABLES") })
+	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
+
+	cmd := exec.Command(binary, "backup", "--config", s.configPath)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	child := dumpChild(t, &daemon{t: t, cmd: cmd}, db)
+	if child.pgid == cmd.Process.Pid {
+		t.Errorf("dump child %d is in the command's process group", child.pid)
+	}
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Errorf("backup exited with %v after Ctrl-C, want exit status 1:\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("backup still running 30s after Ctrl-C:\n%s", out.String())
+	}
+	if child.running() {
+		syscall.Kill(child.pid, syscall.SIGKILL)
+		t.Errorf("dump child %d outlived the command", child.pid)
+	}
+	all := s.listTimes(t)
+	if len(all) != 1 || all[0].Status != "interrupted" {
+		t.Fatalf("catalog = %+v, want one interrupted backup:\n%s", all, out.String())
+	}
 }
