@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // catalogRow is a catalog row as `list -o json` shows it.
@@ -275,4 +277,47 @@ func TestIDPrefixesDownloadAndDelete(t *testing.T) {
 		t.Errorf("delete by ambiguous prefix: %s", res)
 	}
 	s.mustRun(t, "restore", "--latest", "--server", "m", "--database", db, "--force")
+}
+
+func TestBackupRefusesAJobAlreadyRunning(t *testing.T) {
+	db := newMariaDB(t, "busy")
+	conn := mariadbAdmin(t, db)
+	execAll(t, conn, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
+	s := newSetup(t, []serverSpec{{name: "m", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
+	// The first backup's dump waits on this lock: its job runs until the lock goes.
+	execAll(t, conn, "LOCK TABLES t WRITE")
+	locked := true
+	defer func() {
+		if locked {
+			conn.Exec("UNLOCK TABLES")
+		}
+	}()
+	var stdout, stderr bytes.Buffer
+	first := exec.Command(binary, "backup", "--config", s.configPath)
+	first.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	first.Stdout, first.Stderr = &stdout, &stderr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Process.Kill()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(s.rows(t, "--status", "running")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the first backup never showed as running\n%s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res := s.run(t, "backup")
+	out := lines(res)
+	if res.code != 1 || len(out) != 1 || !strings.HasPrefix(out[0], "-\tm\t"+db+"\tmanual\tskipped\t-\talready running: backup ") {
+		t.Errorf("second backup of a running job: want exit 1 and a skipped line saying already running: %s", res)
+	}
+	execAll(t, conn, "UNLOCK TABLES")
+	locked = false
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first backup: %v\n%s\n%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "\tsuccess\t") {
+		t.Errorf("the first backup: %s", stdout.String())
+	}
 }

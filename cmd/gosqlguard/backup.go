@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/app"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 func newBackupCommand(g *globals) *cobra.Command {
@@ -22,7 +24,9 @@ func newBackupCommand(g *globals) *cobra.Command {
 
   ID  SERVER  DATABASE  TYPE  STATUS  SIZE  [ERROR]  [warning: ...]
 
-(tab-separated). A server that does not answer and a database whose name
+(tab-separated). A backup that could not start has "-" for its ID; one whose
+job another process is running right now has status "skipped" and the error
+"already running: ...". A server that does not answer and a database whose name
 cannot be backed up are recorded as failed backups too, and get their line.
 A database name with control characters is printed quoted (Go syntax).
 --database without --server backs the database up on every server that has
@@ -35,7 +39,7 @@ each copy it deletes gets a line after the backup lines:
   pruned  ID  STORAGE  REASON
 
 Exit status: 0 when every backup succeeded and retention deleted what it
-should; 1 otherwise (a failed, partial or interrupted backup, a server that
+should; 1 otherwise (a failed, partial, interrupted or skipped backup, a server that
 did not answer, a refused name, a retention failure); 2 for a bad flag or
 config.`,
 		Args: cobra.NoArgs,
@@ -69,7 +73,13 @@ config.`,
 				b, err := a.Runner.Backup(ctx, job)
 				p.Done()
 				if b == nil {
-					fmt.Fprintf(g.stdout, "-\t%s\t%s\t%s\tfailed\t-\t%s\n", job.Server, displayName(job.Database), job.Type, oneLine(err.Error()))
+					// Not started: no row of its own. A job that another process
+					// runs right now is skipped, not failed.
+					status := "failed"
+					if errors.Is(err, runner.ErrAlreadyRunning) {
+						status = "skipped"
+					}
+					fmt.Fprintf(g.stdout, "-\t%s\t%s\t%s\t%s\t-\t%s\n", job.Server, displayName(job.Database), job.Type, status, oneLine(err.Error()))
 					failed = true
 					continue
 				}
