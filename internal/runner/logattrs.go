@@ -16,6 +16,14 @@ func errorAttr(msg string) slog.Attr {
 	return slog.String("error", msg)
 }
 
+// errAttr is errorAttr of err's message; nil gives the empty attribute.
+func errAttr(err error) slog.Attr {
+	if err == nil {
+		return slog.Attr{}
+	}
+	return errorAttr(err.Error())
+}
+
 // backupLevel is the level a finished backup is logged at: INFO for a
 // success, WARN for a partial (some storages failed) or interrupted
 // (stopped by a shutdown or Ctrl-C) one, ERROR for a failure.

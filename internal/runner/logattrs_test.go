@@ -59,3 +59,42 @@ func TestBackupFinishedLogLevel(t *testing.T) {
 		t.Errorf("partial logged as %v", rec)
 	}
 }
+
+// A verify that passes logs no error attribute at INFO; one that fails
+// logs its error at ERROR.
+func TestVerifyFinishedLogLevel(t *testing.T) {
+	ctx := context.Background()
+	var log bytes.Buffer
+	f := newFixture(t, pipeline.Options{Codec: "none"})
+	b, err := f.r.Backup(ctx, f.job(&fakeDumper{content: []byte("CREATE TABLE t (a INT);\n")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r.Logger = slog.New(slog.NewJSONHandler(&log, nil))
+	verified := func() map[string]any {
+		t.Helper()
+		defer log.Reset()
+		var rec map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+			if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "verify finished" {
+				return rec
+			}
+		}
+		t.Fatalf("no verify finished line in:\n%s", log.String())
+		return nil
+	}
+	f.r.Verify(ctx, b, "")
+	if rec := verified(); rec["level"] != "INFO" || hasKey(rec, "error") {
+		t.Errorf("a good verify logged as %v", rec)
+	}
+	os.RemoveAll(f.stores[0].Root()) // storage "one" loses its copy
+	f.r.Verify(ctx, b, "")
+	if rec := verified(); rec["level"] != "ERROR" || rec["error"] == nil {
+		t.Errorf("a failed verify logged as %v", rec)
+	}
+}
+
+func hasKey(rec map[string]any, key string) bool {
+	_, ok := rec[key]
+	return ok
+}

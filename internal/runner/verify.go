@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -53,7 +54,11 @@ func (r *Runner) Verify(ctx context.Context, b *backup.Backup, storageName strin
 		errs = append(errs, fmt.Errorf("backup %s has no complete copy in any storage", b.ID))
 	}
 	err := errors.Join(errs...)
-	r.logger().Info("verify finished", "id", b.ID, "locations", len(results), "error", err)
+	level := slog.LevelInfo // a copy that fails verification is an error
+	if err != nil {
+		level = slog.LevelError
+	}
+	r.logger().Log(context.WithoutCancel(ctx), level, "verify finished", "id", b.ID, "locations", len(results), errAttr(err))
 	return results, err
 }
 
