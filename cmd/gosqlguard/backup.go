@@ -39,9 +39,9 @@ each copy it deletes gets a line after the backup lines:
   pruned  ID  STORAGE  REASON
 
 Exit status: 0 when every backup succeeded and retention deleted what it
-should; 1 otherwise (a failed, partial, interrupted or skipped backup, a server that
-did not answer, a refused name, a retention failure); 2 for a bad flag or
-config.`,
+should; 1 otherwise (a failed, partial, interrupted or skipped backup, a
+server that did not answer, a refused name, a database on no server, a
+retention failure); 2 for a bad flag or config.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
