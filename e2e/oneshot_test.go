@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -319,5 +320,20 @@ func TestBackupRefusesAJobAlreadyRunning(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "\tsuccess\t") {
 		t.Errorf("the first backup: %s", stdout.String())
+	}
+}
+
+func TestDownloadRefusesATerminal(t *testing.T) {
+	scriptTool := needTool(t, "script") // util-linux: runs a command on a pseudo-terminal
+	db := newMariaDB(t, "tty")
+	execAll(t, mariadbAdmin(t, db), "CREATE TABLE t (id INT PRIMARY KEY)")
+	s := newSetup(t, []serverSpec{{name: "m", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
+	id := backupID(t, s.mustRun(t, "backup"))
+	cmd := exec.Command(scriptTool, "-qec", strconv.Quote(binary)+" download "+id+" --config "+strconv.Quote(s.configPath), "/dev/null")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "TERM=dumb"}
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "refusing to write a backup object to a terminal") {
+		t.Errorf("download onto a terminal: %v\n%s", err, out)
 	}
 }
