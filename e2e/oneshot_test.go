@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -131,11 +132,15 @@ storages:
 	}
 }
 
-func TestBackupRecordsRefusedDatabaseNames(t *testing.T) {
+// refusedNames sets up a server whose backup user sees three databases: a
+// good one and two whose names cannot be storage keys ("../x" and one with
+// a newline). Discovery finds them and nothing else.
+func refusedNames(t *testing.T, o options) (s *setup, good, dotted, newline string) {
+	t.Helper()
 	admin := mariadbAdmin(t, "")
-	good := uniqueName("named")
-	dotted := "../" + uniqueName("dots")
-	newline := uniqueName("nl") + "\nx"
+	good = uniqueName("named")
+	dotted = "../" + uniqueName("dots")
+	newline = uniqueName("nl") + "\nx"
 	user := uniqueName("bk")
 	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(nastyPassword)
 	execAll(t, admin, fmt.Sprintf("CREATE USER '%s'@'localhost' IDENTIFIED BY '%s'", user, quoted),
@@ -148,9 +153,12 @@ func TestBackupRecordsRefusedDatabaseNames(t *testing.T) {
 		t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + quoteMariaDB(db)) })
 	}
 	execAll(t, mariadbAdmin(t, good), "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)")
-	// The user sees only these three: discovery finds them and nothing else.
-	s := newSetup(t, []serverSpec{{name: "m", typ: "mysql", socket: mariadbSocket, user: user, passwordFile: writeSecret(t, nastyPassword)}}, options{})
+	s = newSetup(t, []serverSpec{{name: "m", typ: "mysql", socket: mariadbSocket, user: user, passwordFile: writeSecret(t, nastyPassword)}}, o)
+	return s, good, dotted, newline
+}
 
+func TestBackupRecordsRefusedDatabaseNames(t *testing.T) {
+	s, good, dotted, newline := refusedNames(t, options{})
 	res := s.run(t, "backup")
 	out := lines(res)
 	if res.code != 1 || len(out) != 3 {
@@ -335,5 +343,37 @@ func TestDownloadRefusesATerminal(t *testing.T) {
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "refusing to write a backup object to a terminal") {
 		t.Errorf("download onto a terminal: %v\n%s", err, out)
+	}
+}
+
+// The daemon records the refused names of a scheduled run as failed backups
+// too (its start-up catch-up runs the never-run schedule at once).
+func TestServeRecordsRefusedDatabaseNames(t *testing.T) {
+	s, good, dotted, newline := refusedNames(t, options{types: "  hourly: {schedule: \"@every 1h\"}\n"})
+	d := startDaemon(t, s)
+	want := map[string]string{good: "success", dotted: "failed", newline: "failed"}
+	got := map[string]catalogRow{}
+	for deadline := time.Now().Add(30 * time.Second); len(got) < len(want); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("rows after 30s: %+v\n%s", got, d.log())
+		}
+		for _, r := range s.rows(t) {
+			if r.Status != "running" {
+				got[r.Database] = r
+			}
+		}
+	}
+	for db, status := range want {
+		if r := got[db]; r.Status != status || r.Type != "hourly" || (status == "failed" && (len(r.Locations) != 0 || !strings.Contains(r.Error, "storage key"))) {
+			t.Errorf("%q: %+v, want %s", db, r, status)
+		}
+	}
+	if err, _ := d.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("daemon exit: %v\n%s", err, d.log())
+	}
+	for _, f := range storedFiles(t, s) {
+		if !strings.HasPrefix(f, filepath.Join("m", good)+string(filepath.Separator)) {
+			t.Errorf("stored outside the good database's folder: %s", f)
+		}
 	}
 }
