@@ -102,7 +102,7 @@ func (a *App) Dumper(server string) (dump.Dumper, error) {
 func newBackend(ctx context.Context, s config.Storage, logger *slog.Logger) (storage.Backend, error) {
 	switch s.Type {
 	case "local":
-		return local.New(s.Name, s.Path)
+		return local.NewWithOptions(s.Name, s.Path, local.Options{IdleTimeout: s.IdleTimeout.D()})
 	case "s3":
 		return s3.New(ctx, s3.Config{
 			Name:            s.Name,

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage"
@@ -24,6 +25,20 @@ const tempPrefix = ".tmp-"
 type Backend struct {
 	name string
 	root string
+	idle time.Duration
+}
+
+// Options tune a Backend.
+type Options struct {
+	// IdleTimeout is how long one filesystem call (creating, writing,
+	// syncing or renaming a file, a directory read, a stat, a removal) may
+	// take before the operation is abandoned as stalled, as on a hung network
+	// mount: it then fails with a *storage.IdleTimeoutError while the call is
+	// left to finish in the background, and what it leaves is removed when it
+	// does. Time spent waiting for the data to store does not count. 0 means
+	// storage.DefaultIdleTimeout (60s). Reads of a file that Open returned are
+	// not bounded.
+	IdleTimeout time.Duration
 }
 
 var (
@@ -31,8 +46,21 @@ var (
 	_ storage.Sweeper = (*Backend)(nil)
 )
 
-// New returns a backend rooted at root, creating it (0700) if missing.
+// New returns a backend rooted at root, creating it (0700) if missing, with
+// default Options.
 func New(name, root string) (*Backend, error) {
+	return NewWithOptions(name, root, Options{})
+}
+
+// NewWithOptions is New with Options. A negative IdleTimeout is refused.
+func NewWithOptions(name, root string, o Options) (*Backend, error) {
+	idle := o.IdleTimeout
+	if idle == 0 {
+		idle = storage.DefaultIdleTimeout
+	}
+	if idle < 0 {
+		return nil, fmt.Errorf("local storage %s: idle timeout must be positive", name)
+	}
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("local storage %s: %w", name, err)
@@ -40,7 +68,7 @@ func New(name, root string) (*Backend, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("local storage %s: %w", name, err)
 	}
-	return &Backend{name: name, root: abs}, nil
+	return &Backend{name: name, root: abs, idle: idle}, nil
 }
 
 // Name implements storage.Backend.
@@ -58,8 +86,9 @@ func (b *Backend) path(key string) (string, error) {
 
 // Put writes to a temp file next to the target, fsyncs it, renames it into
 // place and fsyncs the directory. On error the temp file is removed and no
-// object is visible under key.
-func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (n int64, err error) {
+// object is visible under key. A filesystem call that takes longer than the
+// idle timeout fails the Put at once (see Options).
+func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
 	p, err := b.path(key)
 	if err != nil {
 		return 0, err
@@ -67,13 +96,26 @@ func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (n int64, er
 	if strings.HasPrefix(path.Base(key), tempPrefix) {
 		return 0, fmt.Errorf("%w: %s", storage.ErrInvalidKey, key)
 	}
+	var n atomic.Int64
+	err = b.guard(ctx, func(w *watch) error {
+		return b.put(ctx, w, p, r, &n)
+	}, func() { os.Remove(p) })
+	if err != nil {
+		return n.Load(), fmt.Errorf("put %s: %w", key, err)
+	}
+	return n.Load(), nil
+}
+
+// put does Put's work, counting bytes written in written and reporting its
+// filesystem calls to w.
+func (b *Backend) put(ctx context.Context, w *watch, p string, r io.Reader, written *atomic.Int64) (err error) {
 	dir := filepath.Dir(p)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return 0, fmt.Errorf("put %s: %w", key, err)
+		return err
 	}
 	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(p)+"-*")
 	if err != nil {
-		return 0, fmt.Errorf("put %s: %w", key, err)
+		return err
 	}
 	defer func() {
 		if err != nil {
@@ -82,27 +124,60 @@ func (b *Backend) Put(ctx context.Context, key string, r io.Reader) (n int64, er
 		}
 	}()
 	buf := make([]byte, 1<<20)
-	n, err = io.CopyBuffer(f, ctxReader{ctx, r}, buf)
-	if err != nil {
-		return n, fmt.Errorf("put %s: %w", key, err)
+	var n, flushed int64
+	for {
+		w.leave() // waiting for data is not the storage's time
+		m, rerr := ctxReader{ctx, r}.Read(buf)
+		w.enter()
+		if w.abandoned() {
+			return errAbandoned
+		}
+		if m > 0 {
+			if _, err := writeFile(f, buf[:m]); err != nil {
+				return err
+			}
+			n += int64(m)
+			written.Store(n)
+			if n-flushed >= writebackEvery {
+				startWriteback(f, flushed, n-flushed)
+				flushed = n
+			}
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			return rerr
+		}
 	}
 	if err = f.Sync(); err != nil {
-		return n, fmt.Errorf("put %s: fsync: %w", key, err)
+		return fmt.Errorf("fsync: %w", err)
 	}
 	if err = f.Close(); err != nil {
-		return n, fmt.Errorf("put %s: %w", key, err)
+		return err
 	}
 	if err = ctx.Err(); err != nil {
-		return n, fmt.Errorf("put %s: %w", key, err)
+		return err
+	}
+	if w.abandoned() {
+		return errAbandoned
 	}
 	if err = os.Rename(f.Name(), p); err != nil {
-		return n, fmt.Errorf("put %s: %w", key, err)
+		return err
 	}
 	if err = syncDir(dir); err != nil {
-		return n, fmt.Errorf("put %s: fsync dir: %w", key, err)
+		return fmt.Errorf("fsync dir: %w", err)
 	}
-	return n, nil
+	return nil
 }
+
+// writeFile is f.Write; tests replace it to make a write hang.
+var writeFile = (*os.File).Write
+
+// writebackEvery is how often Put asks the kernel to start writing what it
+// wrote, so that the final fsync has little left to do and a long fsync
+// means a stall, not a backlog.
+const writebackEvery = 8 << 20
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
@@ -119,7 +194,16 @@ func (b *Backend) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(p)
+	var f *os.File
+	err = b.guard(ctx, func(w *watch) error {
+		var err error
+		f, err = os.Open(p)
+		return err
+	}, func() {
+		if f != nil {
+			f.Close()
+		}
+	})
 	if err != nil {
 		return nil, b.wrap("open", key, err)
 	}
@@ -132,7 +216,12 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.Info, error) {
 	if err != nil {
 		return storage.Info{}, err
 	}
-	fi, err := os.Stat(p)
+	var fi os.FileInfo
+	err = b.guard(ctx, func(w *watch) error {
+		var err error
+		fi, err = os.Stat(p)
+		return err
+	}, nil)
 	if err != nil {
 		return storage.Info{}, b.wrap("stat", key, err)
 	}
@@ -145,34 +234,40 @@ func (b *Backend) Stat(ctx context.Context, key string) (storage.Info, error) {
 // List implements storage.Backend. Files that a Put is still writing are left out.
 func (b *Backend) List(ctx context.Context, prefix string) ([]storage.Info, error) {
 	var out []storage.Info
-	err := filepath.WalkDir(b.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
+	err := b.guard(ctx, func(w *watch) error {
+		return filepath.WalkDir(b.root, func(p string, d fs.DirEntry, err error) error {
+			w.progress()
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if w.abandoned() {
+				return errAbandoned
+			}
+			if d.IsDir() || strings.HasPrefix(d.Name(), tempPrefix) {
 				return nil
 			}
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), tempPrefix) {
+			rel, err := filepath.Rel(b.root, p)
+			if err != nil {
+				return err
+			}
+			key := filepath.ToSlash(rel)
+			if !strings.HasPrefix(key, prefix) {
+				return nil
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return nil // removed while listing
+			}
+			out = append(out, storage.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()})
 			return nil
-		}
-		rel, err := filepath.Rel(b.root, p)
-		if err != nil {
-			return err
-		}
-		key := filepath.ToSlash(rel)
-		if !strings.HasPrefix(key, prefix) {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil // removed while listing
-		}
-		out = append(out, storage.Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime()})
-		return nil
-	})
+		})
+	}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list %q: %w", prefix, err)
 	}
@@ -186,13 +281,20 @@ func (b *Backend) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil {
-		return b.wrap("delete", key, err)
-	}
-	for dir := filepath.Dir(p); dir != b.root && strings.HasPrefix(dir, b.root); dir = filepath.Dir(dir) {
-		if os.Remove(dir) != nil {
-			break // not empty
+	err = b.guard(ctx, func(w *watch) error {
+		if err := os.Remove(p); err != nil {
+			return err
 		}
+		for dir := filepath.Dir(p); dir != b.root && strings.HasPrefix(dir, b.root); dir = filepath.Dir(dir) {
+			w.progress()
+			if os.Remove(dir) != nil {
+				break // not empty
+			}
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return b.wrap("delete", key, err)
 	}
 	return nil
 }
