@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -132,6 +134,66 @@ func TestS3StallAloneFailsAndStopsTheDump(t *testing.T) {
 	}
 	if b.RawBytes <= 0 || b.RawBytes >= 24<<20 {
 		t.Errorf("raw bytes %d: the dump should have been stopped part-way (full dump ≈ 26 MB)", b.RawBytes)
+	}
+	if left := processesNaming(db); len(left) > 0 {
+		t.Errorf("processes still running for the database: %q", left)
+	}
+}
+
+// SIGTERM while the only storage is stalled (with an idle timeout far away)
+// ends `backup` within seconds: the stalled request is cut by the
+// cancellation, the abort of the upload gets a short grace only, and the
+// row is written as interrupted.
+func TestS3StallSIGTERMIsPrompt(t *testing.T) {
+	db := stallDB(t)
+	srv := s3test.StartServer(t)
+	p := s3test.StartProxy(t, srv)
+	p.StallAfter(1 << 20)
+	s := stallSetup(t, db, srv, p, true)
+	cfg, err := os.ReadFile(s.configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(s.configPath, bytes.Replace(cfg, []byte("idle_timeout: 1s"), []byte("idle_timeout: 1h"), 1), 0o600)
+
+	cmd := exec.Command(binary, "backup", "--config", s.configPath)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(time.Minute)
+	for !p.Stalled() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the upload never reached the stall\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the part's request is now waiting on the stalled proxy
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("backup still running 30s after SIGTERM\n%s", stderr.String())
+	}
+	took := time.Since(start)
+	t.Logf("backup ended %v after SIGTERM", took)
+	if took > 10*time.Second {
+		t.Errorf("backup took %v to end after SIGTERM", took)
+	}
+	if cmd.ProcessState.ExitCode() != 1 {
+		t.Errorf("exit %d; want 1\n%s", cmd.ProcessState.ExitCode(), stderr.String())
+	}
+	b := s.show(t, backupID(t, result{stdout: stdout.String()}))
+	if b.Status != "interrupted" {
+		t.Errorf("status %s (%s); want interrupted", b.Status, b.Error)
 	}
 	if left := processesNaming(db); len(left) > 0 {
 		t.Errorf("processes still running for the database: %q", left)
