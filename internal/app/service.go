@@ -58,6 +58,18 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 	if err != nil {
 		return nil, err
 	}
+	// A server that did not answer and a discovered name that cannot be
+	// stored are failed backups, recorded as the schedules and the CLI do.
+	var failed []string
+	for _, pe := range planErrs {
+		b, rerr := a.RecordPlanError(ctx, typ, pe)
+		if rerr != nil {
+			a.Logger.Error("record a backup that could not start", "error", rerr)
+		}
+		if b != nil {
+			failed = append(failed, b.ID)
+		}
+	}
 	if len(jobs) == 0 {
 		var unreachable *ServerError
 		if database != "" && !errors.As(errors.Join(planErrs...), &unreachable) {
@@ -67,9 +79,12 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 			}
 			return nil, fmt.Errorf("%w: database %q is not among the databases to back up of %s", httpapi.ErrInvalid, database, where)
 		}
+		if len(failed) > 0 {
+			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", httpapi.ErrUnavailable, errors.Join(planErrs...), strings.Join(failed, ", "))
+		}
 		return nil, fmt.Errorf("%w: no database to back up (%v)", httpapi.ErrUnavailable, errors.Join(planErrs...))
 	}
-	var ids, busy []string
+	ids, busy := failed, []string(nil)
 	for _, job := range jobs {
 		var b *backup.Backup
 		task := scheduler.Task{
@@ -96,7 +111,7 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 			ids = append(ids, b.ID)
 		}
 	}
-	if len(ids) == 0 && len(busy) > 0 {
+	if len(ids) == len(failed) && len(busy) > 0 {
 		if len(busy) == 1 {
 			return nil, fmt.Errorf("%w: the backup job %s is already running", httpapi.ErrConflict, busy[0])
 		}

@@ -3,12 +3,16 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
@@ -60,5 +64,28 @@ func TestAPIWordsForRestoreConflicts(t *testing.T) {
 	want := `restore into "shop": target database exists and is not empty (use "force": true to replace it): it holds 3 tables`
 	if got := apiWords(err); got != want {
 		t.Errorf("apiWords = %q, want %q", got, want)
+	}
+}
+
+// A backup started through the API on a server that does not answer is a
+// failed backup in the catalog (and the observers), as with the schedules
+// and the CLI, and the answer names it.
+func TestStartBackupsRecordsAServerThatIsDown(t *testing.T) {
+	a, _, obs := planApp(t, map[string]dump.Dumper{"s1": listDumper{err: errors.New("connection refused")}})
+	a.Logger = slog.New(slog.DiscardHandler)
+	svc := &service{d: &daemon{app: a}}
+	_, err := svc.StartBackups(t.Context(), "s1", "", "")
+	if !errors.Is(err, httpapi.ErrUnavailable) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("StartBackups = %v, want unavailable naming the cause", err)
+	}
+	list, lerr := a.Catalog.List(t.Context(), catalog.Filter{Status: backup.StatusFailed})
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	if len(list) != 1 || list[0].Server != "s1" || list[0].Database != "*" || !strings.Contains(err.Error(), list[0].ID) {
+		t.Fatalf("failed rows = %+v, want one for s1/* whose ID the answer names (%v)", list, err)
+	}
+	if len(obs.got) != 1 {
+		t.Errorf("observers told of %d backups, want 1", len(obs.got))
 	}
 }
