@@ -99,9 +99,9 @@ func (e *IdleTimeoutError) Error() string {
 func (e *IdleTimeoutError) Is(target error) bool { return target == ErrIdleTimeout }
 
 // Detach returns a context for cleanup that must survive ctx's cancellation,
-// but not for long: it is cancelled grace after ctx is done (at once when ctx
-// is done already plus grace), and after limit in any case. Call the returned
-// function when the cleanup ends.
+// but not for long: it ends grace after ctx is done (grace from now when ctx
+// is done already) and limit from now in any case. Call the returned
+// function when the cleanup is over.
 func Detach(ctx context.Context, limit, grace time.Duration) (context.Context, context.CancelFunc) {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	var mu sync.Mutex

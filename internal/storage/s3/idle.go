@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage"
@@ -60,10 +61,11 @@ type watchdog struct {
 	d      time.Duration
 	cancel context.CancelCauseFunc
 
+	last atomic.Int64 // UnixNano of the last progress, or of when it became active
+
 	mu     sync.Mutex
 	timer  *time.Timer
 	active bool
-	last   time.Time // last progress, or when it became active
 	fired  bool
 }
 
@@ -82,7 +84,7 @@ func (w *watchdog) check() {
 	if !w.active || w.fired {
 		return
 	}
-	if idle := time.Since(w.last); idle < w.d {
+	if idle := time.Since(time.Unix(0, w.last.Load())); idle < w.d {
 		w.timer.Reset(w.d - idle)
 		return
 	}
@@ -90,19 +92,17 @@ func (w *watchdog) check() {
 	w.cancel(&storage.IdleTimeoutError{Timeout: w.d})
 }
 
-// progress records that bytes moved.
-func (w *watchdog) progress() {
-	w.mu.Lock()
-	w.last = time.Now()
-	w.mu.Unlock()
-}
+// progress records that bytes moved. It is called for every few KiB, so it
+// takes no lock.
+func (w *watchdog) progress() { w.last.Store(time.Now().UnixNano()) }
 
 // resume starts counting idle time.
 func (w *watchdog) resume() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.active {
-		w.active, w.last = true, time.Now()
+		w.active = true
+		w.last.Store(time.Now().UnixNano())
 		w.timer.Reset(w.d)
 	}
 }
