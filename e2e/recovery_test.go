@@ -100,6 +100,46 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 	db, _ := lockedMariaDB(t, "killed")
 	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
 
+	id, key, manifestKey := killedBackup(t, s, db)
+
+	d := startDaemon(t, s)
+	waitFor(t, 30*time.Second, func() bool {
+		_, err1 := os.Stat(s.objectPath(key))
+		_, err2 := os.Stat(s.objectPath(manifestKey))
+		return os.IsNotExist(err1) && os.IsNotExist(err2)
+	}, func() string { return "the final-named leftovers are still there:\n" + d.log() })
+	if err, _ := d.stop(syscall.SIGTERM); err != nil {
+		t.Errorf("daemon exit: %v\n%s", err, d.log())
+	}
+	b := s.show(t, id)
+	if b.Status != "interrupted" || !strings.Contains(b.Error, "stopped before it finished") {
+		t.Errorf("after the restart: %s %q, want interrupted", b.Status, b.Error)
+	}
+
+	// A catalog rebuilt from storage alone.
+	cfg, err := os.ReadFile(s.configPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := filepath.Join(s.dir, "rebuilt.yaml")
+	if err := os.WriteFile(rebuilt, []byte(strings.Replace(string(cfg), "catalog.db", "rebuilt.db", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, nil, "catalog", "rebuild", "--config", rebuilt)
+	res := mustRun(t, nil, "list", "-o", "json", "--config", rebuilt)
+	if strings.Contains(res.stdout, id) || strings.Contains(res.stdout, `"success"`) {
+		t.Errorf("the rebuilt catalog lists the killed run: %s", res.stdout)
+	}
+}
+
+// killedBackup starts a one-shot backup of db on server "my" (which must be
+// held up, e.g. by lockedMariaDB), SIGKILLs it while the dump tool waits,
+// checks that the next command removes its private option file, and plants
+// what a run killed after storing its object and manifest, before its
+// catalog row was final, leaves under the final names. It returns the
+// killed run's ID and those two keys.
+func killedBackup(t *testing.T, s *setup, db string) (id, key, manifestKey string) {
+	t.Helper()
 	cmd := exec.Command(binary, "backup", "--server", "my", "--database", db, "--config", s.configPath)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	if err := cmd.Start(); err != nil {
@@ -131,14 +171,14 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 	if _, err := os.Stat(dirs[0]); !os.IsNotExist(err) {
 		t.Errorf("the killed run's private dir %s is still there after the next command (%v)", dirs[0], err)
 	}
-	id := running[0].ID
+	id = running[0].ID
 	b := s.show(t, id)
 	if len(b.Locations) != 1 {
 		t.Fatalf("locations %+v", b.Locations)
 	}
 	// What a run killed after storing its object and manifest, before its
 	// catalog row was final, leaves: a rebuild would take it for a success.
-	key := b.Locations[0].Key
+	key = b.Locations[0].Key
 	object := []byte("-- a dump, complete as far as anyone can tell\n")
 	manifest, _ := json.Marshal(map[string]any{
 		"format_version": 1, "id": id, "server": "my", "database": db, "type": "manual",
@@ -146,7 +186,7 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 		"raw_bytes": len(object), "stored_bytes": len(object), "sha256": strings.Repeat("ab", 32),
 		"compression": "none", "object": path.Base(key),
 	})
-	manifestKey := path.Join(path.Dir(key), id+".manifest.json")
+	manifestKey = path.Join(path.Dir(key), id+".manifest.json")
 	for k, data := range map[string][]byte{key: object, manifestKey: manifest} {
 		if err := os.MkdirAll(filepath.Dir(s.objectPath(k)), 0o700); err != nil {
 			t.Fatal(err)
@@ -156,33 +196,25 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 		}
 	}
 
-	d := startDaemon(t, s)
-	waitFor(t, 30*time.Second, func() bool {
-		_, err1 := os.Stat(s.objectPath(key))
-		_, err2 := os.Stat(s.objectPath(manifestKey))
-		return os.IsNotExist(err1) && os.IsNotExist(err2)
-	}, func() string { return "the final-named leftovers are still there:\n" + d.log() })
-	if err, _ := d.stop(syscall.SIGTERM); err != nil {
-		t.Errorf("daemon exit: %v\n%s", err, d.log())
-	}
-	b = s.show(t, id)
-	if b.Status != "interrupted" || !strings.Contains(b.Error, "stopped before it finished") {
-		t.Errorf("after the restart: %s %q, want interrupted", b.Status, b.Error)
-	}
+	return id, key, manifestKey
+}
 
-	// A catalog rebuilt from storage alone.
-	cfg, err := os.ReadFile(s.configPath)
-	if err != nil {
-		t.Fatal(err)
+// In a cron-only setup no daemon ever starts: the next one-shot backup
+// marks a killed run interrupted and removes what it left under its final
+// names.
+func TestNextBackupCleansUpAKilledRun(t *testing.T) {
+	db, unlock := lockedMariaDB(t, "killedcron")
+	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
+	id, key, manifestKey := killedBackup(t, s, db)
+	unlock()
+	mustRun(t, nil, "backup", "--server", "my", "--database", db, "--config", s.configPath)
+	for _, k := range []string{key, manifestKey} {
+		if _, err := os.Stat(s.objectPath(k)); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after the next backup (%v)", k, err)
+		}
 	}
-	rebuilt := filepath.Join(s.dir, "rebuilt.yaml")
-	if err := os.WriteFile(rebuilt, []byte(strings.Replace(string(cfg), "catalog.db", "rebuilt.db", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, nil, "catalog", "rebuild", "--config", rebuilt)
-	res := mustRun(t, nil, "list", "-o", "json", "--config", rebuilt)
-	if strings.Contains(res.stdout, id) || strings.Contains(res.stdout, `"success"`) {
-		t.Errorf("the rebuilt catalog lists the killed run: %s", res.stdout)
+	if b := s.show(t, id); b.Status != "interrupted" {
+		t.Errorf("the killed run is %s after the next backup, want interrupted", b.Status)
 	}
 }
 

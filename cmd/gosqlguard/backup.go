@@ -33,8 +33,9 @@ A database name with control characters is printed quoted (Go syntax).
 it; only when none has it is that an error.
 
 Then retention is applied to the storages that received a complete copy, as
-the daemon does after a backup, unless --no-prune or no backup succeeded;
-each copy it deletes gets a line after the backup lines:
+the daemon does after a backup, unless --no-prune or no backup succeeded,
+and what interrupted runs left in the storages is removed (logged);
+each copy retention deletes gets a line after the backup lines:
 
   pruned  ID  STORAGE  REASON
 
@@ -102,6 +103,12 @@ retention failure); 2 for a bad flag or config.`,
 				if !prune(ctx, g, a, written) {
 					failed = true
 				}
+			}
+			if !noPrune && ctx.Err() == nil {
+				// What killed runs left under their final names (rows marked
+				// interrupted above, or by Open) goes too: in a cron-only
+				// setup no daemon would ever remove it.
+				a.Recover(ctx, 0)
 			}
 			if failed {
 				return errFailed
