@@ -401,6 +401,9 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings {
+		d.logger.Warn("config reload: "+w.Message, "path", w.Path)
+	}
 	old := d.current()
 	if cfg.Catalog.Driver != old.Config.Catalog.Driver || cfg.Catalog.DSN.Value() != old.Config.Catalog.DSN.Value() {
 		return errors.New("the catalog settings changed: restart the daemon to use another catalog")
