@@ -14,7 +14,7 @@ import (
 
 func main() { os.Exit(run()) }
 
-// Exit codes (SPEC §1).
+// Exit codes, as the README documents them.
 const (
 	exitOK      = 0
 	exitFailure = 1

@@ -9,7 +9,7 @@ import (
 // Status is the life-cycle state of one backup in the catalog.
 type Status string
 
-// Backup statuses, as SPEC §1 names them.
+// Backup statuses, as the catalog, the CLI and the API name them.
 const (
 	StatusRunning     Status = "running"
 	StatusSuccess     Status = "success"

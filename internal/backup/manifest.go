@@ -6,7 +6,7 @@ import "time"
 const ManifestFormatVersion = 1
 
 // Manifest describes one stored object so that it can be understood, verified
-// and restored without the catalog (SPEC §3).
+// and restored without the catalog (docs/manifest.md).
 type Manifest struct {
 	FormatVersion   int         `json:"format_version"`
 	ID              string      `json:"id"`

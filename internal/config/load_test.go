@@ -75,7 +75,7 @@ func TestExplicitZeroIsNotDefaulted(t *testing.T) {
 	)
 }
 
-// specExample is the example of SPEC §2, made valid: a real age recipient and
+// specExample is the full example of the product contract, made valid: a real age recipient and
 // identity file, and a real token hash.
 const specExample = `
 catalog:

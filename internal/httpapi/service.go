@@ -1,4 +1,4 @@
-// Package httpapi serves the JSON API under /api/v1 (SPEC §4), the health
+// Package httpapi serves the JSON API under /api/v1 (docs/api.md), the health
 // endpoints and /metrics, with bearer-token authentication and roles.
 //
 // It depends only on the Service interface below, which the app implements;

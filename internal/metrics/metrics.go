@@ -1,4 +1,4 @@
-// Package metrics exposes GoSQLGuard's Prometheus metrics (SPEC §5). It is
+// Package metrics exposes GoSQLGuard's Prometheus metrics (docs/metrics.md). It is
 // fed as a runner.Observer, plus JobSkipped from the scheduler, and serves its
 // own private registry: nothing is registered on the process-wide default
 // registry, so two Metrics never clash (tests, embedding).
