@@ -106,7 +106,11 @@ func (o Owner) gone(procRoot string) string {
 		return "" // this process
 	case o.Start != "" && differentStart(procRoot, o.PID, o.Start):
 		return "its process ID now belongs to another process"
-	case !isGosqlguard(procRoot, o.PID):
+	case o.Start == "" && !isGosqlguard(procRoot, o.PID):
+		// Only a record without a start time needs the program to tell a
+		// reused PID: with one, the same start is the same process, which
+		// may be any program using this code (a test binary, a renamed
+		// build) and is alive.
 		return "its process ID now belongs to another program"
 	}
 	return ""

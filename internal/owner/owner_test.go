@@ -70,6 +70,9 @@ func TestGone(t *testing.T) {
 		{"its ID now another process's", with(ours, func(o *Owner) { o.Start = "1" }), false},
 		{"this process's ID, another start", with(me, func(o *Owner) { o.Start = "1" }), false},
 		{"its ID now another program's", with(other, func(o *Owner) { o.Start = "" }), false},
+		// Recorded with its start: the same process, whatever program uses
+		// this code (a test binary, a renamed build); never a leftover.
+		{"a live process of another program, recorded with its start", other, true},
 		{"rebooted since", with(me, func(o *Owner) { o.Boot = "00000000-0000-0000-0000-000000000000" }), me.Boot == ""},
 	} {
 		// Through the recorded form, as the catalog keeps it.
