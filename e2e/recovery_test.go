@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -218,44 +216,12 @@ func TestNextBackupCleansUpAKilledRun(t *testing.T) {
 	}
 }
 
-// stalledS3 is an S3 endpoint that accepts connections and never answers,
-// as one behind a proxy that stopped does.
-func stalledS3(t *testing.T) *s3test.Server {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return &s3test.Server{Endpoint: "http://" + ln.Addr().String(), AccessKey: "stalled-key", SecretKey: "stalled-secret", Bucket: "stalled"}
-}
-
 // With an S3 storage that stalls, the daemon answers /healthz within a
 // second of its start (crash recovery, which sweeps that storage, runs in
 // the background) and stops promptly on SIGTERM.
 func TestServeAnswersWhileStorageStalls(t *testing.T) {
 	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{"none"}}},
-		options{s3: stalledS3(t)})
+		options{s3: s3test.StartStalled(t)})
 	start := time.Now()
 	d := startDaemon(t, s)
 	client := &http.Client{Timeout: 200 * time.Millisecond}

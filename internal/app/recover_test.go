@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,39 +16,8 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/owner"
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 )
-
-// stallingListener accepts connections and never answers, as an S3
-// endpoint behind a proxy that stopped does. It returns its address.
-func stallingListener(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -91,7 +61,7 @@ storages:
   - {name: s3, type: s3, endpoint: "http://%s", region: us-east-1, bucket: backups, path_style: true, access_key_id: k, secret_access_key: s}
 http: {listen: %q}
 daemon: {shutdown_timeout: 1s}
-`, filepath.Join(dir, "catalog.db"), filepath.Join(dir, "no.sock"), stallingListener(t), listen)
+`, filepath.Join(dir, "catalog.db"), filepath.Join(dir, "no.sock"), strings.TrimPrefix(s3test.StartStalled(t).Endpoint, "http://"), listen)
 	cfg, err := config.Parse([]byte(yaml), dir, nil)
 	if err != nil {
 		t.Fatal(err)
