@@ -17,6 +17,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
@@ -164,7 +165,7 @@ func (s *service) Download(ctx context.Context, id, storageName string) (io.Read
 	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, b.ID)
 }
 
-func (s *service) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
+func (s *service) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
@@ -298,7 +299,7 @@ func noteDrill(j *httpapi.Job, b *backup.Backup) {
 	}
 }
 
-func (s *service) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {
+func (s *service) Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error) {
 	a := s.d.current()
 	s.d.pruneMu.Lock()
 	defer s.d.pruneMu.Unlock()

@@ -22,7 +22,6 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
-	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 // Tokens of the test servers, one per role.
@@ -187,14 +186,14 @@ func (f *fakeService) Download(ctx context.Context, id, storage string) (io.Read
 		DownloadInfo{Filename: "/srv/backups/main/shop/" + id + ".sql.zst", Size: int64(len(f.content)), Storage: "local"}, nil
 }
 
-func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
+func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
 	if err := f.enter("VerifyBackup"); err != nil {
 		return nil, err
 	}
 	if _, err := f.GetBackup(ctx, id); err != nil {
 		return nil, err
 	}
-	return []runner.VerifyResult{{Storage: "local", Key: "main/shop/" + id, Deep: true}}, nil
+	return []backup.VerifyResult{{Storage: "local", Key: "main/shop/" + id, Deep: true}}, nil
 }
 
 func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error {
@@ -258,11 +257,11 @@ func (f *fakeService) BackupDrills(ctx context.Context, id string) ([]backup.Dri
 	}, nil
 }
 
-func (f *fakeService) Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error) {
+func (f *fakeService) Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error) {
 	if err := f.enter(fmt.Sprintf("Retention(%v)", dryRun)); err != nil {
 		return nil, err
 	}
-	return []runner.StoragePlan{{Storage: "local", Decisions: []retention.Decision{
+	return []retention.StoragePlan{{Storage: "local", Decisions: []retention.Decision{
 		{BackupID: "b1", Action: retention.Keep, Reason: "newest"},
 		{BackupID: "b0", Action: retention.Delete, Reason: "beyond keep 1"},
 	}}}, nil

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
-	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 // Long-running routes: download, verify, restore and retention. They run
@@ -151,7 +151,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
-	var results []runner.VerifyResult
+	var results []backup.VerifyResult
 	if id, err = s.resolveID(r, id); err == nil {
 		results, err = s.svc.VerifyBackup(r.Context(), id)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
@@ -137,8 +138,8 @@ func TestDownloadFailingMidwayBreaksTheConnection(t *testing.T) {
 
 type verifyService struct{ *fakeService }
 
-func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error) {
-	return []runner.VerifyResult{
+func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
+	return []backup.VerifyResult{
 		{Storage: "local", Key: "k1", Deep: true},
 		{Storage: "offsite", Key: "k2", Err: errors.New("open /srv/backups/k2: " + runner.ErrCorrupt.Error())},
 	}, errors.New("storage offsite: bad")

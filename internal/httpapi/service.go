@@ -16,7 +16,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
 
 // Sentinel errors the Service wraps to choose the HTTP status. Unknown
@@ -60,7 +60,7 @@ type Service interface {
 	// VerifyBackup reads every copy back now. A bad copy is reported in its
 	// result's Err; the error is for verification that could not run at all
 	// (when both come back, the API shows the results and logs the error).
-	VerifyBackup(ctx context.Context, id string) ([]runner.VerifyResult, error)
+	VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error)
 	// RestoreBackup restores the backup as opts say. It returns when done;
 	// ErrConflict when the target exists and is not empty without opts.Force.
 	RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error
@@ -77,7 +77,7 @@ type Service interface {
 	Jobs(ctx context.Context) ([]Job, error)
 	// Retention plans retention for every storage and, unless dryRun,
 	// applies the plan.
-	Retention(ctx context.Context, dryRun bool) ([]runner.StoragePlan, error)
+	Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error)
 	// Status reports version, running backups and storage usage.
 	Status(ctx context.Context) (Status, error)
 	// Ready returns nil when the daemon can serve (catalog reachable, ...).

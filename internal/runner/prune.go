@@ -10,21 +10,12 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
 
-// StoragePlan is the retention plan of one storage.
-type StoragePlan struct {
-	Storage   string
-	Decisions []retention.Decision
-	// Deleted are the delete decisions that were carried out: the copy is
-	// gone from the storage and the catalog says so. Empty in a dry run.
-	Deleted []retention.Decision
-}
-
 // Prune plans retention for every storage that has a policy and, unless
 // dryRun, deletes what the plan says. Each deletion is recorded in the catalog
 // with its reason. Deletion goes on past a failing storage; the error lists
 // every failure.
-func (r *Runner) Prune(ctx context.Context, policies map[string]retention.Policy, dryRun bool) ([]StoragePlan, error) {
-	var plans []StoragePlan
+func (r *Runner) Prune(ctx context.Context, policies map[string]retention.Policy, dryRun bool) ([]retention.StoragePlan, error) {
+	var plans []retention.StoragePlan
 	var errs []error
 	for _, s := range r.Storages {
 		policy := policies[s.Name()]
@@ -39,7 +30,7 @@ func (r *Runner) Prune(ctx context.Context, policies map[string]retention.Policy
 		for _, b := range list {
 			byID[b.ID] = b
 		}
-		plan := StoragePlan{Storage: s.Name(), Decisions: retention.Plan(s.Name(), policy, list)}
+		plan := retention.StoragePlan{Storage: s.Name(), Decisions: retention.Plan(s.Name(), policy, list)}
 		if dryRun {
 			plans = append(plans, plan)
 			continue

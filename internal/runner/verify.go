@@ -16,22 +16,13 @@ import (
 // ErrCorrupt marks a stored object that does not match its catalog entry.
 var ErrCorrupt = errors.New("stored object does not match the catalog")
 
-// VerifyResult is the outcome of reading one location back.
-type VerifyResult struct {
-	Storage string
-	Key     string
-	// Deep is true when the object was also decrypted and decompressed in full.
-	Deep bool
-	Err  error
-}
-
 // Verify reads every successful location of b back (or only the one in
 // storageName, when given) and checks size and SHA-256 against the catalog.
 // Unencrypted objects, and encrypted ones when an identity is configured, are
 // also decompressed in full and their raw size checked. The error is non-nil
 // when any location is bad.
-func (r *Runner) Verify(ctx context.Context, b *backup.Backup, storageName string) ([]VerifyResult, error) {
-	var results []VerifyResult
+func (r *Runner) Verify(ctx context.Context, b *backup.Backup, storageName string) ([]backup.VerifyResult, error) {
+	var results []backup.VerifyResult
 	var errs []error
 	for _, loc := range b.Locations {
 		if storageName != "" && loc.Storage != storageName {
@@ -62,8 +53,8 @@ func (r *Runner) Verify(ctx context.Context, b *backup.Backup, storageName strin
 	return results, err
 }
 
-func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backup.Location) VerifyResult {
-	res := VerifyResult{Storage: loc.Storage, Key: loc.Key}
+func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backup.Location) backup.VerifyResult {
+	res := backup.VerifyResult{Storage: loc.Storage, Key: loc.Key}
 	s, err := r.backend(loc.Storage)
 	if err != nil {
 		res.Err = err

@@ -344,7 +344,7 @@ func (f *fakeService) Download(_ context.Context, id, storage string) (io.ReadCl
 	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, id, storage)
 }
 
-func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]runner.VerifyResult, error) {
+func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]backup.VerifyResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["verify"]++
@@ -352,12 +352,12 @@ func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]runner.Verif
 	if b == nil {
 		return nil, catalog.ErrNotFound
 	}
-	var out []runner.VerifyResult
+	var out []backup.VerifyResult
 	for _, l := range b.Locations {
 		if l.Status != backup.LocationSuccess {
 			continue
 		}
-		res := runner.VerifyResult{Storage: l.Storage, Key: l.Key, Deep: true}
+		res := backup.VerifyResult{Storage: l.Storage, Key: l.Key, Deep: true}
 		if b.Type == "manual" && l.Storage == "local" && b.Status == backup.StatusPartial {
 			res.Err = fmt.Errorf("%w: sha256 0000, want %s (read /srv/backups/%s; secret=%s)", runner.ErrCorrupt, b.SHA256, l.Key, leakedSecret)
 		}
@@ -438,7 +438,7 @@ func (f *fakeService) Jobs(_ context.Context) ([]httpapi.Job, error) {
 	return out, nil
 }
 
-func (f *fakeService) Retention(_ context.Context, dryRun bool) ([]runner.StoragePlan, error) {
+func (f *fakeService) Retention(_ context.Context, dryRun bool) ([]retention.StoragePlan, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !dryRun {
@@ -450,9 +450,9 @@ func (f *fakeService) Retention(_ context.Context, dryRun bool) ([]runner.Storag
 	for _, b := range f.backups {
 		list = append(list, b)
 	}
-	var plans []runner.StoragePlan
+	var plans []retention.StoragePlan
 	for _, s := range f.storages {
-		plan := runner.StoragePlan{Storage: s, Decisions: retention.Plan(s, policy, list)}
+		plan := retention.StoragePlan{Storage: s, Decisions: retention.Plan(s, policy, list)}
 		plans = append(plans, plan)
 		if dryRun {
 			continue

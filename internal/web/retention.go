@@ -2,9 +2,9 @@ package web
 
 import (
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
 
@@ -23,7 +23,7 @@ type storagePlan struct {
 	Decisions []retention.Decision // as shown (all, or only deletions)
 }
 
-func summarizePlans(plans []storagePlanInput, onlyDeletes bool) *retentionData {
+func summarizePlans(plans []retention.StoragePlan, onlyDeletes bool) *retentionData {
 	d := &retentionData{OnlyDeletes: onlyDeletes}
 	for _, p := range plans {
 		sp := storagePlan{Storage: p.Storage}
@@ -45,13 +45,6 @@ func summarizePlans(plans []storagePlanInput, onlyDeletes bool) *retentionData {
 	return d
 }
 
-// storagePlanInput is runner.StoragePlan's shape, named here so that the
-// summary can be tested without a runner.
-type storagePlanInput struct {
-	Storage   string
-	Decisions []retention.Decision
-}
-
 // retentionPage shows the dry-run plan: what retention would delete now, and
 // why each backup stays or goes.
 func (u *UI) retentionPage(w http.ResponseWriter, r *http.Request, rq *request) {
@@ -62,11 +55,7 @@ func (u *UI) retentionPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		u.fail(w, r, rq, err)
 		return
 	}
-	in := make([]storagePlanInput, len(plans))
-	for i, p := range plans {
-		in[i] = storagePlanInput{Storage: p.Storage, Decisions: p.Decisions}
-	}
-	d := summarizePlans(in, r.URL.Query().Get("only") == "delete")
+	d := summarizePlans(plans, r.URL.Query().Get("only") == "delete")
 	u.render(w, r, rq, http.StatusOK, "retention", u.newView(rq, "Retention", "retention", d))
 }
 
