@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // apiClient talks to a running daemon with one token.
@@ -195,7 +197,7 @@ func TestAPIAgainstRealDaemon(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	promtool := needTool(t, "promtool")
+	promtool := testenv.Tool(t, "promtool")
 	check := exec.Command(promtool, "check", "metrics")
 	check.Stdin = strings.NewReader(exposition)
 	if out, err := check.CombinedOutput(); err != nil || len(out) > 0 {

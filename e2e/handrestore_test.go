@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // pipeCommands runs stock tools as a pipeline (no shell): the file feeds the
@@ -29,7 +31,7 @@ func pipeCommands(t *testing.T, input string, cmds ...[]string) {
 	var stderrs []*bytes.Buffer
 	var closers []io.Closer
 	for i, argv := range cmds {
-		c := exec.CommandContext(ctx, needTool(t, argv[0]), argv[1:]...)
+		c := exec.CommandContext(ctx, testenv.Tool(t, argv[0]), argv[1:]...)
 		c.Stdin = prev
 		errBuf := &bytes.Buffer{}
 		c.Stderr = errBuf

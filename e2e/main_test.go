@@ -82,22 +82,3 @@ func backupID(t *testing.T, res result) string {
 	}
 	return strings.Fields(lines[0])[0]
 }
-
-// serviceMissing skips locally and fails in CI.
-func serviceMissing(t *testing.T, what string, err error) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not reachable (CI requires it): %v", what, err)
-	}
-	t.Skipf("%s is not reachable: %v", what, err)
-}
-
-// needTool finds a stock CLI that a hand-restore test uses.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		serviceMissing(t, "tool "+name, err)
-	}
-	return p
-}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 const mariadbSocket = "/run/mysqld/mysqld.sock"
@@ -26,7 +27,7 @@ func mariadbAdmin(t *testing.T, db string) *sql.DB {
 	}
 	if err := conn.Ping(); err != nil {
 		conn.Close()
-		serviceMissing(t, "MariaDB", err)
+		testenv.Require(t, "MariaDB", err)
 	}
 	conn.SetMaxOpenConns(1) // keep session state (e.g. the database in use) on one connection
 	t.Cleanup(func() { conn.Close() })

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // catalogRow is a catalog row as `list -o json` shows it.
@@ -332,7 +334,7 @@ func TestBackupRefusesAJobAlreadyRunning(t *testing.T) {
 }
 
 func TestDownloadRefusesATerminal(t *testing.T) {
-	scriptTool := needTool(t, "script") // util-linux: runs a command on a pseudo-terminal
+	scriptTool := testenv.Tool(t, "script") // util-linux: runs a command on a pseudo-terminal
 	db := newMariaDB(t, "tty")
 	execAll(t, mariadbAdmin(t, db), "CREATE TABLE t (id INT PRIMARY KEY)")
 	s := newSetup(t, []serverSpec{{name: "m", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})

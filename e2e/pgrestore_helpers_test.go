@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -185,7 +186,7 @@ func pgFullFingerprint(t *testing.T, db string) map[string]string {
 // real tool's path as $REAL.
 func toolWrapper(t *testing.T, name, body string) []string {
 	t.Helper()
-	real := needTool(t, name)
+	real := testenv.Tool(t, name)
 	dir := t.TempDir()
 	script := "#!/bin/sh\nREAL=" + real + "\n" + body + "\n"
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o755); err != nil {

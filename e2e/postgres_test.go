@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -20,7 +21,7 @@ func pgAdmin(t *testing.T, db string) *pgx.Conn {
 	cfg.Host, cfg.Port, cfg.User, cfg.Database = postgresSocketDir, 5432, "postgres", db
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
-		serviceMissing(t, "PostgreSQL", err)
+		testenv.Require(t, "PostgreSQL", err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn

@@ -21,6 +21,7 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // bigMariaDB is a database of about 200 MB of SQL.
@@ -65,7 +66,7 @@ func s3Keys(t *testing.T, srv *s3test.Server) []string {
 // s3cmdSHA256 downloads an object with s3cmd, an independent client, and hashes it.
 func s3cmdSHA256(t *testing.T, srv *s3test.Server, key string) string {
 	t.Helper()
-	bin := needTool(t, "s3cmd")
+	bin := testenv.Tool(t, "s3cmd")
 	host := strings.TrimPrefix(srv.Endpoint, "http://")
 	cfg := filepath.Join(t.TempDir(), "s3cfg")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("[default]\naccess_key = %s\nsecret_key = %s\nhost_base = %s\nhost_bucket = %s\nuse_https = False\nsignature_v2 = False\nbucket_location = us-east-1\n",

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // The example alert rules shipped with the docs, and their promtool unit tests.
@@ -68,7 +70,7 @@ func TestAlertRules(t *testing.T) {
 			t.Errorf("%s names %s, which is not exported", alertRules, n)
 		}
 	}
-	promtool := requireTool(t, "promtool")
+	promtool := testenv.Tool(t, "promtool")
 	for _, args := range [][]string{{"check", "rules", alertRules}, {"test", "rules", alertRuleTests}} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()
 		if err != nil {

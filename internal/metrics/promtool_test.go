@@ -13,22 +13,8 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
-
-// requireTool returns the path of the named program, skipping the test when
-// it is missing, unless in CI (CI=true), where a missing tool fails it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI: %v", name, err)
-	}
-	t.Skipf("%s not found: %v", name, err)
-	return ""
-}
 
 // populate feeds m one of every event, so that every metric family has a series.
 func populate(m *Metrics) {
@@ -58,7 +44,7 @@ func populate(m *Metrics) {
 }
 
 func TestExpositionPassesPromtool(t *testing.T) {
-	promtool := requireTool(t, "promtool")
+	promtool := testenv.Tool(t, "promtool")
 	m := New()
 	populate(m)
 

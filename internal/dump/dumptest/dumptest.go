@@ -13,18 +13,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"testing"
 )
-
-// Unavailable skips the test locally but fails it in CI, where a green run
-// must mean the real server or tool was used.
-func Unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // Socket returns where a local test server's socket is: the value of the
 // environment variable env when it is set, else fallback.

@@ -3,6 +3,7 @@ package mysql
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // throwawayServer starts a private MariaDB with the binary log on, listening
@@ -27,7 +29,7 @@ func throwawayServer(t *testing.T, extra ...string) dump.Conn {
 		mariadbd, err2 = exec.LookPath("/usr/sbin/mariadbd")
 	}
 	if err1 != nil || err2 != nil {
-		dumptest.Unavailable(t, "mariadb-install-db or mariadbd not installed")
+		testenv.Require(t, "tools mariadb-install-db and mariadbd", errors.Join(err1, err2))
 	}
 	tw := dumptest.NewThrowaway(t, "gsg-mariadb-", "mysql")
 	var userArgs []string

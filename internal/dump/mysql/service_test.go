@@ -10,6 +10,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // testSocket is where the local test server listens; GOSQLGUARD_TEST_MYSQL_SOCKET overrides it.
@@ -43,7 +44,7 @@ func adminDBAt(t *testing.T, socket string) *sql.DB {
 	defer cancel()
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		dumptest.Unavailable(t, "MariaDB/MySQL not reachable at %s: %v", socket, err)
+		testenv.Require(t, "MariaDB/MySQL at "+socket, err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // archiveFixture makes a small database whose archive has every kind of
@@ -274,7 +275,7 @@ func TestDumpRejectsCutArchive(t *testing.T) {
 	d := New(adminConn(), nil)
 	real, err := exec.LookPath("pg_dump")
 	if err != nil {
-		dumptest.Unavailable(t, "pg_dump not installed")
+		testenv.Require(t, "tool pg_dump", err)
 	}
 	// The wrapper exits 0 whatever pg_dump did: only the check can notice.
 	d.Tools.Dump = filepath.Join(t.TempDir(), "pg_dump")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // trickyPassword exercises the password file's escaping (':' and '\') and
@@ -35,7 +36,7 @@ func throwawayServer(t *testing.T) dump.Conn {
 	}
 	if _, err := os.Stat(initdb); err != nil {
 		if initdb, err = exec.LookPath("initdb"); err != nil {
-			dumptest.Unavailable(t, "initdb not installed")
+			testenv.Require(t, "tool initdb", err)
 		}
 		postgres = filepath.Join(filepath.Dir(initdb), "postgres")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // testSocketDir is where the local test server's socket is;
@@ -38,7 +39,7 @@ func connectAt(t *testing.T, c dump.Conn, db string) *pgx.Conn {
 	defer cancel()
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		dumptest.Unavailable(t, "PostgreSQL not reachable at %s: %v", pgHost(c), err)
+		testenv.Require(t, "PostgreSQL at "+pgHost(c), err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn

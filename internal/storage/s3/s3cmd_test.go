@@ -12,18 +12,13 @@ import (
 	"testing"
 
 	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // TestS3cmdReadsBack checks a multipart Put with an independent client: s3cmd
 // downloads the object and its SHA-256 must match what was put.
 func TestS3cmdReadsBack(t *testing.T) {
-	s3cmd, err := exec.LookPath("s3cmd")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("s3cmd not installed")
-		}
-		t.Skip("s3cmd not installed")
-	}
+	s3cmd := testenv.Tool(t, "s3cmd")
 	srv := s3test.StartServer(t)
 	b := newBackend(t, srv, Config{}, nil)
 	data := randomData(20<<20, 5)

@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -62,11 +63,11 @@ func StartServer(t testing.TB) *Server {
 	t.Helper()
 	bin, err := binary()
 	if err != nil {
-		unavailable(t, "versitygw unavailable: %v", err)
+		testenv.Require(t, "versitygw", err)
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		unavailable(t, "no free port: %v", err)
+		testenv.Require(t, "a free local port", err)
 	}
 	s := &Server{
 		Endpoint:  "http://" + addr,
@@ -80,7 +81,7 @@ func StartServer(t testing.TB) *Server {
 	}
 	t.Cleanup(s.Stop)
 	if err := s.start(); err != nil {
-		unavailable(t, "start versitygw: %v", err)
+		testenv.Require(t, "a running versitygw", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -208,14 +209,6 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func unavailable(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 var (
