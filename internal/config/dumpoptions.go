@@ -3,16 +3,15 @@ package config
 import (
 	"fmt"
 
-	"github.com/gosqlguard/gosqlguard/internal/dump/mysql"
-	"github.com/gosqlguard/gosqlguard/internal/dump/postgres"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
 
-// The allow-lists of extra dump options live with the dump engines, which
-// check them again before every dump; the configuration uses theirs so that
-// the two can never disagree.
-var dumpOptionCheck = map[string]func(opt string) error{
-	TypeMySQL:    mysql.CheckDumpOption,
-	TypePostgres: postgres.CheckDumpOption,
+// The allow-lists of extra dump options live in a package without database
+// drivers that the dump engines read too, and they check them again before
+// every dump; so the two can never disagree.
+var dumpOptionSets = map[string]*dumpoptions.Set{
+	TypeMySQL:    dumpoptions.MySQL,
+	TypePostgres: dumpoptions.Postgres,
 }
 
 // AllowedDumpOption reports whether opt may be passed to the dump tool of a
@@ -24,11 +23,11 @@ func AllowedDumpOption(serverType, opt string) bool {
 // dumpOptionProblem explains why opt is refused, or returns "". Messages name
 // the option but never its value, which could be a password.
 func dumpOptionProblem(serverType, opt string) string {
-	check, ok := dumpOptionCheck[serverType]
+	set, ok := dumpOptionSets[serverType]
 	if !ok {
 		return fmt.Sprintf("unknown server type %q", serverType)
 	}
-	if err := check(opt); err != nil {
+	if err := set.CheckOption(opt); err != nil {
 		return err.Error()
 	}
 	return ""

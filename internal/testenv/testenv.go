@@ -5,7 +5,6 @@
 package testenv
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -26,13 +25,6 @@ func Require(t testing.TB, what string, err error) {
 		return
 	}
 	t.Skipf("%s is not available: %v", what, err)
-}
-
-// Requiref is Require for a missing thing described by a format and its
-// arguments, for callers that have no error value.
-func Requiref(t testing.TB, format string, args ...any) {
-	t.Helper()
-	Require(t, "a required service", fmt.Errorf(format, args...))
 }
 
 // Tool returns the path of the named program on $PATH, skipping t (failing

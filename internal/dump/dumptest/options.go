@@ -2,34 +2,7 @@ package dumptest
 
 import (
 	"testing"
-
-	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
-
-// CheckOptionSet checks an engine's allow-list against itself: no option is
-// both allowed and refused, the example is allowed, and every allowed option
-// passes when written as the set says (with the value "x" when it takes one)
-// or fails on that value only.
-func CheckOptionSet(t testing.TB, s *dump.OptionSet) {
-	t.Helper()
-	for name := range s.Refused {
-		if _, ok := s.Allowed[name]; ok {
-			t.Errorf("%s is both allowed and refused", name)
-		}
-	}
-	if err := s.CheckOption(s.Example); err != nil {
-		t.Errorf("example %s: %v", s.Example, err)
-	}
-	for name, arg := range s.Allowed {
-		opt := "--" + name
-		if arg.Value {
-			opt += "=x"
-		}
-		if err := s.CheckOption(opt); err != nil && err.Error() != "invalid value for --"+name {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-}
 
 // OptionCases are what an engine's option check must say of some options.
 type OptionCases struct {

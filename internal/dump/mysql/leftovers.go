@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
 
 // A restore marks what it makes as in use with named locks (GET_LOCK), held
@@ -65,7 +65,7 @@ func (l *lease) close() {
 }
 
 // isScratchName accepts the names restoreReplace gives scratch databases.
-var isScratchName = dump.Matches(`^gosqlguard_scratch_[0-9a-f]{12}$`)
+var isScratchName = dumpoptions.Matches(`^gosqlguard_scratch_[0-9a-f]{12}$`)
 
 // SweepLeftovers drops the scratch databases of restores that no longer
 // run (killed, or their server connection lost) and returns their names.

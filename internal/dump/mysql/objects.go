@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
 
 // object is a view, routine, trigger or event as SHOW CREATE shows it, with
@@ -38,8 +38,8 @@ type schema struct {
 
 // Settings that reach SQL from SHOW output are checked, not quoted.
 var (
-	isSQLMode  = dump.Matches(`^[A-Z0-9_,]*$`)
-	isTimeZone = dump.Matches(`^[A-Za-z0-9_+:/-]{1,64}$`)
+	isSQLMode  = dumpoptions.Matches(`^[A-Z0-9_,]*$`)
+	isTimeZone = dumpoptions.Matches(`^[A-Za-z0-9_+:/-]{1,64}$`)
 )
 
 // readSchema lists what db holds with the definitions of its views,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
 
 // CheckTarget checks the target before anything is read or changed. See
@@ -253,7 +254,7 @@ func databaseDefaults(opts dump.RestoreOptions) string {
 
 // isCharsetName accepts character set and collation names (they come from
 // a manifest, so they are checked before they reach SQL).
-var isCharsetName = dump.Matches(`^[A-Za-z0-9_]{1,64}$`)
+var isCharsetName = dumpoptions.Matches(`^[A-Za-z0-9_]{1,64}$`)
 
 // disableEvents returns r's dump with every event disabled: a drill's copy
 // of an event must never run (its body may name other databases). The

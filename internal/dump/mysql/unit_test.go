@@ -261,10 +261,6 @@ func TestCheckDumpOption(t *testing.T) {
 	}.Check(t, CheckDumpOption)
 }
 
-func TestDumpOptionTables(t *testing.T) {
-	dumptest.CheckOptionSet(t, dumpOptions)
-}
-
 func TestQuoteIdent(t *testing.T) {
 	if got, want := quoteIdent("a`b"), "`a``b`"; got != want {
 		t.Errorf("got %s, want %s", got, want)

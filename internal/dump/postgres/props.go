@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
 
 // readProps reads the properties of database db that its dump does not
@@ -68,12 +68,12 @@ func readProps(ctx context.Context, conn *pgx.Conn, db string) (*backup.Database
 var providerNames = map[string]string{"c": "libc", "i": "icu", "b": "builtin"}
 
 var (
-	isEncodingName = dump.Matches(`^[A-Za-z0-9_]{1,32}$`)
+	isEncodingName = dumpoptions.Matches(`^[A-Za-z0-9_]{1,32}$`)
 	// Locale names: libc (en_US.UTF-8, de_DE@euro), ICU (und-u-ks-level2)
 	// and the builtin provider's (C.UTF-8). Spaces appear on Windows.
-	isLocaleName = dump.Matches(`^[A-Za-z0-9_.@=+ -]{0,128}$`)
+	isLocaleName = dumpoptions.Matches(`^[A-Za-z0-9_.@=+ -]{0,128}$`)
 	// A configuration parameter name, custom ones included (myapp.flag).
-	isSettingName = dump.Matches(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)*$`)
+	isSettingName = dumpoptions.Matches(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)*$`)
 )
 
 // validateProps checks what a manifest says about a database before any of

@@ -95,7 +95,3 @@ func TestCheckDumpOption(t *testing.T) {
 		},
 	}.Check(t, CheckDumpOption)
 }
-
-func TestDumpOptionTables(t *testing.T) {
-	dumptest.CheckOptionSet(t, dumpOptions)
-}

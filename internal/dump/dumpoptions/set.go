@@ -1,4 +1,9 @@
-package dump
+// Package dumpoptions holds the allow-lists of the extra options a
+// configuration may pass to the dump tools (dump_options), one Set per server
+// type. It depends on no database driver: the configuration checks options
+// against these lists when it is loaded, and the dump engines check them
+// again before every dump, so the two can never disagree.
+package dumpoptions
 
 import (
 	"errors"
@@ -37,7 +42,7 @@ const (
 	ReasonDatabase    = "gosqlguard names the database to dump"
 )
 
-// OptionSet is the one allow-list of extra options for an engine's dump
+// Set is the one allow-list of extra options for an engine's dump
 // tool. The configuration is checked against it when it is loaded, and
 // every dump checks its options again before the tool runs.
 //
@@ -45,7 +50,7 @@ const (
 // accept unique prefixes ("--result-fil=x"), so anything not listed
 // verbatim is refused. Error messages name the option but never its value,
 // which could be a password.
-type OptionSet struct {
+type Set struct {
 	Engine  string            // server type for messages: "mysql", "postgres"
 	Example string            // an allowed option, shown when an argument is not a long option
 	Allowed map[string]Arg    // by name without "--"
@@ -54,7 +59,7 @@ type OptionSet struct {
 
 // CheckOption returns nil when opt may be passed to the dump tool, else an
 // error saying why not.
-func (s *OptionSet) CheckOption(opt string) error {
+func (s *Set) CheckOption(opt string) error {
 	if !strings.HasPrefix(opt, "--") {
 		return fmt.Errorf("must be a long option such as %s (short options and arguments are not allowed)", s.Example)
 	}
@@ -93,7 +98,7 @@ func (s *OptionSet) CheckOption(opt string) error {
 }
 
 // CheckOptions checks every option with CheckOption.
-func (s *OptionSet) CheckOptions(opts []string) error {
+func (s *Set) CheckOptions(opts []string) error {
 	for i, o := range opts {
 		if err := s.CheckOption(o); err != nil {
 			return fmt.Errorf("dump option %d: %w", i+1, err)
