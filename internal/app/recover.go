@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -116,7 +114,7 @@ func (d *daemon) reportStrays(ctx context.Context) {
 			}
 		}
 		for _, o := range objs {
-			id := idOfKey(o.Key)
+			id := backup.IDOfKey(o.Key)
 			if id != "" && !known[id] {
 				if _, err := a.Catalog.Get(ctx, id); err == nil {
 					continue // known, but not with a location here
@@ -125,15 +123,4 @@ func (d *daemon) reportStrays(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// idOfKey returns the backup ID an object or manifest key is named after, or "".
-func idOfKey(key string) string {
-	base := path.Base(key)
-	if i := strings.Index(base, "Z-"); i > 0 && len(base) >= i+14 {
-		if id := base[:i+14]; backup.ValidID(id) {
-			return id
-		}
-	}
-	return ""
 }

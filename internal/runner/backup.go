@@ -54,9 +54,9 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 		Encrypted:   r.Pipeline.Encrypted(),
 	}
 	b.ID = backup.NewID(b.StartedAt)
-	key := ObjectKey(b, job.Extension+"."+r.Pipeline.Extension())
+	key := backup.ObjectKey(b, job.Extension+"."+r.Pipeline.Extension())
 	if r.Pipeline.Extension() == "" {
-		key = ObjectKey(b, job.Extension)
+		key = backup.ObjectKey(b, job.Extension)
 	}
 	for _, s := range job.Storages {
 		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: key, Status: backup.LocationPending})
@@ -152,7 +152,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	for i, res := range results {
 		loc := &b.Locations[i]
 		if dumpErr == nil && res.Err == nil {
-			res.Err = r.putManifest(ctx, res.Backend, ManifestKey(b), b.Manifest)
+			res.Err = r.putManifest(ctx, res.Backend, backup.ManifestKey(b), b.Manifest)
 			if res.Err != nil {
 				removeObject(ctx, res.Backend, key)
 			}

@@ -45,7 +45,7 @@ func (r *Runner) DeleteCopies(ctx context.Context, b *backup.Backup, storages []
 		}
 		err = deleteIfPresent(ctx, s, loc.Key)
 		if err == nil {
-			err = deleteIfPresent(ctx, s, ManifestKey(b))
+			err = deleteIfPresent(ctx, s, backup.ManifestKey(b))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("storage %s: %w", loc.Storage, err))

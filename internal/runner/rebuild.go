@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 
@@ -15,8 +14,6 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
-
-const manifestSuffix = ".manifest.json"
 
 // maxManifestSize bounds what is read of one manifest; real ones are about 1 KiB.
 const maxManifestSize = 1 << 20
@@ -69,7 +66,7 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 		}
 		vouched := map[string]bool{} // object keys a manifest stands for
 		for _, info := range list {
-			if !strings.HasSuffix(info.Key, manifestSuffix) {
+			if !backup.IsManifestKey(info.Key) {
 				continue
 			}
 			m, err := readManifest(ctx, s, info.Key)
@@ -78,7 +75,7 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 				continue
 			}
 			rep.Manifests++
-			objKey := path.Join(path.Dir(info.Key), m.Object)
+			objKey := backup.ObjectKeyOf(info.Key, m.Object)
 			vouched[objKey] = true
 			n, ok := size[objKey]
 			switch {
@@ -98,7 +95,7 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 			b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: objKey, Status: backup.LocationSuccess})
 		}
 		for _, info := range list {
-			if id := objectID(info.Key); id != "" && !vouched[info.Key] && !strings.HasSuffix(info.Key, manifestSuffix) {
+			if id := backup.IDOfKey(info.Key); id != "" && !vouched[info.Key] && !backup.IsManifestKey(info.Key) {
 				strays[id] = append(strays[id], stray{s.Name(), info.Key})
 			}
 		}
@@ -139,17 +136,6 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 	}
 	r.logger().Info("catalog rebuilt", "manifests", rep.Manifests, "added", rep.Added, "updated", rep.Updated, "problems", len(rep.Problems))
 	return rep, nil
-}
-
-// objectID returns the backup ID a stored object is named after
-// (server/database/type/ID.ext), or "" for any other key.
-func objectID(key string) string {
-	base := path.Base(key)
-	const n = len("20060102T150405.000Z-") + 12 // IDs have a fixed length (backup.NewID)
-	if len(base) <= n || base[n] != '.' || !backup.ValidID(base[:n]) {
-		return ""
-	}
-	return base[:n]
 }
 
 func readManifest(ctx context.Context, s storage.Backend, key string) (*backup.Manifest, error) {

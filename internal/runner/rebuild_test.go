@@ -36,10 +36,10 @@ func TestRebuildUnfinishedRuns(t *testing.T) {
 	}
 	whole := take()
 	noManifest := take() // killed before any manifest
-	drop(noManifest, 0, ManifestKey(noManifest))
-	drop(noManifest, 1, ManifestKey(noManifest))
+	drop(noManifest, 0, backup.ManifestKey(noManifest))
+	drop(noManifest, 1, backup.ManifestKey(noManifest))
 	oneManifest := take() // killed between the manifests
-	drop(oneManifest, 1, ManifestKey(oneManifest))
+	drop(oneManifest, 1, backup.ManifestKey(oneManifest))
 	cutShort := take() // the object is not what its manifest describes
 	if _, err := f.stores[0].Put(ctx, cutShort.Locations[0].Key, strings.NewReader("short")); err != nil {
 		t.Fatal(err)

@@ -163,7 +163,7 @@ func (r *Runner) SweepLeftovers(ctx context.Context, olderThan, callTimeout time
 		has := false
 		for _, l := range b.Locations {
 			if l.Status == backup.LocationPending && l.Key != "" && storage.CheckKey(l.Key) == nil {
-				final[l.Storage] = append(final[l.Storage], l.Key, ManifestKey(b))
+				final[l.Storage] = append(final[l.Storage], l.Key, backup.ManifestKey(b))
 				has = true
 			}
 		}

@@ -27,7 +27,7 @@ func openAs(t *testing.T, f *fixture, db string, o owner.Owner) *backup.Backup {
 	b := &backup.Backup{ID: backup.NewID(now), Server: "srv", Database: db, Type: "manual",
 		Status: backup.StatusRunning, StartedAt: now, Compression: "zstd", OwnerHost: o.Record(), OwnerPID: o.PID}
 	for _, s := range f.r.Storages {
-		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: ObjectKey(b, "sql.zst"), Status: backup.LocationPending})
+		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: backup.ObjectKey(b, "sql.zst"), Status: backup.LocationPending})
 	}
 	if err := f.r.Catalog.Insert(context.Background(), b); err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestSweepLeftovers(t *testing.T) {
 	plant := func(b *backup.Backup, stores int) []string {
 		var paths []string
 		for _, s := range f.stores[:stores] {
-			for _, key := range []string{b.Locations[0].Key, ManifestKey(b)} {
+			for _, key := range []string{b.Locations[0].Key, backup.ManifestKey(b)} {
 				if _, err := s.Put(ctx, key, strings.NewReader("leftover")); err != nil {
 					t.Fatal(err)
 				}
@@ -202,19 +202,19 @@ func TestSweepLeftovers(t *testing.T) {
 		t.Errorf("sweep = %+v, want 3 removed from one, 2 from two, %s cleaned", rep, killed.ID)
 	}
 	for i, s := range f.stores {
-		for _, key := range []string{killed.Locations[0].Key, ManifestKey(killed)} {
+		for _, key := range []string{killed.Locations[0].Key, backup.ManifestKey(killed)} {
 			if _, err := s.Stat(ctx, key); err == nil {
 				t.Errorf("%s: %s is still there", s.Name(), key)
 			}
 		}
 		if i == 0 {
-			for _, key := range []string{live.Locations[0].Key, ManifestKey(live)} {
+			for _, key := range []string{live.Locations[0].Key, backup.ManifestKey(live)} {
 				if _, err := s.Stat(ctx, key); err != nil {
 					t.Errorf("the live run's %s went: %v", key, err)
 				}
 			}
 		}
-		for _, key := range []string{kept.Locations[0].Key, ManifestKey(kept)} {
+		for _, key := range []string{kept.Locations[0].Key, backup.ManifestKey(kept)} {
 			if _, err := s.Stat(ctx, key); err != nil {
 				t.Errorf("the finished backup's %s went: %v", key, err)
 			}

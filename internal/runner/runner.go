@@ -5,7 +5,6 @@ package runner
 import (
 	"fmt"
 	"log/slog"
-	"path"
 	"time"
 
 	"filippo.io/age"
@@ -75,18 +74,6 @@ func (r *Runner) Storage(name string) storage.Backend {
 		}
 	}
 	return nil
-}
-
-// ObjectKey is where a backup's object goes in every storage:
-// server/database/type/ID.ext, e.g. main/shop/daily/20261128T020000.000Z-ab12cd34ef56.sql.zst.
-func ObjectKey(b *backup.Backup, ext string) string {
-	return path.Join(b.Server, b.Database, b.Type, b.ID+"."+ext)
-}
-
-// ManifestKey is where a backup's manifest goes, next to its object:
-// server/database/type/ID.manifest.json.
-func ManifestKey(b *backup.Backup) string {
-	return path.Join(b.Server, b.Database, b.Type, b.ID+manifestSuffix)
 }
 
 func (r *Runner) backend(name string) (storage.Backend, error) {

@@ -129,7 +129,7 @@ func TestBackupVerifyRestore(t *testing.T) {
 				t.Fatalf("catalog row = %+v, %v", got, err)
 			}
 			for _, s := range f.stores {
-				mr, err := s.Open(ctx, ManifestKey(b))
+				mr, err := s.Open(ctx, backup.ManifestKey(b))
 				if err != nil {
 					t.Fatalf("%s: manifest: %v", s.Name(), err)
 				}

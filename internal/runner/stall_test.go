@@ -20,7 +20,7 @@ type hangingManifests struct {
 }
 
 func (h hangingManifests) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	if !strings.HasSuffix(key, manifestSuffix) {
+	if !strings.HasSuffix(key, backup.ManifestSuffix) {
 		return h.Backend.Put(ctx, key, r)
 	}
 	close(h.reached)
