@@ -15,6 +15,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/metrics"
@@ -35,7 +36,7 @@ const recoveryGrace = 5 * time.Second
 
 // ServeOptions configure the daemon.
 type ServeOptions struct {
-	Clock scheduler.Clock // nil: the system clock
+	Clock clock.Clock // nil: the system clock
 	// Reload receives a value for each SIGHUP; Load then reads the config anew.
 	Reload <-chan struct{}
 	Load   func() (*config.Config, error)
@@ -89,7 +90,7 @@ type progress struct {
 // interrupted, within afterCancel at the latest) and returns nil.
 func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	if o.Clock == nil {
-		o.Clock = scheduler.System{}
+		o.Clock = clock.System{}
 	}
 	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New(),
 		drills: newDrillState(a.Config.Drills.Concurrency), serveCtx: ctx, callTimeout: DefaultCallTimeout}
@@ -98,7 +99,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		d.metrics.Seed(seed)
 	}
 	d.notifier = newNotifier(a)
-	a.Runner.Now = o.Clock.Now
+	a.Runner.Clock = o.Clock
 	a.Runner.Observers = []runner.Observer{d.metrics, d.notifier}
 	entries, err := a.entries()
 	if err != nil {
@@ -118,7 +119,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		},
 	})
 	d.startJobMetrics(ctx)
-	svc := &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
+	svc := &daemonService{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
 	api, err := httpapi.New(httpapi.Options{
 		Service:       svc,
 		Tokens:        a.Config.HTTP.Auth.Tokens,
@@ -419,7 +420,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err := d.sched.Reload(entries); err != nil {
 		return err
 	}
-	next.Runner.Now = old.Runner.Now
+	next.Runner.Clock = old.Runner.Clock
 	notifier := newNotifier(next)
 	next.Runner.Observers = []runner.Observer{d.metrics, notifier}
 	d.mu.Lock()

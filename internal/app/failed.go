@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
@@ -53,10 +52,7 @@ func (a *App) RecordPlanError(ctx context.Context, typ string, planErr error) (*
 // recordRefused inserts the failed row of a refused database name directly:
 // the runner opens rows with object keys, and none may be made of this name.
 func (a *App) recordRefused(ctx context.Context, typ string, re *RefusedNameError) (*backup.Backup, error) {
-	now := time.Now().UTC()
-	if a.Runner.Now != nil {
-		now = a.Runner.Now().UTC()
-	}
+	now := a.Runner.Now()
 	b := &backup.Backup{
 		ID:          backup.NewID(now),
 		Server:      re.Server,

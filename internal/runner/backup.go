@@ -49,7 +49,7 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 		Database:    job.Database,
 		Type:        job.Type,
 		Status:      backup.StatusRunning,
-		StartedAt:   r.now(),
+		StartedAt:   r.Now(),
 		Compression: r.Pipeline.Codec,
 		Encrypted:   r.Pipeline.Encrypted(),
 	}
@@ -90,7 +90,7 @@ func (r *Runner) Fail(ctx context.Context, b *backup.Backup, cause error) error 
 }
 
 func (r *Runner) close(ctx context.Context, b *backup.Backup, status backup.Status, reason string) error {
-	now := r.now()
+	now := r.Now()
 	b.Status, b.FinishedAt, b.Error = status, &now, reason
 	for i := range b.Locations {
 		b.Locations[i].Status = backup.LocationFailed
@@ -111,7 +111,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	for i, s := range job.Storages {
 		targets[i] = storage.Target{Backend: s, Key: key}
 	}
-	b.StartedAt = r.now()
+	b.StartedAt = r.Now()
 	log := r.logger().With(jobLogAttrs(b)...)
 	log.Info("backup started", "storages", len(targets))
 	obs := observers(r.Observers)
@@ -129,7 +129,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	}
 	results := fan.Close(err) // a non-nil err aborts every Put: nothing under the final key
 	dumpErr := err
-	b.FinishedAt = ptr(r.now())
+	b.FinishedAt = ptr(r.Now())
 	if pw != nil {
 		b.RawBytes, b.StoredBytes, b.SHA256 = pw.RawBytes(), pw.StoredBytes(), pw.SHA256()
 	}

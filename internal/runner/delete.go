@@ -58,7 +58,7 @@ func (r *Runner) DeleteCopies(ctx context.Context, b *backup.Backup, storages []
 		observers(r.Observers).deleted(b, loc.Storage, reason)
 	}
 	if !hasCompleteCopy(b) && b.Status != backup.StatusDeleted {
-		now := r.now()
+		now := r.Now()
 		b.Status, b.DeletedAt, b.DeleteReason = backup.StatusDeleted, &now, reason
 	}
 	if err := r.Catalog.Update(context.WithoutCancel(ctx), b); err != nil {

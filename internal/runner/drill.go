@@ -63,7 +63,7 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 		Scratch:  dump.NewDrillName(),
 		Host:     drillHost(),
 		PID:      os.Getpid(),
-		Drill:    backup.Drill{At: r.now(), Server: req.Server, Differences: []string{}},
+		Drill:    backup.Drill{At: r.Now(), Server: req.Server, Differences: []string{}},
 	}
 	r.drills().add(rec.Scratch)
 	defer r.drills().remove(rec.Scratch)

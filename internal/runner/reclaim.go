@@ -78,7 +78,7 @@ func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
 		switch {
 		case why != "":
 			reason := InterruptedReason + " (" + why + ")"
-			now := r.now()
+			now := r.Now()
 			done, err := r.Catalog.MarkInterrupted(ctx, b.ID, now, reason)
 			if err != nil {
 				errs = append(errs, err)
@@ -116,7 +116,7 @@ func (r *Runner) InterruptOwn(ctx context.Context, reason string) ([]string, err
 		if b.OwnerHost != host || b.OwnerPID != pid {
 			continue
 		}
-		done, err := r.Catalog.MarkInterrupted(ctx, b.ID, r.now(), reason)
+		done, err := r.Catalog.MarkInterrupted(ctx, b.ID, r.Now(), reason)
 		if err != nil {
 			errs = append(errs, err)
 		} else if done {

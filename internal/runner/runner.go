@@ -11,6 +11,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
@@ -23,7 +24,7 @@ type Runner struct {
 	Pipeline   pipeline.Options
 	Identities []age.Identity // age identities for restore and deep verify; may be empty
 	Logger     *slog.Logger
-	Now        func() time.Time // injectable clock; nil means time.Now
+	Clock      clock.Clock // nil: the system clock
 	// Observers are told about every backup, verify and deletion.
 	Observers []Observer
 	// Anomalies says when a successful backup is suspiciously small.
@@ -52,9 +53,10 @@ type Job struct {
 	Progress func(rawBytes int64)
 }
 
-func (r *Runner) now() time.Time {
-	if r.Now != nil {
-		return r.Now().UTC()
+// Now returns the time of r's clock, in UTC.
+func (r *Runner) Now() time.Time {
+	if r.Clock != nil {
+		return r.Clock.Now().UTC()
 	}
 	return time.Now().UTC()
 }

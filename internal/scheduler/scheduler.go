@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // maxSleep caps one wait of the loop, so that a wall-clock step (NTP, a
@@ -42,7 +44,7 @@ type Task struct {
 
 // Options configure a Scheduler. Expand is required.
 type Options struct {
-	Clock  Clock        // default System{}
+	Clock  clock.Clock  // default clock.System{}
 	Logger *slog.Logger // default: discard
 
 	// Total and PerServer limit how many tasks run at once overall and per
@@ -66,7 +68,7 @@ type Options struct {
 
 // Scheduler runs entries on their schedules. Build it with New.
 type Scheduler struct {
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 	opts  Options
 	total chan struct{} // nil: no limit
@@ -96,7 +98,7 @@ func New(opts Options) *Scheduler {
 		active:    map[string]*task{},
 	}
 	if s.clock == nil {
-		s.clock = System{}
+		s.clock = clock.System{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // guard bounds every wait of these tests: time is simulated, so a wait
@@ -42,11 +44,13 @@ type fireEvent struct {
 
 func (e fireEvent) String() string { return e.entry + "@" + e.at.UTC().Format(time.RFC3339) }
 
-// harness runs a Scheduler on a FakeClock and records every Expand call
+var epoch = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// harness runs a Scheduler on a clock.Fake and records every Expand call
 // with the fake time it happened at.
 type harness struct {
 	t      *testing.T
-	clock  *FakeClock
+	clock  *clock.Fake
 	s      *Scheduler
 	logs   *syncBuffer
 	fires  chan fireEvent
@@ -61,7 +65,7 @@ func newHarness(t *testing.T, start time.Time, opts Options, tasks func(entry st
 	t.Helper()
 	h := &harness{
 		t:     t,
-		clock: NewFakeClock(start),
+		clock: clock.NewFake(start),
 		logs:  &syncBuffer{},
 		fires: make(chan fireEvent, 1000),
 		skips: make(chan Task, 1000),
@@ -620,13 +624,13 @@ func TestLateWakeFiresOnce(t *testing.T) {
 // A run that fell due just before a reload, before the loop saw it, is
 // kept rather than moved to the new schedule's next run.
 func TestReloadKeepsADueRun(t *testing.T) {
-	clock := NewFakeClock(epoch.Add(30 * time.Second))
-	s := New(Options{Clock: clock, Expand: func(context.Context, string) []Task { return nil }})
+	fake := clock.NewFake(epoch.Add(30 * time.Second))
+	s := New(Options{Clock: fake, Expand: func(context.Context, string) []Task { return nil }})
 	hourly := entry(t, "hourly", "0 * * * *", time.UTC)
 	if err := s.Reload([]Entry{hourly}); err != nil {
 		t.Fatal(err)
 	}
-	clock.Set(epoch.Add(time.Hour + time.Second)) // due, not yet fired
+	fake.Set(epoch.Add(time.Hour + time.Second)) // due, not yet fired
 	if err := s.Reload([]Entry{hourly, entry(t, "daily", "@daily", time.UTC)}); err != nil {
 		t.Fatal(err)
 	}

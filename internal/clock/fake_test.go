@@ -1,4 +1,4 @@
-package scheduler
+package clock
 
 import (
 	"context"
@@ -18,8 +18,8 @@ func fired(tm Timer) bool {
 	}
 }
 
-func TestFakeClockTimers(t *testing.T) {
-	c := NewFakeClock(epoch)
+func TestFakeTimers(t *testing.T) {
+	c := NewFake(epoch)
 	a := c.NewTimer(time.Minute)
 	b := c.NewTimer(time.Hour)
 	if got := c.Pending(); got != 2 {
@@ -55,8 +55,8 @@ func TestFakeClockTimers(t *testing.T) {
 	}
 }
 
-func TestFakeClockSet(t *testing.T) {
-	c := NewFakeClock(epoch)
+func TestFakeSet(t *testing.T) {
+	c := NewFake(epoch)
 	tm := c.NewTimer(time.Hour)
 	c.Set(epoch.Add(-time.Hour))
 	if fired(tm) {
@@ -68,8 +68,8 @@ func TestFakeClockSet(t *testing.T) {
 	}
 }
 
-func TestFakeClockZeroTimerFiresAtOnce(t *testing.T) {
-	c := NewFakeClock(epoch)
+func TestFakeZeroTimerFiresAtOnce(t *testing.T) {
+	c := NewFake(epoch)
 	if tm := c.NewTimer(0); !fired(tm) {
 		t.Error("a zero-duration timer did not fire at once")
 	}
@@ -78,8 +78,8 @@ func TestFakeClockZeroTimerFiresAtOnce(t *testing.T) {
 	}
 }
 
-func TestFakeClockBlockUntil(t *testing.T) {
-	c := NewFakeClock(epoch)
+func TestFakeBlockUntil(t *testing.T) {
+	c := NewFake(epoch)
 	done := make(chan struct{})
 	go func() {
 		c.BlockUntil(2)

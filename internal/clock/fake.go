@@ -1,4 +1,4 @@
-package scheduler
+package clock
 
 import (
 	"context"
@@ -7,35 +7,35 @@ import (
 	"time"
 )
 
-// FakeClock is a Clock whose time moves only when told to, for tests of
-// code that schedules (here and in other packages). It is safe for
+// Fake is a Clock whose time moves only when told to, for tests of
+// code that schedules. It is safe for
 // concurrent use.
 //
 // A typical test starts the code under test, calls BlockUntil(1) to know it
 // is waiting on a timer, then Advance to fire that timer.
-type FakeClock struct {
+type Fake struct {
 	mu      sync.Mutex
 	changed *sync.Cond // signalled when timers are added, fired or stopped
 	now     time.Time
 	timers  []*fakeTimer // pending, in no particular order
 }
 
-// NewFakeClock returns a FakeClock reading start.
-func NewFakeClock(start time.Time) *FakeClock {
-	c := &FakeClock{now: start}
+// NewFake returns a Fake reading start.
+func NewFake(start time.Time) *Fake {
+	c := &Fake{now: start}
 	c.changed = sync.NewCond(&c.mu)
 	return c
 }
 
 // Now returns the fake time.
-func (c *FakeClock) Now() time.Time {
+func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // NewTimer returns a timer that fires when the fake time reaches Now()+d.
-func (c *FakeClock) NewTimer(d time.Duration) Timer {
+func (c *Fake) NewTimer(d time.Duration) Timer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := &fakeTimer{clock: c, c: make(chan time.Time, 1), at: c.now.Add(d)}
@@ -50,7 +50,7 @@ func (c *FakeClock) NewTimer(d time.Duration) Timer {
 
 // Advance moves the time forward by d and fires, earliest first, every
 // timer that is due.
-func (c *FakeClock) Advance(d time.Duration) {
+func (c *Fake) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setLocked(c.now.Add(d))
@@ -58,13 +58,13 @@ func (c *FakeClock) Advance(d time.Duration) {
 
 // Set moves the time to t, backwards or forwards, and fires every timer
 // that is due at t.
-func (c *FakeClock) Set(t time.Time) {
+func (c *Fake) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.setLocked(t)
 }
 
-func (c *FakeClock) setLocked(t time.Time) {
+func (c *Fake) setLocked(t time.Time) {
 	c.now = t
 	slices.SortFunc(c.timers, func(a, b *fakeTimer) int { return a.at.Compare(b.at) })
 	fired := 0
@@ -83,14 +83,14 @@ func (c *FakeClock) setLocked(t time.Time) {
 
 // Pending returns the number of timers that have neither fired nor been
 // stopped.
-func (c *FakeClock) Pending() int {
+func (c *Fake) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
 }
 
 // BlockUntil waits until at least n timers are pending.
-func (c *FakeClock) BlockUntil(n int) {
+func (c *Fake) BlockUntil(n int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.timers) < n {
@@ -100,7 +100,7 @@ func (c *FakeClock) BlockUntil(n int) {
 
 // BlockUntilContext is BlockUntil that gives up with ctx's error when ctx
 // is done first, so that a test fails instead of hanging.
-func (c *FakeClock) BlockUntilContext(ctx context.Context, n int) error {
+func (c *Fake) BlockUntilContext(ctx context.Context, n int) error {
 	stop := context.AfterFunc(ctx, func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -119,7 +119,7 @@ func (c *FakeClock) BlockUntilContext(ctx context.Context, n int) error {
 }
 
 type fakeTimer struct {
-	clock *FakeClock
+	clock *Fake
 	c     chan time.Time
 	at    time.Time
 }
@@ -139,4 +139,4 @@ func (t *fakeTimer) Stop() bool {
 	return true
 }
 
-var _ Clock = (*FakeClock)(nil)
+var _ Clock = (*Fake)(nil)

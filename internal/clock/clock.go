@@ -1,9 +1,11 @@
-package scheduler
+// Package clock is the one source of time of the backup path: the scheduler,
+// the runner and the daemon take a Clock, so that tests can simulate days of
+// schedules without sleeping (see Fake).
+package clock
 
 import "time"
 
-// Clock is the scheduler's source of time, injected so that tests can
-// simulate days of schedules without sleeping (see FakeClock).
+// Clock tells the time and makes timers.
 type Clock interface {
 	Now() time.Time
 	// NewTimer returns a timer that delivers once on C after d; d <= 0
