@@ -119,7 +119,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		},
 	})
 	d.startJobMetrics(ctx)
-	svc := &service{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
+	svc := &daemonService{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
 	api, err := httpapi.New(httpapi.Options{
 		Service:       svc,
 		Tokens:        a.Config.HTTP.Auth.Tokens,

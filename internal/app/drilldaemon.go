@@ -10,9 +10,9 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // drillEntry is the scheduler entry of drills.schedule; the "@" keeps it
@@ -218,24 +218,24 @@ func (d *daemon) drillNow(ctx context.Context, a *App, b *backup.Backup) (backup
 
 // DrillBackup runs a restore drill of one backup now, within the drill
 // limits, and returns it.
-func (s *service) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
+func (s *daemonService) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
 	a := s.d.current()
 	b, err := a.Catalog.Get(ctx, id)
 	if err != nil {
 		return backup.Drill{}, err
 	}
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
-		return backup.Drill{}, fmt.Errorf("%w: backup %s is %s, not restorable", httpapi.ErrInvalid, b.ID, b.Status)
+		return backup.Drill{}, fmt.Errorf("%w: backup %s is %s, not restorable", service.ErrInvalid, b.ID, b.Status)
 	}
 	if _, err := a.DrillTarget(b); err != nil {
-		return backup.Drill{}, fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+		return backup.Drill{}, fmt.Errorf("%w: %v", service.ErrInvalid, err)
 	}
 	d, err := s.d.drillNow(ctx, a, b)
 	switch {
 	case errors.Is(err, errDrillBusy):
-		return d, fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+		return d, fmt.Errorf("%w: %v", service.ErrConflict, err)
 	case errors.Is(err, scheduler.ErrNotRunning), errors.Is(err, errDrillGaveUp):
-		return d, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
+		return d, fmt.Errorf("%w: the daemon is shutting down", service.ErrUnavailable)
 	}
 	return d, err
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 func TestNoteDrill(t *testing.T) {
@@ -44,7 +44,7 @@ func TestNoteDrill(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var j httpapi.Job
+			var j service.Job
 			for _, b := range tt.backups {
 				noteDrill(&j, b)
 			}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // ErrAmbiguousID is returned (wrapped) by Lookup for an ID prefix that more
@@ -73,7 +73,7 @@ func isIDPrefix(s string) bool {
 func (a *App) lookupForAPI(ctx context.Context, ref string) (*backup.Backup, error) {
 	b, err := a.Lookup(ctx, ref)
 	if errors.Is(err, ErrIDTooShort) || errors.Is(err, ErrAmbiguousID) {
-		return nil, fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %v", service.ErrInvalid, err)
 	}
 	return b, err
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 func TestLookupByIDPrefix(t *testing.T) {
@@ -47,7 +47,7 @@ func TestLookupByIDPrefix(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v; want %s", tc.ref, b, err, tc.want)
 		}
 	}
-	for ref, want := range map[string]error{"2026": httpapi.ErrInvalid, "202": httpapi.ErrInvalid, "20260301T04": catalog.ErrNotFound} {
+	for ref, want := range map[string]error{"2026": service.ErrInvalid, "202": service.ErrInvalid, "20260301T04": catalog.ErrNotFound} {
 		if _, err := a.lookupForAPI(ctx, ref); !errors.Is(err, want) {
 			t.Errorf("lookupForAPI(%q) = %v, want %v", ref, err, want)
 		}

@@ -16,45 +16,44 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
-	"github.com/gosqlguard/gosqlguard/internal/web"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// service is what the HTTP API and the web UI act on: the daemon's state.
-type service struct {
+// daemonService is what the HTTP API and the web UI act on: the daemon's state.
+type daemonService struct {
 	d       *daemon
 	version string
 	commit  string
 	started time.Time
 }
 
-var _ httpapi.Service = (*service)(nil)
+var _ service.Service = (*daemonService)(nil)
 
-func (s *service) ListBackups(ctx context.Context, f catalog.Filter, q string) ([]*backup.Backup, error) {
+func (s *daemonService) ListBackups(ctx context.Context, f catalog.Filter, q string) ([]*backup.Backup, error) {
 	f.Query = q
 	return s.d.current().Catalog.List(ctx, f)
 }
 
-func (s *service) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
+func (s *daemonService) GetBackup(ctx context.Context, id string) (*backup.Backup, error) {
 	return s.d.current().lookupForAPI(ctx, id)
 }
 
 // StartBackups submits one job per matching server × database now, under the
 // same no-overlap rule as the schedules. The rows exist (status running) when
 // it returns, so the IDs can be polled at once.
-func (s *service) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
+func (s *daemonService) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
 	a := s.d.current()
 	jobs, planErrs, err := a.Plan(ctx, Selector{Server: server, Database: database, Type: typ})
 	if errors.Is(err, ErrUsage) {
 		// The API shows the text after its sentinel, once: "server \"x\" is
 		// not configured", never "invalid request: invalid request".
-		return nil, fmt.Errorf("%w: %s", httpapi.ErrInvalid, strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "))
+		return nil, fmt.Errorf("%w: %s", service.ErrInvalid, strings.TrimPrefix(err.Error(), ErrUsage.Error()+": "))
 	}
 	if err != nil {
 		return nil, err
@@ -78,12 +77,12 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 			if server != "" {
 				where = fmt.Sprintf("server %q", server)
 			}
-			return nil, fmt.Errorf("%w: database %q is not among the databases to back up of %s", httpapi.ErrInvalid, database, where)
+			return nil, fmt.Errorf("%w: database %q is not among the databases to back up of %s", service.ErrInvalid, database, where)
 		}
 		if len(failed) > 0 {
-			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", httpapi.ErrUnavailable, errors.Join(planErrs...), strings.Join(failed, ", "))
+			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", service.ErrUnavailable, errors.Join(planErrs...), strings.Join(failed, ", "))
 		}
-		return nil, fmt.Errorf("%w: no database to back up (%v)", httpapi.ErrUnavailable, errors.Join(planErrs...))
+		return nil, fmt.Errorf("%w: no database to back up (%v)", service.ErrUnavailable, errors.Join(planErrs...))
 	}
 	ids, busy := failed, []string(nil)
 	for _, job := range jobs {
@@ -105,7 +104,7 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 		case errors.Is(err, scheduler.ErrBusy), errors.Is(err, runner.ErrAlreadyRunning):
 			busy = append(busy, jobKey(job)) // here, or in another process
 		case errors.Is(err, scheduler.ErrNotRunning):
-			return ids, fmt.Errorf("%w: the daemon is shutting down", httpapi.ErrUnavailable)
+			return ids, fmt.Errorf("%w: the daemon is shutting down", service.ErrUnavailable)
 		case err != nil:
 			return ids, err
 		default:
@@ -114,30 +113,30 @@ func (s *service) StartBackups(ctx context.Context, server, database, typ string
 	}
 	if len(ids) == len(failed) && len(busy) > 0 {
 		if len(busy) == 1 {
-			return nil, fmt.Errorf("%w: the backup job %s is already running", httpapi.ErrConflict, busy[0])
+			return nil, fmt.Errorf("%w: the backup job %s is already running", service.ErrConflict, busy[0])
 		}
-		return nil, fmt.Errorf("%w: the %d backup jobs selected are already running (%s)", httpapi.ErrConflict, len(busy), strings.Join(busy, ", "))
+		return nil, fmt.Errorf("%w: the %d backup jobs selected are already running (%s)", service.ErrConflict, len(busy), strings.Join(busy, ", "))
 	}
 	return ids, nil
 }
 
-func (s *service) DeleteBackup(ctx context.Context, id string) error {
+func (s *daemonService) DeleteBackup(ctx context.Context, id string) error {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
 		return err
 	}
 	if b.Status == backup.StatusRunning {
-		return fmt.Errorf("%w: backup %s is still running", httpapi.ErrConflict, id)
+		return fmt.Errorf("%w: backup %s is still running", service.ErrConflict, id)
 	}
 	return a.Runner.DeleteCopies(ctx, b, nil, "deleted through the API")
 }
 
-func (s *service) Download(ctx context.Context, id, storageName string) (io.ReadCloser, httpapi.DownloadInfo, error) {
+func (s *daemonService) Download(ctx context.Context, id, storageName string) (io.ReadCloser, service.DownloadInfo, error) {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
-		return nil, httpapi.DownloadInfo{}, err
+		return nil, service.DownloadInfo{}, err
 	}
 	for _, l := range b.Locations {
 		if l.Status != backup.LocationSuccess || (storageName != "" && l.Storage != storageName) {
@@ -150,22 +149,22 @@ func (s *service) Download(ctx context.Context, id, storageName string) (io.Read
 		rc, err := st.Open(ctx, l.Key)
 		if err != nil {
 			if storageName != "" {
-				return nil, httpapi.DownloadInfo{}, err
+				return nil, service.DownloadInfo{}, err
 			}
 			continue // try the next copy
 		}
-		return rc, httpapi.DownloadInfo{Filename: path.Base(l.Key), Size: b.StoredBytes, Storage: l.Storage}, nil
+		return rc, service.DownloadInfo{Filename: path.Base(l.Key), Size: b.StoredBytes, Storage: l.Storage}, nil
 	}
 	if storageName != "" {
 		if a.Runner.Storage(storageName) == nil {
-			return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: storage %q is not configured", httpapi.ErrInvalid, storageName)
+			return nil, service.DownloadInfo{}, fmt.Errorf("%w: storage %q is not configured", service.ErrInvalid, storageName)
 		}
-		return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, b.ID, storageName)
+		return nil, service.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", service.ErrInvalid, b.ID, storageName)
 	}
-	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, b.ID)
+	return nil, service.DownloadInfo{}, fmt.Errorf("%w: backup %s has no readable copy", catalog.ErrNotFound, b.ID)
 }
 
-func (s *service) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
+func (s *daemonService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
@@ -175,7 +174,7 @@ func (s *service) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyR
 	return res, nil
 }
 
-func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.RestoreOptions) error {
+func (s *daemonService) RestoreBackup(ctx context.Context, id string, opts service.RestoreOptions) error {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
@@ -183,20 +182,20 @@ func (s *service) RestoreBackup(ctx context.Context, id string, opts httpapi.Res
 	}
 	d, err := a.Dumper(b.Server)
 	if err != nil {
-		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+		return fmt.Errorf("%w: %v", service.ErrInvalid, err)
 	}
 	req := runner.RestoreRequest{Backup: b, ToDatabase: opts.ToDatabase, Dumper: d, Force: opts.Force, NoOwner: opts.NoOwner}
 	if err := a.Runner.Restore(ctx, req); err != nil {
 		if errors.Is(err, dump.ErrTargetNotEmpty) {
-			return fmt.Errorf("%w: %s", httpapi.ErrConflict, apiWords(err))
+			return fmt.Errorf("%w: %s", service.ErrConflict, apiWords(err))
 		}
-		return fmt.Errorf("%w: %s", httpapi.ErrInvalid, apiWords(err))
+		return fmt.Errorf("%w: %s", service.ErrInvalid, apiWords(err))
 	}
 	return nil
 }
 
 // BackupDrills returns the restore drills of one backup, newest first.
-func (s *service) BackupDrills(ctx context.Context, id string) ([]backup.Drill, error) {
+func (s *daemonService) BackupDrills(ctx context.Context, id string) ([]backup.Drill, error) {
 	a := s.d.current()
 	b, err := a.lookupForAPI(ctx, id)
 	if err != nil {
@@ -216,17 +215,17 @@ func (s *service) BackupDrills(ctx context.Context, id string) ([]backup.Drill, 
 // Jobs lists every server × database × type known from the catalog and the
 // schedules, with its last success and failure, its last (successful)
 // restore drill, next run and whether it runs.
-func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
+func (s *daemonService) Jobs(ctx context.Context) ([]service.Job, error) {
 	a := s.d.current()
 	all, err := a.Catalog.List(ctx, catalog.Filter{})
 	if err != nil {
 		return nil, err
 	}
-	jobs := map[string]*httpapi.Job{}
-	get := func(server, database, typ string) *httpapi.Job {
+	jobs := map[string]*service.Job{}
+	get := func(server, database, typ string) *service.Job {
 		k := server + "/" + database + "/" + typ
 		if jobs[k] == nil {
-			jobs[k] = &httpapi.Job{Server: server, Database: database, Type: typ}
+			jobs[k] = &service.Job{Server: server, Database: database, Type: typ}
 		}
 		return jobs[k]
 	}
@@ -261,7 +260,7 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 		noteDrill(j, b)
 	}
 	next := s.d.sched.NextRuns()
-	out := make([]httpapi.Job, 0, len(jobs))
+	out := make([]service.Job, 0, len(jobs))
 	for _, j := range jobs {
 		if t, ok := next[j.Type]; ok && !t.IsZero() {
 			j.NextRun = &t
@@ -284,7 +283,7 @@ func (s *service) Jobs(ctx context.Context) ([]httpapi.Job, error) {
 // and last successful drill. Only each backup's latest drill counts: a
 // backup whose latest drill failed proves nothing any more, whatever an
 // earlier drill found; and a deleted backup can no longer be restored.
-func noteDrill(j *httpapi.Job, b *backup.Backup) {
+func noteDrill(j *service.Job, b *backup.Backup) {
 	d := b.Drill
 	if d == nil || b.Status == backup.StatusDeleted || d.Status == backup.DrillInterrupted {
 		return // an interrupted drill proves nothing either way
@@ -299,16 +298,16 @@ func noteDrill(j *httpapi.Job, b *backup.Backup) {
 	}
 }
 
-func (s *service) Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error) {
+func (s *daemonService) Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error) {
 	a := s.d.current()
 	s.d.pruneMu.Lock()
 	defer s.d.pruneMu.Unlock()
 	return a.Runner.Prune(ctx, a.RetentionPolicies(), dryRun)
 }
 
-func (s *service) Status(ctx context.Context) (httpapi.Status, error) {
+func (s *daemonService) Status(ctx context.Context) (service.Status, error) {
 	a := s.d.current()
-	st := httpapi.Status{
+	st := service.Status{
 		Version: s.version, Commit: s.commit, GoVersion: runtime.Version(),
 		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(), Running: []string{},
 	}
@@ -320,7 +319,7 @@ func (s *service) Status(ctx context.Context) (httpapi.Status, error) {
 		st.Running = append(st.Running, b.ID)
 	}
 	for i, be := range a.Runner.Storages {
-		ss := httpapi.StorageStatus{Name: be.Name(), Type: a.Config.Storages[i].Type, Healthy: true}
+		ss := service.StorageStatus{Name: be.Name(), Type: a.Config.Storages[i].Type, Healthy: true}
 		for _, status := range []backup.Status{backup.StatusSuccess, backup.StatusPartial} {
 			list, err := a.Catalog.List(ctx, catalog.Filter{Storage: be.Name(), Status: status})
 			if err != nil {
@@ -346,9 +345,9 @@ func (s *service) Status(ctx context.Context) (httpapi.Status, error) {
 	return st, nil
 }
 
-func (s *service) Ready(ctx context.Context) error {
+func (s *daemonService) Ready(ctx context.Context) error {
 	if _, err := s.d.current().Catalog.List(ctx, catalog.Filter{Limit: 1}); err != nil {
-		return fmt.Errorf("%w: catalog unreachable", httpapi.ErrUnavailable)
+		return fmt.Errorf("%w: catalog unreachable", service.ErrUnavailable)
 	}
 	return nil
 }
@@ -362,11 +361,11 @@ func apiWords(err error) string {
 func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }
 
 // Progress lists the running backups with the bytes their dumps have produced so far.
-func (s *service) Progress(ctx context.Context) []web.Progress {
-	var out []web.Progress
+func (s *daemonService) Progress(ctx context.Context) []service.Progress {
+	var out []service.Progress
 	s.d.progress.Range(func(_, v any) bool {
 		p := v.(*progress)
-		out = append(out, web.Progress{ID: p.id, Server: p.server, Database: p.database, Type: p.typ, StartedAt: p.started, RawBytes: p.raw.Load()})
+		out = append(out, service.Progress{ID: p.id, Server: p.server, Database: p.database, Type: p.typ, StartedAt: p.started, RawBytes: p.raw.Load()})
 		return true
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -374,7 +373,7 @@ func (s *service) Progress(ctx context.Context) []web.Progress {
 }
 
 // ConfigSummary is the running config as YAML, every secret shown as <secret>.
-func (s *service) ConfigSummary() string {
+func (s *daemonService) ConfigSummary() string {
 	cfg := *s.d.current().Config
 	cfg.HTTP.Auth.Tokens = append([]config.Token(nil), cfg.HTTP.Auth.Tokens...)
 	for i := range cfg.HTTP.Auth.Tokens {

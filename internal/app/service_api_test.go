@@ -15,6 +15,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // POST /api/v1/backups with names the config lacks answers with what is
@@ -31,7 +32,7 @@ func TestStartBackupsThroughTheAPISaysWhatIsWrong(t *testing.T) {
 			"daily":           {Schedule: "0 2 * * *", Servers: []string{"pg"}},
 		},
 	}
-	svc := &service{d: &daemon{app: &App{Config: cfg, Runner: &runner.Runner{}}}}
+	svc := &daemonService{d: &daemon{app: &App{Config: cfg, Runner: &runner.Runner{}}}}
 	api, err := httpapi.New(httpapi.Options{Service: svc, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +74,9 @@ func TestAPIWordsForRestoreConflicts(t *testing.T) {
 func TestStartBackupsRecordsAServerThatIsDown(t *testing.T) {
 	a, _, obs := planApp(t, map[string]dump.Dumper{"s1": listDumper{err: errors.New("connection refused")}})
 	a.Logger = slog.New(slog.DiscardHandler)
-	svc := &service{d: &daemon{app: a}}
+	svc := &daemonService{d: &daemon{app: a}}
 	_, err := svc.StartBackups(t.Context(), "s1", "", "")
-	if !errors.Is(err, httpapi.ErrUnavailable) || !strings.Contains(err.Error(), "connection refused") {
+	if !errors.Is(err, service.ErrUnavailable) || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("StartBackups = %v, want unavailable naming the cause", err)
 	}
 	list, lerr := a.Catalog.List(t.Context(), catalog.Filter{Status: backup.StatusFailed})

@@ -71,7 +71,6 @@ var (
 	// to a loopback host name are served, so that a web page cannot reach
 	// the open API through DNS rebinding.
 	ErrForbiddenHost = errors.New("the unauthenticated API answers only requests addressed to localhost")
-	errForbidden     = errors.New("forbidden")
 )
 
 // RateLimitedError is returned for an invalid token from a client address
@@ -220,7 +219,7 @@ func (a *Authenticator) Require(min Role, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := a.Authenticate(r)
 		if err == nil && !p.Can(min) {
-			err = fmt.Errorf("%w: this needs the %s role; the token has the %s role", errForbidden, min, p.Role)
+			err = &httpError{http.StatusForbidden, "forbidden", fmt.Sprintf("this needs the %s role; the token has the %s role", min, p.Role)}
 		}
 		if info := infoFrom(r.Context()); info != nil && p.Name != "" {
 			info.principal = p.Name

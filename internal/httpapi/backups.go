@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -262,9 +262,8 @@ func (s *Server) resolveID(r *http.Request, id string) (string, error) {
 // has some (e.g. no readable copy, or no ID with that prefix), else
 // "backup <id> not found".
 func (s *Server) failBackup(w http.ResponseWriter, r *http.Request, id string, err error) {
-	if errors.Is(err, catalog.ErrNotFound) {
-		text := serviceText(err, catalog.ErrNotFound)
-		if !strings.HasPrefix(err.Error(), catalog.ErrNotFound.Error()+": ") ||
+	if kind, text := service.Classify(err); kind == service.NotFound {
+		if !strings.HasPrefix(err.Error(), service.ErrNotFound.Error()+": ") ||
 			(backup.ValidID(id) && strings.HasPrefix(text, "no backup has an ID starting with")) {
 			text = fmt.Sprintf("backup %s not found", id)
 		}

@@ -2,17 +2,14 @@ package httpapi
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
-	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // httpError is an error the API itself raises (bad input, unknown route),
@@ -73,42 +70,25 @@ func classify(err error, requestID string) classification {
 	case errors.Is(err, ErrBadCredentials):
 		return classification{status: http.StatusUnauthorized, code: "unauthorized", message: "invalid bearer token",
 			header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard", error="invalid_token"`}}}
-	case errors.Is(err, errForbidden):
-		return classification{status: http.StatusForbidden, code: "forbidden", message: cmp.Or(serviceText(err, errForbidden), "forbidden")}
 	case errors.Is(err, ErrForbiddenHost):
 		return classification{status: http.StatusForbidden, code: "forbidden", message: err.Error()}
-	case errors.Is(err, catalog.ErrNotFound):
-		return classification{status: http.StatusNotFound, code: "not_found", message: cmp.Or(serviceText(err, catalog.ErrNotFound), "backup not found")}
-	case errors.Is(err, ErrConflict):
-		return classification{status: http.StatusConflict, code: "conflict", message: cmp.Or(serviceText(err, ErrConflict), "conflict with work in progress")}
-	case errors.Is(err, ErrInvalid):
-		return classification{status: http.StatusBadRequest, code: "bad_request", message: cmp.Or(serviceText(err, ErrInvalid), "invalid request")}
-	case errors.Is(err, ErrUnavailable):
+	}
+	switch kind, text := service.Classify(err); kind {
+	case service.NotFound:
+		return classification{status: http.StatusNotFound, code: "not_found", message: cmp.Or(text, "backup not found")}
+	case service.Conflict:
+		return classification{status: http.StatusConflict, code: "conflict", message: cmp.Or(text, "conflict with work in progress")}
+	case service.Invalid:
+		return classification{status: http.StatusBadRequest, code: "bad_request", message: cmp.Or(text, "invalid request")}
+	case service.Unavailable:
 		return classification{status: http.StatusServiceUnavailable, code: "unavailable",
 			message: "service unavailable (request " + requestID + ")", detail: true}
-	case errors.Is(err, context.Canceled):
+	case service.Canceled:
 		// The client went away; nobody reads this answer.
 		return classification{status: 499, code: "canceled", message: "request canceled"}
 	}
 	return classification{status: http.StatusInternalServerError, code: "internal",
 		message: "internal error (request " + requestID + ")", detail: true}
-}
-
-// serviceText is the text of an error that wraps sentinel, as the Service
-// meant it for the client: redacted, and without the sentinel's own words
-// when it starts with them ("invalid request: server \"x\" is not
-// configured" gives "server \"x\" is not configured"; repeated prefixes,
-// as when one sentinel wraps another of the same text, go too). It is ""
-// when err says no more than the sentinel.
-func serviceText(err, sentinel error) string {
-	s, prefix := err.Error(), sentinel.Error()+": "
-	for strings.HasPrefix(s, prefix) {
-		s = s[len(prefix):]
-	}
-	if s == sentinel.Error() {
-		return ""
-	}
-	return redact.Text(s)
 }
 
 // writeError answers r with err, classified, and logs unexpected errors in

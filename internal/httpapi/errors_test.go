@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // leaks are strings no response may contain.
@@ -33,15 +35,15 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 			req: req{method: "GET", target: "/api/v1/backups/" + id}, status: 500, code: "internal", inLog: "dsn=postgres://u:p@h", showsID: true,
 		},
 		{
-			name: "unavailable", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", ErrUnavailable, errSecret) },
+			name: "unavailable", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrUnavailable, errSecret) },
 			req: req{method: "GET", target: "/api/v1/status"}, status: 503, code: "unavailable", inLog: "password=secret", showsID: true,
 		},
 		{
-			name: "invalid with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", ErrInvalid, errSecret) },
+			name: "invalid with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrInvalid, errSecret) },
 			req: req{method: "POST", target: "/api/v1/backups"}, status: 400, code: "bad_request",
 		},
 		{
-			name: "conflict with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", ErrConflict, errSecret) },
+			name: "conflict with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrConflict, errSecret) },
 			req: req{method: "DELETE", target: "/api/v1/backups/" + id}, status: 409, code: "conflict",
 		},
 		{

@@ -22,6 +22,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Tokens of the test servers, one per role.
@@ -55,7 +56,7 @@ type fakeService struct {
 	panicking bool
 	content   string // what Download streams
 	calls     []string
-	restores  []RestoreOptions
+	restores  []service.RestoreOptions
 }
 
 func newFakeService() *fakeService {
@@ -140,7 +141,7 @@ func (f *fakeService) GetBackup(ctx context.Context, id string) (*backup.Backup,
 	case 1:
 		return found[0], nil
 	}
-	return nil, fmt.Errorf("%w: %q matches %d backups: give more of the ID", ErrInvalid, id, len(found))
+	return nil, fmt.Errorf("%w: %q matches %d backups: give more of the ID", service.ErrInvalid, id, len(found))
 }
 
 func (f *fakeService) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
@@ -148,13 +149,13 @@ func (f *fakeService) StartBackups(ctx context.Context, server, database, typ st
 		return nil, err
 	}
 	if server == "busy" {
-		return nil, fmt.Errorf("%w: the backup job busy/%s/%s is already running", ErrConflict, database, typ)
+		return nil, fmt.Errorf("%w: the backup job busy/%s/%s is already running", service.ErrConflict, database, typ)
 	}
 	if server == "nope" { // as the app says it: its usage error wrapped once more
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, fmt.Errorf("%w: server %q is not configured", errors.New("invalid request"), server))
+		return nil, fmt.Errorf("%w: %w", service.ErrInvalid, fmt.Errorf("%w: server %q is not configured", errors.New("invalid request"), server))
 	}
 	if typ == "nope" {
-		return nil, fmt.Errorf("%w: backup type %q is not configured", ErrInvalid, typ)
+		return nil, fmt.Errorf("%w: backup type %q is not configured", service.ErrInvalid, typ)
 	}
 	b := f.add(time.Now(), cmpOr(server, "main"), cmpOr(database, "shop"), typ)
 	return []string{b.ID}, nil
@@ -175,15 +176,15 @@ func (f *fakeService) DeleteBackup(ctx context.Context, id string) error {
 	return err
 }
 
-func (f *fakeService) Download(ctx context.Context, id, storage string) (io.ReadCloser, DownloadInfo, error) {
+func (f *fakeService) Download(ctx context.Context, id, storage string) (io.ReadCloser, service.DownloadInfo, error) {
 	if err := f.enter("Download"); err != nil {
-		return nil, DownloadInfo{}, err
+		return nil, service.DownloadInfo{}, err
 	}
 	if _, err := f.GetBackup(ctx, id); err != nil {
-		return nil, DownloadInfo{}, err
+		return nil, service.DownloadInfo{}, err
 	}
 	return io.NopCloser(strings.NewReader(f.content)),
-		DownloadInfo{Filename: "/srv/backups/main/shop/" + id + ".sql.zst", Size: int64(len(f.content)), Storage: "local"}, nil
+		service.DownloadInfo{Filename: "/srv/backups/main/shop/" + id + ".sql.zst", Size: int64(len(f.content)), Storage: "local"}, nil
 }
 
 func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
@@ -196,7 +197,7 @@ func (f *fakeService) VerifyBackup(ctx context.Context, id string) ([]backup.Ver
 	return []backup.VerifyResult{{Storage: "local", Key: "main/shop/" + id, Deep: true}}, nil
 }
 
-func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts RestoreOptions) error {
+func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts service.RestoreOptions) error {
 	if err := f.enter("RestoreBackup"); err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (f *fakeService) RestoreBackup(ctx context.Context, id string, opts Restore
 	f.restores = append(f.restores, opts)
 	f.mu.Unlock()
 	if opts.ToDatabase == "busy" && !opts.Force {
-		return fmt.Errorf("%w: database \"busy\" exists and is not empty: it holds 3 tables (send \"force\": true to replace it)", ErrConflict)
+		return fmt.Errorf("%w: database \"busy\" exists and is not empty: it holds 3 tables (send \"force\": true to replace it)", service.ErrConflict)
 	}
 	_, err := f.GetBackup(ctx, id)
 	return err
@@ -219,19 +220,19 @@ func (f *fakeService) DrillBackup(ctx context.Context, id string) (backup.Drill,
 		return backup.Drill{}, err
 	}
 	if b.Database == "busy" {
-		return backup.Drill{}, fmt.Errorf("%w: a drill of this backup is already running", ErrConflict)
+		return backup.Drill{}, fmt.Errorf("%w: a drill of this backup is already running", service.ErrConflict)
 	}
 	return backup.Drill{At: b.StartedAt, Seconds: 1.5, Status: backup.DrillFailure, Server: b.Server,
 		Error: "pg_restore: error: could not read /var/lib/postgresql/x: password=hunter2"}, nil
 }
 
-func (f *fakeService) Jobs(ctx context.Context) ([]Job, error) {
+func (f *fakeService) Jobs(ctx context.Context) ([]service.Job, error) {
 	if err := f.enter("Jobs"); err != nil {
 		return nil, err
 	}
 	proven := time.Date(2024, 5, 2, 3, 0, 0, 0, time.UTC)
 	failed := proven.Add(24 * time.Hour)
-	return []Job{
+	return []service.Job{
 		{Server: "main", Database: "shop", Type: "daily"},
 		{Server: "main", Database: "crm", Type: "daily",
 			LastDrillSuccess: &proven, LastDrillSuccessID: "20240502T020000.000Z-0123456789ab",
@@ -267,12 +268,12 @@ func (f *fakeService) Retention(ctx context.Context, dryRun bool) ([]retention.S
 	}}}, nil
 }
 
-func (f *fakeService) Status(ctx context.Context) (Status, error) {
+func (f *fakeService) Status(ctx context.Context) (service.Status, error) {
 	if err := f.enter("Status"); err != nil {
-		return Status{}, err
+		return service.Status{}, err
 	}
-	return Status{Version: "1.2.3", StartedAt: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
-		Storages: []StorageStatus{{Name: "local", Type: "local", Healthy: false, Error: "stat /srv/backups: permission denied"}}}, nil
+	return service.Status{Version: "1.2.3", StartedAt: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC),
+		Storages: []service.StorageStatus{{Name: "local", Type: "local", Healthy: false, Error: "stat /srv/backups: permission denied"}}}, nil
 }
 
 func (f *fakeService) Ready(ctx context.Context) error {
@@ -418,3 +419,7 @@ func serve(e *testEnv, r *http.Request) *httptest.ResponseRecorder {
 	e.srv.Handler().ServeHTTP(w, r)
 	return w
 }
+
+func (f *fakeService) Progress(context.Context) []service.Progress { return nil }
+
+func (f *fakeService) ConfigSummary() string { return "" }

@@ -12,6 +12,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Long-running routes: download, verify, restore and retention. They run
@@ -36,7 +37,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	var (
 		body io.ReadCloser
-		info DownloadInfo
+		info service.DownloadInfo
 	)
 	q, err := query(r, "storage")
 	if err == nil && q["storage"] != "" {
@@ -60,7 +61,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 // StreamDownload sends a stored object as an attachment named after its key.
 // Once the headers are out, a failure to read or write breaks the connection,
 // so a client never takes a cut stream for a whole one. attrs go to the logs.
-func StreamDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, id string, body io.Reader, info DownloadInfo, attrs ...any) {
+func StreamDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, id string, body io.Reader, info service.DownloadInfo, attrs ...any) {
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(info.Filename, id)}))
@@ -212,7 +213,7 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("restore started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
 		"id", id, "to_database", req.ToDatabase, "force", req.Force, "no_owner", req.NoOwner)
-	err = s.svc.RestoreBackup(r.Context(), id, RestoreOptions{ToDatabase: req.ToDatabase, Force: req.Force, NoOwner: req.NoOwner})
+	err = s.svc.RestoreBackup(r.Context(), id, service.RestoreOptions{ToDatabase: req.ToDatabase, Force: req.Force, NoOwner: req.NoOwner})
 	setWriteDeadline(w, writeTimeout)
 	if err != nil {
 		s.failBackup(w, r, id, err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // openAPIVersion is the version of the OpenAPI specification the document follows.
@@ -125,7 +126,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 			errors:      []string{"BadRequest", "Conflict"}},
 		{method: "GET", path: Prefix + "/status", id: "getStatus", role: RoleViewer,
 			summary:   "Version, uptime, running backups, storage usage",
-			responses: []any{"200", jsonResp("The daemon's status.", g.ref(Status{}))}},
+			responses: []any{"200", jsonResp("The daemon's status.", g.ref(service.Status{}))}},
 		{method: "GET", path: Prefix + "/openapi.json", id: "getOpenAPI", role: RoleViewer,
 			summary:   "This document",
 			responses: []any{"200", jsonResp("OpenAPI 3.0 document.", map[string]any{"type": "object"})}},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // healthz says the process is up; it checks nothing else.
@@ -26,7 +27,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 type jobList struct {
-	Jobs []Job `json:"jobs"`
+	Jobs []service.Job `json:"jobs"`
 }
 
 func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +36,7 @@ func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.logger, err)
 		return
 	}
-	out := jobList{Jobs: make([]Job, len(jobs))}
+	out := jobList{Jobs: make([]service.Job, len(jobs))}
 	for i, j := range jobs {
 		j.LastFailureError = redact.Text(j.LastFailureError)
 		j.LastDrillError = redact.Text(j.LastDrillError)
@@ -56,7 +57,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	if st.Running == nil {
 		st.Running = []string{}
 	}
-	storages := make([]StorageStatus, len(st.Storages))
+	storages := make([]service.StorageStatus, len(st.Storages))
 	for i, ss := range st.Storages {
 		ss.Error = redact.Text(ss.Error)
 		storages[i] = ss

@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 func TestStrictInput(t *testing.T) {

@@ -1,3 +1,11 @@
+// Package httpapi is the JSON API under /api/v1 (docs/api.md), the health
+// endpoints and /metrics, with bearer-token authentication and roles.
+//
+// It depends only on the service.Service contract, which the app implements;
+// it reads no config file, flag or environment. Every error reaches the
+// client through one mapping (see classify) and never carries secrets, DSNs,
+// file paths or stack traces: those go to the log, under the request ID that
+// the response also carries.
 package httpapi
 
 import (
@@ -13,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Prefix is where the JSON API lives.
@@ -35,7 +44,7 @@ const (
 
 // Options configure a Server.
 type Options struct {
-	Service Service
+	Service service.Service
 	// Tokens are the accepted bearer tokens (TokenSHA256 set). With none, the
 	// API is open to every request addressed to localhost and Listen must
 	// be a loopback address.
@@ -53,7 +62,7 @@ type Options struct {
 // Server is the API: its routes on one ServeMux, behind authentication,
 // request IDs, panic recovery and access logging.
 type Server struct {
-	svc     Service
+	svc     service.Service
 	auth    *Authenticator
 	logger  *slog.Logger
 	clock   func() time.Time

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 func TestNoTokensNeedsLoopback(t *testing.T) {
@@ -105,8 +105,8 @@ func (b brokenReader) Close() error { return nil }
 
 type brokenDownload struct{ *fakeService }
 
-func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.ReadCloser, DownloadInfo, error) {
-	return brokenReader{strings.NewReader(strings.Repeat("x", 300<<10))}, DownloadInfo{Filename: "x.sql.zst"}, nil
+func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.ReadCloser, service.DownloadInfo, error) {
+	return brokenReader{strings.NewReader(strings.Repeat("x", 300<<10))}, service.DownloadInfo{Filename: "x.sql.zst"}, nil
 }
 
 // A download that fails midway must not look complete to the client, even
@@ -141,7 +141,7 @@ type verifyService struct{ *fakeService }
 func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
 	return []backup.VerifyResult{
 		{Storage: "local", Key: "k1", Deep: true},
-		{Storage: "offsite", Key: "k2", Err: errors.New("open /srv/backups/k2: " + runner.ErrCorrupt.Error())},
+		{Storage: "offsite", Key: "k2", Err: errors.New("open /srv/backups/k2: stored object does not match the catalog")},
 	}, errors.New("storage offsite: bad")
 }
 
@@ -178,7 +178,7 @@ func TestRestore(t *testing.T) {
 	if w.Code != 200 {
 		t.Errorf("forced restore: status %d: %s", w.Code, w.Body)
 	}
-	want := []RestoreOptions{{ToDatabase: "shop_restored"}, {ToDatabase: "busy"}, {ToDatabase: "busy", Force: true, NoOwner: true}}
+	want := []service.RestoreOptions{{ToDatabase: "shop_restored"}, {ToDatabase: "busy"}, {ToDatabase: "busy", Force: true, NoOwner: true}}
 	if fmt.Sprint(env.svc.restores) != fmt.Sprint(want) {
 		t.Errorf("service got %+v, want %+v", env.svc.restores, want)
 	}
@@ -187,7 +187,7 @@ func TestRestore(t *testing.T) {
 func TestStatusAndJobs(t *testing.T) {
 	env := newEnv(t, nil)
 	w := env.do(t, req{method: "GET", target: "/api/v1/status", token: viewerToken})
-	st := decodeJSON[Status](t, w)
+	st := decodeJSON[service.Status](t, w)
 	if want := env.clock.Now().Sub(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)).Seconds(); st.UptimeSeconds != want {
 		t.Errorf("uptime %v, want %v", st.UptimeSeconds, want)
 	}

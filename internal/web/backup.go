@@ -3,11 +3,13 @@ package web
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
@@ -215,7 +217,7 @@ func (u *UI) restore(w http.ResponseWriter, r *http.Request, rq *request) {
 	setWriteDeadline(w, 0) // a restore takes as long as it takes
 	start := u.now()
 	// The typed confirmation is the operator's consent to replace the target.
-	err := u.svc.RestoreBackup(r.Context(), b.ID, httpapi.RestoreOptions{ToDatabase: to, Force: true})
+	err := u.svc.RestoreBackup(r.Context(), b.ID, service.RestoreOptions{ToDatabase: to, Force: true})
 	setWriteDeadline(w, pageWriteTimeout)
 	if err != nil {
 		u.flashError(r, rq, "Restore into "+b.Server+"/"+d.Target+" failed: ", err)

@@ -1,12 +1,13 @@
 package web
 
 import (
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"

@@ -2,15 +2,16 @@ package web
 
 import (
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
+
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 )
 
 // overdueGrace is how late a scheduled run may start before its job counts
@@ -19,7 +20,7 @@ const overdueGrace = 5 * time.Minute
 
 // jobRow is one job as the dashboard shows it.
 type jobRow struct {
-	httpapi.Job
+	service.Job
 	Key      string // server/database/type
 	State    badge  // OK, Failed, Overdue, ...
 	Reason   string // why the state is not OK
@@ -43,7 +44,7 @@ type progressView struct {
 // periods; a type's period is estimated as the shortest gap between a job's
 // last success and the type's next run, which is exact for any job of that
 // type that succeeded at the latest tick.
-func classifyJobs(jobs []httpapi.Job, now time.Time) []jobRow {
+func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 	periods := map[string]time.Duration{}
 	for _, j := range jobs {
 		if j.NextRun != nil && j.LastSuccess != nil && j.NextRun.After(*j.LastSuccess) {
@@ -104,7 +105,7 @@ type totals struct {
 type dashboardData struct {
 	Jobs      []jobRow
 	Running   []progressView
-	Storages  []httpapi.StorageStatus
+	Storages  []service.StorageStatus
 	StatusErr string
 	Totals    totals
 	Form      triggerForm
@@ -187,7 +188,7 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 	return d, nil
 }
 
-func buildTriggerForm(jobs []httpapi.Job) triggerForm {
+func buildTriggerForm(jobs []service.Job) triggerForm {
 	var f triggerForm
 	dbs := map[string][]string{}
 	types := []string{"manual"}

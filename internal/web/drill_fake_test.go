@@ -9,7 +9,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // The fake's restore drills. A drill of a pg-main backup fails with an error
@@ -89,10 +89,10 @@ func (f *fakeService) DrillBackup(_ context.Context, id string) (backup.Drill, e
 		return backup.Drill{}, fmt.Errorf("drill %s: %w", id, catalog.ErrNotFound)
 	}
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
-		return backup.Drill{}, fmt.Errorf("%w: backup %s is %s, not restorable", httpapi.ErrInvalid, b.ID, b.Status)
+		return backup.Drill{}, fmt.Errorf("%w: backup %s is %s, not restorable", service.ErrInvalid, b.ID, b.Status)
 	}
 	if b.Database == "busy" {
-		return backup.Drill{}, fmt.Errorf("%w: a drill of this backup is already running", httpapi.ErrConflict)
+		return backup.Drill{}, fmt.Errorf("%w: a drill of this backup is already running", service.ErrConflict)
 	}
 	d := drillOutcome(b, f.now())
 	f.recordDrillLocked(b, d)
@@ -114,7 +114,7 @@ func (f *fakeService) BackupDrills(_ context.Context, id string) ([]backup.Drill
 }
 
 // noteDrillLocked counts b's last drill towards its job, as the app does.
-func noteDrillLocked(j *httpapi.Job, b *backup.Backup) {
+func noteDrillLocked(j *service.Job, b *backup.Backup) {
 	d := b.Drill
 	if d == nil || b.Status == backup.StatusDeleted {
 		return

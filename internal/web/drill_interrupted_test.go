@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // A drill stopped by a shutdown is neither proof nor failure.
@@ -20,7 +20,7 @@ func TestInterruptedDrillNeitherProvesNorFails(t *testing.T) {
 		t.Errorf("flash = %+v, want no error, saying interrupted", f)
 	}
 	at := time.Now()
-	j := httpapi.Job{LastDrill: &at, LastDrillStatus: backup.DrillInterrupted, LastSuccess: &at}
+	j := service.Job{LastDrill: &at, LastDrillStatus: backup.DrillInterrupted, LastSuccess: &at}
 	if c := classifyDrill(j); c.Failed || c.State != "never" {
 		t.Errorf("job drill state = %+v, want not failed and not proven", c)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Restore drills in the UI: each job's "last proven restorable" on the
@@ -37,7 +37,7 @@ type jobDrill struct {
 }
 
 // classifyDrill decides how a job's drills show. j's texts are redacted.
-func classifyDrill(j httpapi.Job) jobDrill {
+func classifyDrill(j service.Job) jobDrill {
 	var d jobDrill
 	if j.LastDrillSuccessID != "" {
 		d.ProvenBackupAt = idTime(j.LastDrillSuccessID)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // leakedSecret must never appear in any page: the fake puts it into backup
@@ -27,7 +27,7 @@ type fakeService struct {
 	mu       sync.Mutex
 	now      func() time.Time
 	backups  map[string]*backup.Backup
-	progress map[string]*Progress
+	progress map[string]*service.Progress
 	servers  map[string][]string // server -> databases
 	nextRun  map[string]time.Time
 	storages []string
@@ -47,12 +47,12 @@ type fakeService struct {
 	drillsErr error                     // BackupDrills fails with it when set
 }
 
-var _ Service = (*fakeService)(nil)
+var _ service.Service = (*fakeService)(nil)
 
 func newFakeService(t testing.TB, now func() time.Time) *fakeService {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeService{
-		now: now, backups: map[string]*backup.Backup{}, progress: map[string]*Progress{},
+		now: now, backups: map[string]*backup.Backup{}, progress: map[string]*service.Progress{},
 		servers: map[string][]string{
 			"main-mysql": {"crm", "shop"},
 			"pg-main":    {"analytics", "app", "billing"},
@@ -219,7 +219,7 @@ func (f *fakeService) StartBackups(_ context.Context, server, database, typ stri
 	defer f.mu.Unlock()
 	f.calls["start"]++
 	if server != "" && f.servers[server] == nil {
-		return nil, fmt.Errorf("%w: unknown server %q", httpapi.ErrInvalid, server)
+		return nil, fmt.Errorf("%w: unknown server %q", service.ErrInvalid, server)
 	}
 	var ids []string
 	busy := 0
@@ -239,10 +239,10 @@ func (f *fakeService) StartBackups(_ context.Context, server, database, typ stri
 		}
 	}
 	if len(ids) == 0 && busy > 0 {
-		return nil, fmt.Errorf("%w: that backup job is already running", httpapi.ErrConflict)
+		return nil, fmt.Errorf("%w: that backup job is already running", service.ErrConflict)
 	}
 	if len(ids) == 0 {
-		return nil, fmt.Errorf("%w: database %q is not backed up on the selected server(s)", httpapi.ErrInvalid, database)
+		return nil, fmt.Errorf("%w: database %q is not backed up on the selected server(s)", service.ErrInvalid, database)
 	}
 	return ids, nil
 }
@@ -276,7 +276,7 @@ func (f *fakeService) startLocked(server, db, typ string) string {
 		b.Locations = append(b.Locations, backup.Location{Storage: s, Key: fmt.Sprintf("%s/%s/%s/%s.sql.zst", server, db, typ, id), Status: backup.LocationPending})
 	}
 	f.backups[id] = b
-	p := &Progress{ID: id, Server: server, Database: db, Type: typ, StartedAt: start}
+	p := &service.Progress{ID: id, Server: server, Database: db, Type: typ, StartedAt: start}
 	f.progress[id] = p
 	runFor := f.runFor
 	f.wg.Add(1)
@@ -317,7 +317,7 @@ func (f *fakeService) DeleteBackup(_ context.Context, id string) error {
 		return catalog.ErrNotFound
 	}
 	if b.Status == backup.StatusRunning {
-		return fmt.Errorf("%w: backup %s is still running", httpapi.ErrConflict, id)
+		return fmt.Errorf("%w: backup %s is still running", service.ErrConflict, id)
 	}
 	n := f.now()
 	b.Status, b.DeletedAt, b.DeleteReason = backup.StatusDeleted, &n, "deleted through the API"
@@ -327,21 +327,21 @@ func (f *fakeService) DeleteBackup(_ context.Context, id string) error {
 	return nil
 }
 
-func (f *fakeService) Download(_ context.Context, id, storage string) (io.ReadCloser, httpapi.DownloadInfo, error) {
+func (f *fakeService) Download(_ context.Context, id, storage string) (io.ReadCloser, service.DownloadInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls["download"]++
 	b := f.backups[id]
 	if b == nil {
-		return nil, httpapi.DownloadInfo{}, catalog.ErrNotFound
+		return nil, service.DownloadInfo{}, catalog.ErrNotFound
 	}
 	for _, l := range b.Locations {
 		if l.Status == backup.LocationSuccess && (storage == "" || l.Storage == storage) {
 			body := "fake dump of " + b.Database
-			return io.NopCloser(strings.NewReader(body)), httpapi.DownloadInfo{Filename: l.Key, Size: int64(len(body)), Storage: l.Storage}, nil
+			return io.NopCloser(strings.NewReader(body)), service.DownloadInfo{Filename: l.Key, Size: int64(len(body)), Storage: l.Storage}, nil
 		}
 	}
-	return nil, httpapi.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", httpapi.ErrInvalid, id, storage)
+	return nil, service.DownloadInfo{}, fmt.Errorf("%w: backup %s has no complete copy in storage %q", service.ErrInvalid, id, storage)
 }
 
 func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]backup.VerifyResult, error) {
@@ -366,7 +366,7 @@ func (f *fakeService) VerifyBackup(_ context.Context, id string) ([]backup.Verif
 	return out, nil
 }
 
-func (f *fakeService) RestoreBackup(_ context.Context, id string, opts httpapi.RestoreOptions) error {
+func (f *fakeService) RestoreBackup(_ context.Context, id string, opts service.RestoreOptions) error {
 	toDatabase := opts.ToDatabase
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -376,19 +376,19 @@ func (f *fakeService) RestoreBackup(_ context.Context, id string, opts httpapi.R
 	}
 	f.restores = append(f.restores, id+"->"+toDatabase)
 	if toDatabase == "broken" {
-		return fmt.Errorf("%w: mariadb: ERROR 1045 (28000): Access denied (password=%s)", httpapi.ErrInvalid, leakedSecret)
+		return fmt.Errorf("%w: mariadb: ERROR 1045 (28000): Access denied (password=%s)", service.ErrInvalid, leakedSecret)
 	}
 	return nil
 }
 
-func (f *fakeService) Jobs(_ context.Context) ([]httpapi.Job, error) {
+func (f *fakeService) Jobs(_ context.Context) ([]service.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	jobs := map[string]*httpapi.Job{}
-	get := func(server, db, typ string) *httpapi.Job {
+	jobs := map[string]*service.Job{}
+	get := func(server, db, typ string) *service.Job {
 		k := server + "/" + db + "/" + typ
 		if jobs[k] == nil {
-			jobs[k] = &httpapi.Job{Server: server, Database: db, Type: typ}
+			jobs[k] = &service.Job{Server: server, Database: db, Type: typ}
 			if t, ok := f.nextRun[typ]; ok {
 				jobs[k].NextRun = &t
 			}
@@ -428,11 +428,11 @@ func (f *fakeService) Jobs(_ context.Context) ([]httpapi.Job, error) {
 		}
 		noteDrillLocked(j, b)
 	}
-	out := make([]httpapi.Job, 0, len(jobs))
+	out := make([]service.Job, 0, len(jobs))
 	for _, j := range jobs {
 		out = append(out, *j)
 	}
-	slices.SortFunc(out, func(a, b httpapi.Job) int {
+	slices.SortFunc(out, func(a, b service.Job) int {
 		return strings.Compare(a.Server+"/"+a.Database+"/"+a.Type, b.Server+"/"+b.Database+"/"+b.Type)
 	})
 	return out, nil
@@ -468,10 +468,10 @@ func (f *fakeService) Retention(_ context.Context, dryRun bool) ([]retention.Sto
 	return plans, nil
 }
 
-func (f *fakeService) Status(_ context.Context) (httpapi.Status, error) {
+func (f *fakeService) Status(_ context.Context) (service.Status, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := httpapi.Status{Version: "1.4.0", Commit: "3f9c2ab", GoVersion: "go1.26.8", StartedAt: f.started, Running: []string{}}
+	st := service.Status{Version: "1.4.0", Commit: "3f9c2ab", GoVersion: "go1.26.8", StartedAt: f.started, Running: []string{}}
 	for _, b := range f.backups {
 		if b.Status == backup.StatusRunning {
 			st.Running = append(st.Running, b.ID)
@@ -479,7 +479,7 @@ func (f *fakeService) Status(_ context.Context) (httpapi.Status, error) {
 	}
 	slices.Sort(st.Running)
 	for _, s := range f.storages {
-		ss := httpapi.StorageStatus{Name: s, Type: "local", Healthy: true}
+		ss := service.StorageStatus{Name: s, Type: "local", Healthy: true}
 		if s == "offsite" {
 			ss.Type = "s3"
 		}
@@ -496,14 +496,14 @@ func (f *fakeService) Status(_ context.Context) (httpapi.Status, error) {
 
 func (f *fakeService) Ready(context.Context) error { return nil }
 
-func (f *fakeService) Progress(context.Context) []Progress {
+func (f *fakeService) Progress(context.Context) []service.Progress {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := make([]Progress, 0, len(f.progress))
+	out := make([]service.Progress, 0, len(f.progress))
 	for _, p := range f.progress {
 		out = append(out, *p)
 	}
-	slices.SortFunc(out, func(a, b Progress) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b service.Progress) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -3,6 +3,8 @@ package web
 import (
 	"sync"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // rateWindow is the span over which a running backup's rate is measured.
@@ -28,7 +30,7 @@ func newRateTracker() *rateTracker { return &rateTracker{samples: map[string][]s
 
 // observe records the readings ps taken at now and returns each backup's
 // rate in bytes per second (0 when unknown). Backups not in ps are forgotten.
-func (rt *rateTracker) observe(now time.Time, ps []Progress) map[string]float64 {
+func (rt *rateTracker) observe(now time.Time, ps []service.Progress) map[string]float64 {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	rates := make(map[string]float64, len(ps))

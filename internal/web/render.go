@@ -2,12 +2,10 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"html/template"
 	"io"
 	"net/http"
@@ -15,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
+
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 )
 
@@ -216,16 +216,18 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 	case errors.Is(err, httpapi.ErrForbiddenHost):
 		return problem{http.StatusForbidden, "Not allowed",
 			"No API tokens are configured, so GoSQLGuard answers only requests addressed to localhost.", nil}
-	case errors.Is(err, catalog.ErrNotFound):
+	}
+	switch kind, text := service.Classify(err); kind {
+	case service.NotFound:
 		return problem{http.StatusNotFound, "Backup not found",
 			"No backup with that ID is in the catalog, or it has no readable copy.", nil}
-	case errors.Is(err, httpapi.ErrConflict):
-		return problem{http.StatusConflict, "Not possible right now", serviceMessage(err, httpapi.ErrConflict), nil}
-	case errors.Is(err, httpapi.ErrInvalid):
-		return problem{http.StatusBadRequest, "Cannot do that", serviceMessage(err, httpapi.ErrInvalid), nil}
-	case errors.Is(err, context.Canceled):
+	case service.Conflict:
+		return problem{http.StatusConflict, "Not possible right now", sentence(text, service.ErrConflict), nil}
+	case service.Invalid:
+		return problem{http.StatusBadRequest, "Cannot do that", sentence(text, service.ErrInvalid), nil}
+	case service.Canceled:
 		return problem{499, "Cancelled", "The request was cancelled.", nil}
-	case errors.Is(err, httpapi.ErrUnavailable):
+	case service.Unavailable:
 		u.logger.Error("UI request failed", "request_id", rq.id, "method", r.Method, "path", r.URL.Path, "error", err)
 		return problem{http.StatusServiceUnavailable, "Service unavailable",
 			"GoSQLGuard cannot reach the catalog or a storage right now. Try again shortly; the details are in the server log.", nil}
@@ -235,22 +237,13 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 		"The request failed unexpectedly. The details are in the server log.", nil}
 }
 
-// serviceMessage is the redacted text of an error the Service meant to be
-// shown, without the sentinel's own prefix ("conflict: ..."), however many
-// times it is repeated (an app error of the same words wrapped in it).
-func serviceMessage(err, sentinel error) string {
-	s := err.Error()
-	for strings.HasPrefix(s, sentinel.Error()+": ") {
-		s = strings.TrimPrefix(s, sentinel.Error()+": ")
+// sentence is text, as service.Classify gives it, with its first letter
+// capitalized; the sentinel's own words when text is "".
+func sentence(text string, sentinel error) string {
+	if text == "" {
+		text = sentinel.Error()
 	}
-	if s == "" {
-		s = sentinel.Error()
-	}
-	s = redact.Text(s)
-	if len(s) > 0 {
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	return s
+	return strings.ToUpper(text[:1]) + text[1:]
 }
 
 // fail shows err as an error page.

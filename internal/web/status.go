@@ -1,16 +1,16 @@
 package web
 
 import (
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"net/http"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // statusData is the content of the status page.
 type statusData struct {
-	S      httpapi.Status
+	S      service.Status
 	Uptime time.Duration
 	Config string
 }
@@ -25,7 +25,7 @@ func (u *UI) statusPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !st.StartedAt.IsZero() {
 		d.Uptime = max(0, u.now().Sub(st.StartedAt))
 	}
-	storages := make([]httpapi.StorageStatus, len(st.Storages))
+	storages := make([]service.StorageStatus, len(st.Storages))
 	for i, s := range st.Storages {
 		s.Error = redact.Text(s.Error)
 		storages[i] = s

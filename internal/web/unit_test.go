@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
@@ -72,20 +74,20 @@ func TestClassifyJobs(t *testing.T) {
 	h := time.Hour
 	for _, tc := range []struct {
 		name  string
-		jobs  []httpapi.Job
+		jobs  []service.Job
 		want  string // label of the last job
 		attn  bool
 		cause string // part of the reason
 	}{
-		{"recent success", []httpapi.Job{{Type: "hourly", LastSuccess: at(-30 * time.Minute), NextRun: at(30 * time.Minute)}}, "OK", false, ""},
-		{"latest run failed", []httpapi.Job{{Type: "daily", LastSuccess: at(-48 * h), LastFailure: at(-24 * h), NextRun: at(h)}}, "Failed", true, "latest run failed"},
-		{"failure older than success", []httpapi.Job{{Type: "daily", LastSuccess: at(-2 * h), LastFailure: at(-24 * h), NextRun: at(22 * h)}}, "OK", false, ""},
-		{"scheduled, never succeeded", []httpapi.Job{{Type: "daily", NextRun: at(h)}}, "Overdue", true, "no successful backup yet"},
-		{"next run in the past", []httpapi.Job{{Type: "daily", LastSuccess: at(-25 * h), NextRun: at(-30 * time.Minute)}}, "Overdue", true, "has not happened"},
-		{"next run just due", []httpapi.Job{{Type: "daily", LastSuccess: at(-24 * h), NextRun: at(-time.Minute)}}, "OK", false, ""},
+		{"recent success", []service.Job{{Type: "hourly", LastSuccess: at(-30 * time.Minute), NextRun: at(30 * time.Minute)}}, "OK", false, ""},
+		{"latest run failed", []service.Job{{Type: "daily", LastSuccess: at(-48 * h), LastFailure: at(-24 * h), NextRun: at(h)}}, "Failed", true, "latest run failed"},
+		{"failure older than success", []service.Job{{Type: "daily", LastSuccess: at(-2 * h), LastFailure: at(-24 * h), NextRun: at(22 * h)}}, "OK", false, ""},
+		{"scheduled, never succeeded", []service.Job{{Type: "daily", NextRun: at(h)}}, "Overdue", true, "no successful backup yet"},
+		{"next run in the past", []service.Job{{Type: "daily", LastSuccess: at(-25 * h), NextRun: at(-30 * time.Minute)}}, "Overdue", true, "has not happened"},
+		{"next run just due", []service.Job{{Type: "daily", LastSuccess: at(-24 * h), NextRun: at(-time.Minute)}}, "OK", false, ""},
 		{
 			"older than twice its type's period",
-			[]httpapi.Job{
+			[]service.Job{
 				{Server: "a", Type: "hourly", LastSuccess: at(-10 * time.Minute), NextRun: at(50 * time.Minute)},
 				{Server: "b", Type: "hourly", LastSuccess: at(-3 * h), NextRun: at(50 * time.Minute)},
 			},
@@ -93,15 +95,15 @@ func TestClassifyJobs(t *testing.T) {
 		},
 		{
 			"within twice the period",
-			[]httpapi.Job{
+			[]service.Job{
 				{Server: "a", Type: "hourly", LastSuccess: at(-10 * time.Minute), NextRun: at(50 * time.Minute)},
 				{Server: "b", Type: "hourly", LastSuccess: at(-70 * time.Minute), NextRun: at(50 * time.Minute)},
 			},
 			"OK", false, "",
 		},
-		{"manual job with a success", []httpapi.Job{{Type: "manual", LastSuccess: at(-100 * h)}}, "OK", false, ""},
-		{"manual job never run", []httpapi.Job{{Type: "manual"}}, "No backup yet", false, ""},
-		{"secret in the failure", []httpapi.Job{{Type: "manual", LastFailure: at(-h), LastFailureError: "password=" + leakedSecret}}, "Failed", true, ""},
+		{"manual job with a success", []service.Job{{Type: "manual", LastSuccess: at(-100 * h)}}, "OK", false, ""},
+		{"manual job never run", []service.Job{{Type: "manual"}}, "No backup yet", false, ""},
+		{"secret in the failure", []service.Job{{Type: "manual", LastFailure: at(-h), LastFailureError: "password=" + leakedSecret}}, "Failed", true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows := classifyJobs(tc.jobs, now)
@@ -122,13 +124,13 @@ func TestRateTracker(t *testing.T) {
 	t0 := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	start := t0.Add(-10 * time.Second)
 	// One reading: the average since the start.
-	r := rt.observe(t0, []Progress{{ID: "a", StartedAt: start, RawBytes: 100 << 20}})
+	r := rt.observe(t0, []service.Progress{{ID: "a", StartedAt: start, RawBytes: 100 << 20}})
 	if got := r["a"]; got != float64(10<<20) {
 		t.Errorf("first reading: %v B/s, want the average 10 MiB/s", got)
 	}
 	// Later readings: the recent rate, not the average.
 	for i := 1; i <= 20; i++ {
-		r = rt.observe(t0.Add(time.Duration(i)*time.Second), []Progress{{ID: "a", StartedAt: start, RawBytes: (100 + int64(i)*50) << 20}})
+		r = rt.observe(t0.Add(time.Duration(i)*time.Second), []service.Progress{{ID: "a", StartedAt: start, RawBytes: (100 + int64(i)*50) << 20}})
 	}
 	if got := r["a"]; got != float64(50<<20) {
 		t.Errorf("steady state: %v B/s, want 50 MiB/s", got)
@@ -139,8 +141,8 @@ func TestRateTracker(t *testing.T) {
 		t.Errorf("samples kept for finished backups: %v", rt.samples)
 	}
 	// A counter that goes back starts over instead of showing a negative rate.
-	rt.observe(t0, []Progress{{ID: "b", RawBytes: 500}})
-	if got := rt.observe(t0.Add(2*time.Second), []Progress{{ID: "b", RawBytes: 100}})["b"]; got < 0 {
+	rt.observe(t0, []service.Progress{{ID: "b", RawBytes: 500}})
+	if got := rt.observe(t0.Add(2*time.Second), []service.Progress{{ID: "b", RawBytes: 100}})["b"]; got < 0 {
 		t.Errorf("rate %v after the counter went back", got)
 	}
 }
@@ -235,8 +237,9 @@ func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
 
 func TestServiceMessageShowsTheTextOnce(t *testing.T) {
 	usage := errors.New("invalid request") // the app's own sentinel has the same words
-	err := fmt.Errorf("%w: %w", httpapi.ErrInvalid, fmt.Errorf("%w: server %q is not configured", usage, "nope"))
-	if got, want := serviceMessage(err, httpapi.ErrInvalid), `Server "nope" is not configured`; got != want {
-		t.Errorf("serviceMessage = %q, want %q", got, want)
+	err := fmt.Errorf("%w: %w", service.ErrInvalid, fmt.Errorf("%w: server %q is not configured", usage, "nope"))
+	_, text := service.Classify(err)
+	if got, want := sentence(text, service.ErrInvalid), `Server "nope" is not configured`; got != want {
+		t.Errorf("message = %q, want %q", got, want)
 	}
 }

@@ -15,36 +15,18 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
-
-// Progress is a running backup's live progress.
-type Progress struct {
-	ID, Server, Database, Type string
-	StartedAt                  time.Time
-	RawBytes                   int64 // bytes read from the dump tool so far
-}
-
-// Service is what the UI needs: the API's Service and two more views of the
-// daemon.
-type Service interface {
-	httpapi.Service
-	// Progress lists the running backups with the bytes read so far.
-	Progress(ctx context.Context) []Progress
-	// ConfigSummary is the running config as YAML with every secret shown
-	// as <secret>.
-	ConfigSummary() string
-}
 
 // Options configure the UI.
 type Options struct {
-	Service Service
+	Service service.Service
 	// Auth is the API's authenticator (httpapi.Server.Auth), so that the UI
 	// accepts the same tokens and shares the failure rate limit.
 	Auth   *httpapi.Authenticator
@@ -57,7 +39,7 @@ type Options struct {
 
 // UI is the web interface. It is safe for concurrent use.
 type UI struct {
-	svc      Service
+	svc      service.Service
 	auth     *httpapi.Authenticator
 	logger   *slog.Logger
 	now      func() time.Time
