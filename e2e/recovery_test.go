@@ -132,7 +132,8 @@ func TestKilledBackupIsRecovered(t *testing.T) {
 
 // killedBackup starts a one-shot backup of db on server "my" (which must be
 // held up, e.g. by lockedMariaDB), SIGKILLs it while the dump tool waits,
-// checks that the next command removes its private option file, and plants
+// checks that the next command removes its private option file and marks
+// its row interrupted, and plants
 // what a run killed after storing its object and manifest, before its
 // catalog row was final, leaves under the final names. It returns the
 // killed run's ID and those two keys.
@@ -162,14 +163,19 @@ func killedBackup(t *testing.T, s *setup, db string) (id, key, manifestKey strin
 	}
 	t.Cleanup(func() { os.RemoveAll(dirs[0]) })
 
-	running := s.listTimes(t, "--status", "running") // a command: it removes the option file
-	if len(running) != 1 {
-		t.Fatalf("after SIGKILL want one running row, got %+v", running)
+	// Any next command (here list) removes the option file and marks the
+	// row of the dead process interrupted.
+	if running := s.listTimes(t, "--status", "running"); len(running) != 0 {
+		t.Errorf("after SIGKILL and another command, rows still running: %+v", running)
+	}
+	interrupted := s.listTimes(t, "--status", "interrupted")
+	if len(interrupted) != 1 {
+		t.Fatalf("after SIGKILL want one interrupted row, got %+v", interrupted)
 	}
 	if _, err := os.Stat(dirs[0]); !os.IsNotExist(err) {
 		t.Errorf("the killed run's private dir %s is still there after the next command (%v)", dirs[0], err)
 	}
-	id = running[0].ID
+	id = interrupted[0].ID
 	b := s.show(t, id)
 	if len(b.Locations) != 1 {
 		t.Fatalf("locations %+v", b.Locations)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -104,11 +106,12 @@ retention failure); 2 for a bad flag or config.`,
 					failed = true
 				}
 			}
-			if !noPrune && ctx.Err() == nil {
+			if !noPrune && len(written) > 0 && ctx.Err() == nil {
 				// What killed runs left under their final names (rows marked
-				// interrupted above, or by Open) goes too: in a cron-only
-				// setup no daemon would ever remove it.
-				a.Recover(ctx, 0)
+				// interrupted when the app opened) goes too: in a cron-only
+				// setup no daemon would ever remove it. Only the storages this
+				// run could write: one that just stalled would stall again.
+				a.SweepLeftovers(ctx, 0, slices.Sorted(maps.Keys(written))...)
 			}
 			if failed {
 				return errFailed

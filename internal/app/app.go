@@ -48,6 +48,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 		return nil, err
 	}
 	a.SweepPrivateDirs()
+	a.Reclaim(ctx)
 	return a, nil
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -25,6 +26,16 @@ const DefaultCallTimeout = 5 * time.Minute
 // callTimeout (0: DefaultCallTimeout); ctx ends it all early. What it does
 // and what fails is logged; it returns nothing to act on.
 func (a *App) Recover(ctx context.Context, callTimeout time.Duration) {
+	a.Reclaim(ctx)
+	a.SweepLeftovers(ctx, callTimeout)
+}
+
+// Reclaim marks the backups left running by a process of this host that is
+// gone interrupted (runner.Reclaim) and logs what it did and what it left
+// alone. It touches only the catalog, so every command runs it when it
+// opens the app (New): a killed run is never shown as running, nor refused
+// as running by delete, once its process is gone.
+func (a *App) Reclaim(ctx context.Context) {
 	rep, err := a.Runner.Reclaim(ctx)
 	if err != nil && ctx.Err() == nil {
 		a.Logger.Error("crash recovery: cannot mark running backups interrupted", "error", err)
@@ -40,10 +51,9 @@ func (a *App) Recover(ctx context.Context, callTimeout time.Duration) {
 			"started_at", b.StartedAt.Format(time.RFC3339))
 	}
 	for _, b := range rep.Live {
-		a.Logger.Info("crash recovery: a backup runs in a live process; left alone",
+		a.Logger.Debug("crash recovery: a backup runs in a live process; left alone",
 			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "pid", b.OwnerPID)
 	}
-	a.SweepLeftovers(ctx, callTimeout)
 }
 
 // SweepLeftovers removes from every storage what interrupted runs left
@@ -52,11 +62,25 @@ func (a *App) Recover(ctx context.Context, callTimeout time.Duration) {
 // storage call bounded by callTimeout (0: DefaultCallTimeout), and logs
 // what it removed and what failed. A storage that fails is tried again by
 // the next sweep.
-func (a *App) SweepLeftovers(ctx context.Context, callTimeout time.Duration) {
+//
+// With names given, only those storages are swept (a one-shot backup sweeps
+// the storages it could write, not one that just stalled).
+func (a *App) SweepLeftovers(ctx context.Context, callTimeout time.Duration, names ...string) {
 	if callTimeout <= 0 {
 		callTimeout = DefaultCallTimeout
 	}
-	rep, err := a.Runner.SweepLeftovers(ctx, a.Config.Daemon.CleanupAge.D(), callTimeout)
+	r := a.Runner
+	if len(names) > 0 {
+		only := *a.Runner
+		only.Storages = nil
+		for _, s := range a.Runner.Storages {
+			if slices.Contains(names, s.Name()) {
+				only.Storages = append(only.Storages, s)
+			}
+		}
+		r = &only
+	}
+	rep, err := r.SweepLeftovers(ctx, a.Config.Daemon.CleanupAge.D(), callTimeout)
 	if err != nil && ctx.Err() == nil {
 		a.Logger.Error("cleanup of leftovers failed", "error", err)
 	}
