@@ -47,14 +47,14 @@ storages:
 // OOM-killed; validate refuses it and prints each S3 storage's memory bound.
 func TestConfigValidateMemoryBound(t *testing.T) {
 	dir := t.TempDir()
-	_, stderr, code := validate(t, dir, validateBase+"  - {name: offsite, type: s3, bucket: b, upload_concurrency: 100000000}\n")
+	_, stderr, code := validate(t, dir, validateBase+"  - {name: offsite, type: s3, bucket: bkt, upload_concurrency: 100000000}\n")
 	if want := "storages[1].upload_concurrency: must be between 1 and 64"; code != exitUsage || !strings.Contains(stderr, want) {
 		t.Errorf("exit %d, stderr %q; want exit 2 with %q", code, stderr, want)
 	}
 
 	stdout, stderr, code := validate(t, dir, validateBase+
-		"  - {name: offsite, type: s3, bucket: b, part_size: 16MiB, upload_concurrency: 4, fixed_part_size: true}\n"+
-		"  - {name: minio, type: s3, bucket: b}\n")
+		"  - {name: offsite, type: s3, bucket: bkt, part_size: 16MiB, upload_concurrency: 4, fixed_part_size: true}\n"+
+		"  - {name: minio, type: s3, bucket: bkt}\n")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -41,7 +41,7 @@ func TestEnvironmentExpansionBeforeTyping(t *testing.T) {
 servers:
   - {name: main, type: mysql, host: h, port: "${PORT}", user: u}
 storages:
-  - {name: s, type: s3, bucket: b, path_style: "${STYLE}", part_size: "${SIZE}", retention: {manual: {max_age: "${AGE}"}}}
+  - {name: s, type: s3, bucket: bkt, path_style: "${STYLE}", part_size: "${SIZE}", retention: {manual: {max_age: "${AGE}"}}}
 `, "", env)
 	if c.Servers[0].Port != 3307 || !c.Storages[0].PathStyle || c.Storages[0].PartSize != 16*MiB ||
 		c.Storages[0].Retention["manual"].MaxAge.String() != "2w" {
@@ -160,7 +160,7 @@ servers:
   - {name: main, type: mysql, host: h, user: u, port: "${S}", password: {v: hunter2},
      dump_options: ["--password=${S}", "-p${S}", "--max-allowed-packet=${S}", "--ignore-table ${S}"]}
 storages:
-  - {name: s, type: s3, bucket: b, secret_access_key: "${S}", endpoint: "${S:-y}${ hunter2 }"}
+  - {name: s, type: s3, bucket: bkt, secret_access_key: "${S}", endpoint: "${S:-y}${ hunter2 }"}
 http: {auth: {tokens: [{name: t, role: admin, token_sha256: "${S}"}]}}
 notifications: {webhooks: [{url: "${S}"}, {url: "ftp://u:${S}@h/"}]}
 `

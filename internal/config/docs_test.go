@@ -19,7 +19,7 @@ servers:
   - {name: scratch-mysql, type: mysql, host: h2, user: u}
 storages:
   - {name: local, type: local, path: p}
-  - {name: offsite, type: s3, bucket: b}
+  - {name: offsite, type: s3, bucket: bkt}
 backup_types:
   hourly: {schedule: "@hourly"}
   daily: {schedule: "@daily"}

@@ -2,8 +2,11 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
+
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
 // Storage types.
@@ -66,11 +69,20 @@ func (c *checker) s3(p string, s *Storage) {
 	}
 	if s.Bucket == "" {
 		c.ps.add(p+".bucket", "required for type s3")
-	} else if strings.ContainsAny(s.Bucket, "/ ") {
-		c.ps.addf(p+".bucket", "invalid bucket name %q", s.Bucket)
+	} else if err := s3utils.CheckValidBucketName(s.Bucket); err != nil {
+		// The S3 client's own rule (3-63 characters of letters, digits,
+		// ".", "-", "_" and ":", not an IP address): a name it refuses
+		// would fail every backup.
+		c.ps.addf(p+".bucket", "invalid bucket name %q: %s", s.Bucket, strings.ToLower(err.Error()[:1])+err.Error()[1:])
 	}
 	if s.Endpoint != "" && !isHTTPURL(s.Endpoint) {
 		c.ps.addf(p+".endpoint", "must be an http:// or https:// URL, not %q", s.Endpoint)
+	} else if s.Endpoint != "" {
+		if u, _ := url.Parse(s.Endpoint); strings.HasSuffix(u.Host, ":") {
+			c.ps.addf(p+".endpoint", "has an empty port: %q", s.Endpoint)
+		} else if u.Path != "" && u.Path != "/" {
+			c.ps.addf(p+".endpoint", "must not have a path (%q): put the bucket in bucket and the folder in prefix", u.Path)
+		}
 	}
 	if strings.HasPrefix(s.Prefix, "/") {
 		c.ps.add(p+".prefix", "must not start with /")

@@ -40,13 +40,16 @@ func TestStorageRules(t *testing.T) {
 servers:
   - {name: main, type: mysql, host: h, user: u}
 storages:
-  - {name: l, type: local, bucket: b, path_style: false}
+  - {name: l, type: local, bucket: bkt, path_style: false}
   - {name: s1, type: s3, path: /x, endpoint: "s3.example.com", prefix: /abs}
-  - {name: s2, type: s3, bucket: b, prefix: "a/../b", access_key_id: k}
-  - {name: s3, type: s3, bucket: b, secret_access_key: k, sse: aes, part_size: 1MiB, upload_concurrency: 0}
-  - {name: s4, type: s3, bucket: b, sse_kms_key_id: k, ca_bundle: missing.pem, part_size: 6GiB}
+  - {name: s2, type: s3, bucket: bkt, prefix: "a/../b", access_key_id: k}
+  - {name: s3, type: s3, bucket: bkt, secret_access_key: k, sse: aes, part_size: 1MiB, upload_concurrency: 0}
+  - {name: s4, type: s3, bucket: bkt, sse_kms_key_id: k, ca_bundle: missing.pem, part_size: 6GiB}
   - {name: s5, type: ftp}
-  - {name: s6, type: s3, bucket: b, retention: {manual: {keep: 0, max_age: -1d}}}
+  - {name: s6, type: s3, bucket: bkt, retention: {manual: {keep: 0, max_age: -1d}}}
+  - {name: s7, type: s3, bucket: b, endpoint: "http://127.0.0.1:"}
+  - {name: s8, type: s3, bucket: 10.1.2.3, endpoint: "https://s3.example.com/backups"}
+  - {name: s9, type: s3, bucket: "a..b"}
 `, dir, nil,
 		"storages[0].bucket: only valid for type s3",
 		"storages[0].path_style: only valid for type s3",
@@ -66,6 +69,11 @@ storages:
 		"storages[4].part_size: must be between 5MiB and 5GiB",
 		`storages[5].type: must be local or s3, not "ftp"`,
 		"storages[6].retention.manual.max_age: must be between 0 and 36500d",
+		`storages[7].bucket: invalid bucket name "b": bucket name cannot be shorter than 3 characters`,
+		`storages[7].endpoint: has an empty port: "http://127.0.0.1:"`,
+		`storages[8].bucket: invalid bucket name "10.1.2.3": bucket name cannot be an ip address`,
+		`storages[8].endpoint: must not have a path ("/backups"): put the bucket in bucket and the folder in prefix`,
+		`storages[9].bucket: invalid bucket name "a..b": bucket name contains invalid characters`,
 	)
 }
 
