@@ -50,6 +50,8 @@ func TestUsageErrors(t *testing.T) {
 	cfg := newSetup(t, []serverSpec{{name: "db1", typ: "mysql", socket: mariadbSocket, user: "root"}}, options{}).configPath
 	for name, args := range map[string][]string{
 		"unknown command":                   {"frobnicate"},
+		"unknown config subcommand":         {"config", "frob"},
+		"unknown catalog subcommand":        {"catalog", "nope", "--config", cfg},
 		"unknown flag":                      {"list", "--colour"},
 		"bad output":                        {"list", "-o", "yaml", "--config", cfg},
 		"bad status":                        {"list", "--status", "great", "--config", cfg},

@@ -7,7 +7,7 @@ import (
 )
 
 func newCatalogCommand(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "catalog", Short: "Maintain the backup catalog"}
+	c := newGroupCommand("catalog", "Maintain the backup catalog")
 	c.AddCommand(&cobra.Command{
 		Use:   "rebuild",
 		Short: "Rebuild the catalog from the manifests found in every storage",

@@ -13,7 +13,7 @@ import (
 )
 
 func newConfigCommand(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "config", Short: "Work with the configuration file"}
+	c := newGroupCommand("config", "Work with the configuration file")
 	c.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Load and check the config, printing every problem with its path",
