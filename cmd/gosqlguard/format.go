@@ -93,7 +93,13 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 	writeDrillRows(row, b.Drill)
 	if m := b.Manifest; m != nil {
 		row("Engine", strings.TrimSpace(m.Engine+" "+m.ServerVersion))
-		row("Dump tool", strings.TrimSpace(m.DumpTool+" "+m.DumpToolVersion))
+		// The version line of most tools starts with the tool's name
+		// ("mariadb-dump  Ver 10.19 ..."): do not say it twice.
+		tool := m.DumpToolVersion
+		if !strings.HasPrefix(tool, m.DumpTool) {
+			tool = strings.TrimSpace(m.DumpTool + " " + tool)
+		}
+		row("Dump tool", tool)
 		row("Dump flags", strings.Join(m.DumpFlags, " "))
 		if p := m.Position; p != nil {
 			if p.BinlogFile != "" {

@@ -43,7 +43,11 @@ func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOp
 		return d.errorf("inspecting target %q: %w", db, err)
 	}
 	if exists && objects > 0 && !opts.Force {
-		return d.errorf("restore into %q: %w: it holds %d objects; %w", db, dump.ErrTargetNotEmpty, objects, dump.ErrTargetUnchanged)
+		noun := "objects"
+		if objects == 1 {
+			noun = "object"
+		}
+		return d.errorf("restore into %q: %w: it holds %d %s; %w", db, dump.ErrTargetNotEmpty, objects, noun, dump.ErrTargetUnchanged)
 	}
 	if exists && objects > 0 {
 		if err := checkForeignReferences(ctx, conn, db); err != nil {
