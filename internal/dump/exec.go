@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"golang.org/x/sys/unix"
 )
 
@@ -162,7 +163,7 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 		inErr = errors.New("input still blocked after the tool exited")
 	}
 
-	stderr = Redact(tail.String(), c.Secrets)
+	stderr = redact.Secrets(tail.String(), c.Secrets...)
 	switch {
 	case inErr != nil:
 		return stderr, fmt.Errorf("%s: reading input: %w", tool, inErr)

@@ -2,8 +2,6 @@ package dump
 
 import (
 	"bytes"
-	"regexp"
-	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -44,7 +42,7 @@ func (t *tailBuffer) compact() {
 }
 
 // String returns the kept tail. When earlier output was dropped, the partial
-// first line is dropped too (it may hold the end of a secret that Redact
+// first line is dropped too (it may hold the end of a secret that redaction
 // could no longer recognise) and the text starts with "...".
 func (t *tailBuffer) String() string {
 	t.mu.Lock()
@@ -68,37 +66,4 @@ func (t *tailBuffer) String() string {
 		b = b[1:]
 	}
 	return "..." + string(bytes.TrimSpace(b))
-}
-
-// Redacted replaces secrets in text that leaves the process.
-const Redacted = "<redacted>"
-
-var (
-	// password=..., password: ..., PGPASSWORD=..., --password=..., pwd=...
-	passwordPattern = regexp.MustCompile(`(?i)\b((?:[a-z_-]*password|passwd|pwd)\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)`)
-	// scheme://user:secret@host
-	urlPasswordPattern = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@`)
-	// -pSECRET as a mysql client would echo it
-	shortPasswordPattern = regexp.MustCompile(`(\s-p)\S+`)
-)
-
-// Redact replaces every non-empty secret in s, and anything that looks like a
-// password assignment or a URL's password, with <redacted>.
-func Redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, Redacted)
-		}
-	}
-	s = passwordPattern.ReplaceAllStringFunc(s, func(m string) string {
-		sub := passwordPattern.FindStringSubmatch(m)
-		switch sub[2] {
-		case "YES)", "NO)": // "(using password: YES)" from MySQL says no secret
-			return m
-		}
-		return sub[1] + Redacted
-	})
-	s = urlPasswordPattern.ReplaceAllString(s, "${1}"+Redacted+"@")
-	s = shortPasswordPattern.ReplaceAllString(s, "${1}"+Redacted)
-	return s
 }

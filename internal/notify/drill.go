@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
@@ -32,7 +33,7 @@ func drillPayload(p *Payload, b *backup.Backup) {
 		return
 	}
 	d := *b.Drill
-	d.Error = truncate(Redact(d.Error), maxErrorLen)
+	d.Error = truncate(redact.Secrets(d.Error), maxErrorLen)
 	d.Differences = append([]string{}, d.Differences...)
 	p.Drill = &d
 	what := fmt.Sprintf("%s/%s (%s) backup %s", p.Server, p.Database, p.Type, p.ID)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // Payload is the JSON body posted to a webhook. Text is a one-line summary
@@ -72,7 +73,7 @@ func NewPayload(b *backup.Backup, event string, now time.Time) Payload {
 		DurationSeconds: math.Round(dur.Seconds()*1000) / 1000,
 		RawBytes:        b.RawBytes,
 		StoredBytes:     b.StoredBytes,
-		Error:           truncate(Redact(b.Error), maxErrorLen),
+		Error:           truncate(redact.Secrets(b.Error), maxErrorLen),
 		Locations:       make([]Location, 0, len(b.Locations)),
 		Warnings:        append([]string{}, b.Warnings...),
 	}
@@ -80,7 +81,7 @@ func NewPayload(b *backup.Backup, event string, now time.Time) Payload {
 		p.Locations = append(p.Locations, Location{
 			Storage: l.Storage,
 			Status:  string(l.Status),
-			Error:   truncate(Redact(l.Error), maxErrorLen),
+			Error:   truncate(redact.Secrets(l.Error), maxErrorLen),
 		})
 	}
 	p.Text = summary(&p, dur)

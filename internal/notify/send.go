@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // hook is a Webhook ready for delivery. Its URL never appears in a log or
@@ -61,10 +63,10 @@ func newHook(i int, w Webhook) *hook {
 func (h *hook) scrub(text string) string {
 	for _, s := range h.secrets {
 		if s != "" {
-			text = strings.ReplaceAll(text, s, redacted)
+			text = strings.ReplaceAll(text, s, redact.Marker)
 		}
 	}
-	return Redact(text)
+	return redact.Secrets(text)
 }
 
 // scrubErr makes err safe to log: net/http puts the whole request URL into

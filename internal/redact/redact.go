@@ -1,7 +1,9 @@
-// Package redact removes secrets and internal details from free text before
-// it is shown outside the process (API error bodies, web pages). The texts
-// are meant to be safe already; this is the second line of defence, shared so
-// that every surface hides the same things.
+// Package redact is the one owner of redaction. Secrets removes passwords,
+// tokens and credentials from text that leaves the process (child stderr,
+// recorded errors, notifications); Text also removes internal details (URLs,
+// DSNs, paths) before a text is shown to a client (API error bodies, web
+// pages). The texts are meant to be safe already; this is the second line
+// of defence, shared so that every surface hides the same things.
 package redact
 
 import (
@@ -20,7 +22,8 @@ var (
 )
 
 // Text removes what may be a URL, a DSN, a secret assignment or an absolute
-// file path from a text shown to a client or a person.
+// file path from a text shown to a client or a person, and then what
+// Secrets removes.
 func Text(s string) string {
 	s = redactURL.ReplaceAllString(s, "<url>")
 	s = redactSecret.ReplaceAllString(s, "$1$2<redacted>")
@@ -35,5 +38,5 @@ func Text(s string) string {
 		}
 		return sub[1] + "<path>" + tail
 	})
-	return s
+	return Secrets(s)
 }

@@ -13,6 +13,8 @@ func TestText(t *testing.T) {
 		{"open /var/lib/gosqlguard/catalog.db: denied", "/var/lib", "denied"},
 		{"user:hunter2@tcp(db:3306)/shop", "hunter2", ""},
 		{`token: "abc123"`, "abc123", "token"},
+		{"Authorization: Bearer abcdefgh12345 refused", "abcdefgh12345", "refused"}, // from Secrets
+		{"mysql -uroot -phunter2 shop", "hunter2", "shop"},
 	} {
 		got := Text(tc.in)
 		if strings.Contains(got, tc.gone) || !strings.Contains(got, tc.kept) {

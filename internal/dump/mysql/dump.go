@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // baseFlags are always passed to the dump tool. --databases is absent on
@@ -257,7 +258,7 @@ func (d *Dumper) canReadBinlogPos(ctx context.Context, db *sql.DB, mariadb bool)
 	for _, q := range []string{"SHOW MASTER STATUS", "SHOW BINARY LOG STATUS"} {
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
-			d.logger.Debug("binlog status", "query", q, "err", dump.RedactError(err, d.secrets()))
+			d.logger.Debug("binlog status", "query", q, "err", redact.Error(err, d.secrets()...))
 			continue
 		}
 		ok = rows.Next()

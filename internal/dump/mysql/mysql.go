@@ -20,6 +20,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // Tools overrides where the client tools are; empty fields mean: look them
@@ -113,7 +114,7 @@ func (d *Dumper) open() (*sql.DB, error) {
 
 // errorf wraps an error and redacts the password should a driver ever echo it.
 func (d *Dumper) errorf(format string, args ...any) error {
-	return dump.RedactError(fmt.Errorf("mysql server %q: "+format, append([]any{d.conn.Name}, args...)...), d.secrets())
+	return redact.Error(fmt.Errorf("mysql server %q: "+format, append([]any{d.conn.Name}, args...)...), d.secrets()...)
 }
 
 func (d *Dumper) secrets() []string { return []string{d.conn.Password} }

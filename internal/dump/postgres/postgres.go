@@ -20,6 +20,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // Tools overrides where the client tools are; empty fields mean pg_dump and
@@ -192,7 +193,7 @@ func (d *Dumper) command(tool, dir string, env, args []string) *dump.Cmd {
 
 // errorf wraps an error and redacts the password should it ever be echoed.
 func (d *Dumper) errorf(format string, args ...any) error {
-	return dump.RedactError(fmt.Errorf("postgres server %q: "+format, append([]any{d.conn.Name}, args...)...), d.secrets())
+	return redact.Error(fmt.Errorf("postgres server %q: "+format, append([]any{d.conn.Name}, args...)...), d.secrets()...)
 }
 
 func (d *Dumper) secrets() []string { return []string{d.conn.Password} }
