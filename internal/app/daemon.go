@@ -17,12 +17,10 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/metrics"
 	"github.com/gosqlguard/gosqlguard/internal/notify"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
-	"github.com/gosqlguard/gosqlguard/internal/web"
 )
 
 // afterCancel bounds how long shutdown waits for cancelled backups to record
@@ -120,22 +118,18 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	})
 	d.startJobMetrics(ctx)
 	svc := &daemonService{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
-	api, err := httpapi.New(httpapi.Options{
+	handler, err := newHTTPHandler(httpOptions{
 		Service:       svc,
 		Tokens:        a.Config.HTTP.Auth.Tokens,
 		MetricsPublic: a.Config.HTTP.Auth.MetricsPublic,
 		Metrics:       d.metrics.Handler(),
 		Listen:        a.Config.HTTP.Listen,
+		SecureCookies: a.Config.HTTP.SecureCookies,
 		Logger:        a.Logger,
 	})
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
 	}
-	ui, err := web.New(web.Options{Service: svc, Auth: api.Auth(), Logger: a.Logger, SecureCookies: a.Config.HTTP.SecureCookies})
-	if err != nil {
-		return fmt.Errorf("web: %w", err)
-	}
-	ui.Register(api.Mux())
 	ln, err := net.Listen("tcp", a.Config.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)
@@ -145,7 +139,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
-		if err := api.Serve(httpCtx, ln); err != nil {
+		if err := serveHTTP(httpCtx, ln, handler, a.Logger); err != nil {
 			a.Logger.Error("http server stopped", "error", err)
 		}
 	}()

@@ -13,7 +13,6 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -33,7 +32,7 @@ func TestStartBackupsThroughTheAPISaysWhatIsWrong(t *testing.T) {
 		},
 	}
 	svc := &daemonService{d: &daemon{app: &App{Config: cfg, Runner: &runner.Runner{}}}}
-	api, err := httpapi.New(httpapi.Options{Service: svc, Listen: "127.0.0.1:0"})
+	handler, err := newHTTPHandler(httpOptions{Service: svc, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +46,7 @@ func TestStartBackupsThroughTheAPISaysWhatIsWrong(t *testing.T) {
 		r := httptest.NewRequest("POST", "http://localhost/api/v1/backups", strings.NewReader(tt.body))
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
-		api.Handler().ServeHTTP(w, r)
+		handler.ServeHTTP(w, r)
 		var got struct {
 			Error struct{ Code, Message string }
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 
@@ -199,7 +200,7 @@ func (s *Server) startBackups(w http.ResponseWriter, r *http.Request) {
 	if ids == nil {
 		ids = []string{}
 	}
-	s.logger.Info("backups started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
+	s.logger.Info("backups started through the API", "request_id", httpserve.RequestID(r.Context()), "by", principalName(r),
 		"server", req.Server, "database", req.Database, "type", req.Type, "ids", ids)
 	writeJSON(w, http.StatusAccepted, startResponse{IDs: ids})
 }
@@ -217,7 +218,7 @@ func (s *Server) deleteBackup(w http.ResponseWriter, r *http.Request) {
 		s.failBackup(w, r, id, err)
 		return
 	}
-	s.logger.Info("backup deleted through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
+	s.logger.Info("backup deleted through the API", "request_id", httpserve.RequestID(r.Context()), "by", principalName(r), "id", id)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -236,11 +237,6 @@ func present(b *backup.Backup) *backup.Backup {
 		c.Locations[i] = l
 	}
 	return &c
-}
-
-func principalName(r *http.Request) string {
-	p, _ := PrincipalFrom(r.Context())
-	return p.Name
 }
 
 // resolveID returns the full ID of the backup id names: id itself when it is

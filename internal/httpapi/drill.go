@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
@@ -23,9 +24,9 @@ func (s *Server) drill(w http.ResponseWriter, r *http.Request) {
 		s.failBackup(w, r, id, err)
 		return
 	}
-	s.logger.Info("restore drill started through the API", "request_id", requestID(r.Context()), "by", principalName(r), "id", id)
+	s.logger.Info("restore drill started through the API", "request_id", httpserve.RequestID(r.Context()), "by", principalName(r), "id", id)
 	d, err := s.svc.DrillBackup(r.Context(), id)
-	setWriteDeadline(w, writeTimeout)
+	httpserve.SetWriteDeadline(w, httpserve.WriteTimeout)
 	if err != nil {
 		s.failBackup(w, r, id, err)
 		return

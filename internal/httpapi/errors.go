@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
@@ -53,7 +55,7 @@ func classify(err error, requestID string) classification {
 	var (
 		he *httpError
 		mb *http.MaxBytesError
-		rl *RateLimitedError
+		rl *auth.RateLimitedError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -64,13 +66,13 @@ func classify(err error, requestID string) classification {
 	case errors.As(err, &rl):
 		return classification{status: http.StatusTooManyRequests, code: "too_many_requests", message: rl.Error(),
 			header: http.Header{"Retry-After": {strconv.Itoa(rl.RetryAfterSeconds())}}}
-	case errors.Is(err, ErrNoCredentials):
+	case errors.Is(err, auth.ErrNoCredentials):
 		return classification{status: http.StatusUnauthorized, code: "unauthorized",
 			message: "missing bearer token", header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard"`}}}
-	case errors.Is(err, ErrBadCredentials):
+	case errors.Is(err, auth.ErrBadCredentials):
 		return classification{status: http.StatusUnauthorized, code: "unauthorized", message: "invalid bearer token",
 			header: http.Header{"Www-Authenticate": {`Bearer realm="gosqlguard", error="invalid_token"`}}}
-	case errors.Is(err, ErrForbiddenHost):
+	case errors.Is(err, auth.ErrForbiddenHost):
 		return classification{status: http.StatusForbidden, code: "forbidden", message: err.Error()}
 	}
 	switch kind, text := service.Classify(err); kind {
@@ -94,7 +96,7 @@ func classify(err error, requestID string) classification {
 // writeError answers r with err, classified, and logs unexpected errors in
 // full under the request ID.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
-	id := requestID(r.Context())
+	id := httpserve.RequestID(r.Context())
 	c := classify(err, id)
 	if c.detail {
 		logger.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "error", err)

@@ -18,9 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -38,11 +39,11 @@ func tokenHash(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func testTokens() []config.Token {
-	return []config.Token{
-		{Name: "ci-viewer", Role: "viewer", TokenSHA256: tokenHash(viewerToken)},
-		{Name: "ops", Role: "operator", TokenSHA256: tokenHash(operatorToken)},
-		{Name: "root", Role: "admin", TokenSHA256: tokenHash(adminToken)},
+func testTokens() []auth.Token {
+	return []auth.Token{
+		{Name: "ci-viewer", Role: auth.RoleViewer, SHA256: sha256.Sum256([]byte(viewerToken))},
+		{Name: "ops", Role: auth.RoleOperator, SHA256: sha256.Sum256([]byte(operatorToken))},
+		{Name: "root", Role: auth.RoleAdmin, SHA256: sha256.Sum256([]byte(adminToken))},
 	}
 }
 
@@ -319,31 +320,47 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type testEnv struct {
-	srv   *Server
-	svc   *fakeService
-	logs  *syncBuffer
-	clock *fakeClock
+	srv     *Server
+	handler http.Handler // srv behind the request middleware, as the app serves it
+	svc     *fakeService
+	logs    *syncBuffer
+	clock   *fakeClock
+}
+
+// envOptions are a Server's options and the tokens of its authenticator.
+type envOptions struct {
+	Options
+	Tokens []auth.Token // nil: unauthenticated
 }
 
 // newEnv builds a Server with the test tokens, a fake service, a fake clock
-// and a debug-level log; edit adjusts the options first.
-func newEnv(t *testing.T, edit func(*Options)) *testEnv {
+// and a debug-level log, behind the request middleware; edit adjusts the
+// options first.
+func newEnv(t *testing.T, edit func(*envOptions)) *testEnv {
 	t.Helper()
 	env := &testEnv{svc: newFakeService(), logs: &syncBuffer{}, clock: &fakeClock{t: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}}
-	o := Options{
-		Service: env.svc, Tokens: testTokens(), Listen: "127.0.0.1:0", Clock: env.clock.Now,
+	o := envOptions{Options: Options{
+		Service: env.svc, Clock: env.clock.Now,
 		Logger:  slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "# metrics") }),
-	}
+	}, Tokens: testTokens()}
 	if edit != nil {
 		edit(&o)
 	}
-	srv, err := New(o)
+	env.srv, env.handler = newServer(t, o)
+	return env
+}
+
+// newServer builds a Server with an authenticator of o.Tokens and puts it
+// behind the request middleware.
+func newServer(t *testing.T, o envOptions) (*Server, http.Handler) {
+	t.Helper()
+	o.Auth = auth.New(o.Tokens, o.Logger, o.Clock)
+	srv, err := New(o.Options)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	env.srv = srv
-	return env
+	return srv, httpserve.Middleware(srv, httpserve.Options{Logger: o.Logger, Clock: o.Clock, Fail: srv.WriteError})
 }
 
 // req describes one test request.
@@ -374,7 +391,7 @@ func (e *testEnv) do(t *testing.T, r req) *httptest.ResponseRecorder {
 		hr.Host = r.host
 	}
 	w := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(w, hr)
+	e.handler.ServeHTTP(w, hr)
 	return w
 }
 
@@ -416,7 +433,7 @@ func newRequest(method, target string) *http.Request {
 
 func serve(e *testEnv, r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
-	e.srv.Handler().ServeHTTP(w, r)
+	e.handler.ServeHTTP(w, r)
 	return w
 }
 

@@ -2,14 +2,13 @@ package httpapi
 
 import (
 	"io"
-	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/service"
@@ -18,16 +17,6 @@ import (
 // Long-running routes: download, verify, restore and retention. They run
 // without a write deadline while they work; a download renews its deadline
 // before each chunk, so a stalled client is dropped but a slow one is not.
-
-// setWriteDeadline gives the next writes d to complete (0: no deadline).
-// Deadlines are on the real clock, whatever clock the Server was given.
-func setWriteDeadline(w http.ResponseWriter, d time.Duration) {
-	var t time.Time
-	if d > 0 {
-		t = time.Now().Add(d)
-	}
-	_ = http.NewResponseController(w).SetWriteDeadline(t)
-}
 
 func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
@@ -55,74 +44,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer body.Close()
-	StreamDownload(w, r, s.logger, id, body, info, "request_id", requestID(r.Context()), "by", principalName(r))
-}
-
-// StreamDownload sends a stored object as an attachment named after its key.
-// Once the headers are out, a failure to read or write breaks the connection,
-// so a client never takes a cut stream for a whole one. attrs go to the logs.
-func StreamDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, id string, body io.Reader, info service.DownloadInfo, attrs ...any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/octet-stream")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(info.Filename, id)}))
-	if info.Size > 0 {
-		h.Set("Content-Length", strconv.FormatInt(info.Size, 10))
-	}
-	if info.Storage != "" && namePattern.MatchString(info.Storage) {
-		h.Set("X-Backup-Storage", info.Storage)
-	}
-	attrs = append([]any{"id", id, "storage", info.Storage}, attrs...)
-	logger.Info("backup download started", attrs...)
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
-	if n, err := copyRenewing(w, body); err != nil {
-		logger.Warn("backup download interrupted", append(attrs, "bytes", n, "error", err)...)
-		panic(http.ErrAbortHandler)
-	}
-}
-
-// copyRenewing copies src to w, renewing the write deadline before each chunk.
-func copyRenewing(w http.ResponseWriter, src io.Reader) (int64, error) {
-	buf := make([]byte, 256<<10)
-	var n int64
-	for {
-		m, rerr := src.Read(buf)
-		if m > 0 {
-			setWriteDeadline(w, writeTimeout)
-			k, werr := w.Write(buf[:m])
-			n += int64(k)
-			if werr != nil {
-				return n, werr
-			}
-		}
-		if rerr == io.EOF {
-			return n, nil
-		}
-		if rerr != nil {
-			return n, rerr
-		}
-	}
-}
-
-// downloadName is the last path element of name with only portable
-// characters kept; the ID with ".bin" when nothing usable is left.
-func downloadName(name, id string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, name)
-	if strings.Trim(name, "._") == "" {
-		return id + ".bin"
-	}
-	return name
+	httpserve.StreamDownload(w, r, s.logger, id, body, info, "request_id", httpserve.RequestID(r.Context()), "by", principalName(r))
 }
 
 // verifyResponse is the answer of POST /backups/{id}/verify.
@@ -156,7 +78,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	if id, err = s.resolveID(r, id); err == nil {
 		results, err = s.svc.VerifyBackup(r.Context(), id)
 	}
-	setWriteDeadline(w, writeTimeout)
+	httpserve.SetWriteDeadline(w, httpserve.WriteTimeout)
 	if err != nil && len(results) == 0 {
 		s.failBackup(w, r, id, err)
 		return
@@ -170,7 +92,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 		}
 		resp.Results = append(resp.Results, vr)
 	}
-	attrs := []any{"request_id", requestID(r.Context()), "by", principalName(r), "id", id, "ok", resp.OK}
+	attrs := []any{"request_id", httpserve.RequestID(r.Context()), "by", principalName(r), "id", id, "ok", resp.OK}
 	if err != nil {
 		attrs = append(attrs, "error", err)
 	}
@@ -211,10 +133,10 @@ func (s *Server) restore(w http.ResponseWriter, r *http.Request) {
 		s.failBackup(w, r, id, err)
 		return
 	}
-	s.logger.Info("restore started through the API", "request_id", requestID(r.Context()), "by", principalName(r),
+	s.logger.Info("restore started through the API", "request_id", httpserve.RequestID(r.Context()), "by", principalName(r),
 		"id", id, "to_database", req.ToDatabase, "force", req.Force, "no_owner", req.NoOwner)
 	err = s.svc.RestoreBackup(r.Context(), id, service.RestoreOptions{ToDatabase: req.ToDatabase, Force: req.Force, NoOwner: req.NoOwner})
-	setWriteDeadline(w, writeTimeout)
+	httpserve.SetWriteDeadline(w, httpserve.WriteTimeout)
 	if err != nil {
 		s.failBackup(w, r, id, err)
 		return
@@ -258,7 +180,7 @@ func (s *Server) retention(w http.ResponseWriter, r *http.Request) {
 		err = decodeBody(w, r, &struct{}{})
 	}
 	if err == nil && !dryRun {
-		if p, _ := PrincipalFrom(r.Context()); !p.Can(RoleOperator) {
+		if p, _ := auth.PrincipalFrom(r.Context()); !p.Can(auth.RoleOperator) {
 			err = &httpError{http.StatusForbidden, "forbidden", "applying retention needs the operator role; viewers may only use dry_run=true"}
 		}
 	}
@@ -267,7 +189,7 @@ func (s *Server) retention(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plans, err := s.svc.Retention(r.Context(), dryRun)
-	setWriteDeadline(w, writeTimeout)
+	httpserve.SetWriteDeadline(w, httpserve.WriteTimeout)
 	if err != nil {
 		writeError(w, r, s.logger, err)
 		return
@@ -287,7 +209,7 @@ func (s *Server) retention(w http.ResponseWriter, r *http.Request) {
 		resp.Storages = append(resp.Storages, rp)
 	}
 	if !dryRun {
-		s.logger.Info("retention applied through the API", "request_id", requestID(r.Context()), "by", principalName(r))
+		s.logger.Info("retention applied through the API", "request_id", httpserve.RequestID(r.Context()), "by", principalName(r))
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

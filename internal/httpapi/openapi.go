@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -16,12 +17,12 @@ type operation struct {
 	method, path string
 	id, summary  string
 	description  string
-	open         bool     // no authentication
-	role         Role     // needed role, for x-required-role
-	params       []any    // parameters (path and query)
-	body         any      // request body schema, nil: none
-	responses    []any    // status, response object pairs
-	errors       []string // component response names
+	open         bool      // no authentication
+	role         auth.Role // needed role, for x-required-role
+	params       []any     // parameters (path and query)
+	body         any       // request body schema, nil: none
+	responses    []any     // status, response object pairs
+	errors       []string  // component response names
 }
 
 func (s *Server) buildOpenAPI() map[string]any {
@@ -45,7 +46,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 			responses: []any{"200", text("ok")}},
 		{method: "GET", path: "/readyz", id: "readyz", open: true, summary: "Readiness: the daemon can serve (catalog reachable)",
 			responses: []any{"200", text("ok")}, errors: []string{"Unavailable"}},
-		{method: "GET", path: Prefix + "/backups", id: "listBackups", role: RoleViewer,
+		{method: "GET", path: Prefix + "/backups", id: "listBackups", role: auth.RoleViewer,
 			summary:     "Search backups, newest first, paginated",
 			description: "Pages hold at most `limit` backups. Pass `next_cursor` back as `cursor` for the next (older) page; pages neither overlap nor skip while new backups arrive. An empty `next_cursor` marks the last page.",
 			params: []any{
@@ -62,21 +63,21 @@ func (s *Server) buildOpenAPI() map[string]any {
 			},
 			responses: []any{"200", jsonResp("A page of backups.", g.ref(backupList{}))},
 			errors:    []string{"BadRequest"}},
-		{method: "POST", path: Prefix + "/backups", id: "startBackups", role: RoleOperator,
+		{method: "POST", path: Prefix + "/backups", id: "startBackups", role: auth.RoleOperator,
 			summary:     "Start backups now",
 			description: "Starts every configured job matching the (optional) server, database and type; type defaults to `manual`. An empty body backs up everything.",
 			body:        g.ref(startRequest{}),
 			responses:   []any{"202", jsonResp("The IDs of the backups started.", g.ref(startResponse{}))},
 			errors:      []string{"BadRequest", "Conflict", "PayloadTooLarge", "UnsupportedMediaType"}},
-		{method: "GET", path: Prefix + "/backups/{id}", id: "getBackup", role: RoleViewer,
+		{method: "GET", path: Prefix + "/backups/{id}", id: "getBackup", role: auth.RoleViewer,
 			summary: "One backup with its locations and manifest", params: []any{idParam},
 			responses: []any{"200", jsonResp("The backup.", g.ref(backup.Backup{}))},
 			errors:    []string{"BadRequest", "NotFound"}},
-		{method: "DELETE", path: Prefix + "/backups/{id}", id: "deleteBackup", role: RoleAdmin,
+		{method: "DELETE", path: Prefix + "/backups/{id}", id: "deleteBackup", role: auth.RoleAdmin,
 			summary: "Delete a backup from every storage, then mark it deleted", params: []any{idParam},
 			responses: []any{"204", map[string]any{"description": "Deleted."}},
 			errors:    []string{"BadRequest", "NotFound", "Conflict"}},
-		{method: "GET", path: Prefix + "/backups/{id}/download", id: "downloadBackup", role: RoleOperator,
+		{method: "GET", path: Prefix + "/backups/{id}/download", id: "downloadBackup", role: auth.RoleOperator,
 			summary:     "Stream the stored object",
 			description: "The object exactly as stored (compressed, and encrypted when encryption is configured). A broken connection before Content-Length bytes (or the final chunk) means the download failed.",
 			params:      []any{idParam, qp("storage", "Storage to read from; default: any complete copy.", nameSchema)},
@@ -90,49 +91,49 @@ func (s *Server) buildOpenAPI() map[string]any {
 				"content": map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}},
 			}},
 			errors: []string{"BadRequest", "NotFound", "Conflict"}},
-		{method: "POST", path: Prefix + "/backups/{id}/verify", id: "verifyBackup", role: RoleOperator,
+		{method: "POST", path: Prefix + "/backups/{id}/verify", id: "verifyBackup", role: auth.RoleOperator,
 			summary:     "Verify every copy now",
 			description: "Reads every complete copy back and checks size and SHA-256 (and, where possible, decrypts and decompresses in full). A bad copy gives 200 with ok=false. The body, if any, must be `{}`.",
 			params:      []any{idParam}, body: map[string]any{"type": "object", "additionalProperties": false},
 			responses: []any{"200", jsonResp("The outcome per storage.", g.ref(verifyResponse{}))},
 			errors:    []string{"BadRequest", "NotFound", "Conflict", "PayloadTooLarge", "UnsupportedMediaType"}},
-		{method: "POST", path: Prefix + "/backups/{id}/restore", id: "restoreBackup", role: RoleOperator,
+		{method: "POST", path: Prefix + "/backups/{id}/restore", id: "restoreBackup", role: auth.RoleOperator,
 			summary:     "Restore a backup",
 			description: "Verifies, then restores into `to_database` (default: the backup's own database), which is created if missing. Returns when the restore is done.",
 			params:      []any{idParam}, body: g.ref(restoreRequest{}),
 			responses: []any{"200", jsonResp("Restored.", g.ref(restoreResponse{}))},
 			errors:    []string{"BadRequest", "NotFound", "Conflict", "PayloadTooLarge", "UnsupportedMediaType"}},
-		{method: "POST", path: Prefix + "/backups/{id}/drill", id: "drillBackup", role: RoleOperator,
+		{method: "POST", path: Prefix + "/backups/{id}/drill", id: "drillBackup", role: auth.RoleOperator,
 			summary:     "Run a restore drill now",
 			description: "Restores the backup into a scratch database (on drills.target_server when set, else the backup's own server), counts it, compares the counts with the backup's fingerprint, drops the scratch database and returns the drill. A drill that failed or differed gives 200 with status=failure. The body, if any, must be `{}`.",
 			params:      []any{idParam}, body: map[string]any{"type": "object", "additionalProperties": false},
 			responses: []any{"200", jsonResp("The drill.", g.ref(backup.Drill{}))},
 			errors:    []string{"BadRequest", "NotFound", "Conflict", "PayloadTooLarge", "UnsupportedMediaType"}},
-		{method: "GET", path: Prefix + "/backups/{id}/drills", id: "listBackupDrills", role: RoleViewer,
+		{method: "GET", path: Prefix + "/backups/{id}/drills", id: "listBackupDrills", role: auth.RoleViewer,
 			summary:     "The restore drills of one backup, newest first",
 			description: "Every drill of the backup, a running one included (status=running, seconds 0).",
 			params:      []any{idParam},
 			responses:   []any{"200", jsonResp("The drills.", g.ref(drillList{}))},
 			errors:      []string{"BadRequest", "NotFound"}},
-		{method: "GET", path: Prefix + "/jobs", id: "listJobs", role: RoleViewer,
+		{method: "GET", path: Prefix + "/jobs", id: "listJobs", role: auth.RoleViewer,
 			summary:   "Every server × database × type: last success, last failure, last (successful) restore drill, next run, running",
 			responses: []any{"200", jsonResp("The jobs.", g.ref(jobList{}))}},
-		{method: "POST", path: Prefix + "/retention/run", id: "runRetention", role: RoleViewer,
+		{method: "POST", path: Prefix + "/retention/run", id: "runRetention", role: auth.RoleViewer,
 			summary:     "Plan retention, or apply it",
 			description: "With dry_run=true (viewer role) only the plan is returned. Without it (or dry_run=false) the plan is applied, which needs the operator role.",
 			params:      []any{qp("dry_run", "Only plan; delete nothing.", map[string]any{"type": "boolean", "default": false})},
 			body:        map[string]any{"type": "object", "additionalProperties": false},
 			responses:   []any{"200", jsonResp("The plan per storage, with what goes, what stays and why.", g.ref(retentionResponse{}))},
 			errors:      []string{"BadRequest", "Conflict"}},
-		{method: "GET", path: Prefix + "/status", id: "getStatus", role: RoleViewer,
+		{method: "GET", path: Prefix + "/status", id: "getStatus", role: auth.RoleViewer,
 			summary:   "Version, uptime, running backups, storage usage",
 			responses: []any{"200", jsonResp("The daemon's status.", g.ref(service.Status{}))}},
-		{method: "GET", path: Prefix + "/openapi.json", id: "getOpenAPI", role: RoleViewer,
+		{method: "GET", path: Prefix + "/openapi.json", id: "getOpenAPI", role: auth.RoleViewer,
 			summary:   "This document",
 			responses: []any{"200", jsonResp("OpenAPI 3.0 document.", map[string]any{"type": "object"})}},
 	}
 	if s.metrics != nil {
-		ops = append(ops, operation{method: "GET", path: "/metrics", id: "metrics", role: RoleViewer, open: s.public,
+		ops = append(ops, operation{method: "GET", path: "/metrics", id: "metrics", role: auth.RoleViewer, open: s.public,
 			summary:   "Prometheus metrics",
 			responses: []any{"200", text("Prometheus text exposition format.")}})
 	}

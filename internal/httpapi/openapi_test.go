@@ -9,10 +9,10 @@ import (
 )
 
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
-	configs := map[string]func(*Options){
-		"no metrics":      func(o *Options) { o.Metrics = nil },
+	configs := map[string]func(*envOptions){
+		"no metrics":      func(o *envOptions) { o.Metrics = nil },
 		"private metrics": nil,
-		"public metrics":  func(o *Options) { o.MetricsPublic = true },
+		"public metrics":  func(o *envOptions) { o.MetricsPublic = true },
 	}
 	for name, edit := range configs {
 		t.Run(name, func(t *testing.T) {

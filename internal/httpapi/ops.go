@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -17,9 +18,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 // so the reason goes to the log only.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.svc.Ready(r.Context()); err != nil {
-		s.logger.Warn("not ready", "request_id", requestID(r.Context()), "error", err)
+		s.logger.Warn("not ready", "request_id", httpserve.RequestID(r.Context()), "error", err)
 		writeError(w, r, s.logger, &httpError{http.StatusServiceUnavailable, "unavailable",
-			"not ready (request " + requestID(r.Context()) + ")"})
+			"not ready (request " + httpserve.RequestID(r.Context()) + ")"})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 )
 
 func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 	env := newEnv(t, nil)
 	const attacker, other = "203.0.113.7:40000", "203.0.113.8:40000"
 	var presented []string
-	for i := 1; i <= authFailures; i++ {
+	for i := 1; i <= auth.MaxFailures; i++ {
 		tok := fmt.Sprintf("guess-%02d-%s", i, strings.Repeat("q", 8))
 		presented = append(presented, tok)
 		w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: tok, remote: attacker})
@@ -24,7 +26,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 	w := env.do(t, req{method: "GET", target: "/api/v1/backups", token: "guess-11-qqqqqqqq", remote: attacker})
 	presented = append(presented, "guess-11-qqqqqqqq")
 	if w.Code != 429 {
-		t.Fatalf("failure %d: status %d, want 429", authFailures+1, w.Code)
+		t.Fatalf("failure %d: status %d, want 429", auth.MaxFailures+1, w.Code)
 	}
 	if d := apiError(t, w); d.Code != "too_many_requests" {
 		t.Errorf("code %q", d.Code)
@@ -50,7 +52,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 	// guessing (10 a minute) stays blocked after the first ones have left
 	// the window.
 	env.clock.Advance(40 * time.Second) // the 11th failure was 40 s ago
-	for range authFailures {
+	for range auth.MaxFailures {
 		if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: attacker}); w.Code != 429 {
 			t.Fatalf("bad token from the blocked address: status %d, want 429", w.Code)
 		}
@@ -61,7 +63,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 		t.Errorf("a client that kept guessing: status %d, want 429", w.Code)
 	}
 	// Once its failures have left the window, it gets 401 again.
-	env.clock.Advance(authWindow)
+	env.clock.Advance(auth.FailureWindow)
 	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: attacker}); w.Code != 401 {
 		t.Errorf("a minute after the last failure: status %d, want 401", w.Code)
 	}
@@ -77,8 +79,8 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 			t.Errorf("the log holds a real token or its hash")
 		}
 	}
-	if got := strings.Count(logs, `"msg":"authentication failed"`); got != authFailures+1 {
-		t.Errorf("%d failures logged, want %d", got, authFailures)
+	if got := strings.Count(logs, `"msg":"authentication failed"`); got != auth.MaxFailures+1 {
+		t.Errorf("%d failures logged, want %d", got, auth.MaxFailures)
 	}
 	if !strings.Contains(logs, `"client":"203.0.113.7"`) || !strings.Contains(logs, `"path":"/api/v1/backups"`) {
 		t.Errorf("failures are not logged with client and path:\n%s", logs)
@@ -90,7 +92,7 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 
 func TestMissingTokenIsNotCountedAsGuess(t *testing.T) {
 	env := newEnv(t, nil)
-	for range 3 * authFailures {
+	for range 3 * auth.MaxFailures {
 		env.do(t, req{method: "GET", target: "/api/v1/jobs"})
 	}
 	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: viewerToken}); w.Code != 200 {
@@ -100,7 +102,7 @@ func TestMissingTokenIsNotCountedAsGuess(t *testing.T) {
 
 func TestLimiterGroupsIPv6ByNetwork(t *testing.T) {
 	env := newEnv(t, nil)
-	for i := range authFailures {
+	for i := range auth.MaxFailures {
 		env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: fmt.Sprintf("[2001:db8::%x]:1", i+1)})
 	}
 	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: "[2001:db8::ffff]:1"}); w.Code != 429 {
@@ -111,36 +113,12 @@ func TestLimiterGroupsIPv6ByNetwork(t *testing.T) {
 	}
 }
 
-func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newLimiter(authFailures, authWindow)
-	now := time.Now()
-	for i := range maxClients + 50 {
-		l.fail(fmt.Sprintf("c%d", i), now)
-	}
-	if n := len(l.clients); n > maxClients+1 {
-		t.Errorf("%d clients recorded, want at most %d and the shared overflow", n, maxClients)
-	}
-	// Clients past the bound share one record, so they are still limited.
-	for i := range authFailures {
-		l.fail(fmt.Sprintf("extra%d", i), now)
-	}
-	if _, blocked, _ := l.fail("yet-another", now); !blocked {
-		t.Errorf("a new client past the bound is not limited through the shared record")
-	}
-	// Once their failures have left the window, old clients are swept to
-	// make room.
-	l.fail("late", now.Add(2*authWindow))
-	if n := len(l.clients); n != 1 {
-		t.Errorf("%d clients after a sweep, want 1", n)
-	}
-}
-
 // With metrics_public, /metrics is never limited: a scrape without a token
 // (or with any token) from an address blocked for its failures is served.
 func TestPublicMetricsAreNeverLimited(t *testing.T) {
-	env := newEnv(t, func(o *Options) { o.MetricsPublic = true })
+	env := newEnv(t, func(o *envOptions) { o.MetricsPublic = true })
 	const proxy = "198.51.100.9:5000"
-	for range authFailures + 1 {
+	for range auth.MaxFailures + 1 {
 		env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: proxy})
 	}
 	if w := env.do(t, req{method: "GET", target: "/api/v1/jobs", token: wrongToken, remote: proxy}); w.Code != 429 {

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -140,32 +138,4 @@ func TestRedact(t *testing.T) {
 			t.Errorf("redact.Text(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-}
-
-func TestDownloadName(t *testing.T) {
-	const id = "20240101T000000.000Z-0123456789ab"
-	tests := map[string]string{
-		"/srv/x/" + id + ".sql.zst": id + ".sql.zst",
-		`C:\x\a b.sql`:              "a_b.sql",
-		"..":                        id + ".bin",
-		"":                          id + ".bin",
-		"dump\"; x=.gz":             "dump___x_.gz",
-	}
-	for in, want := range tests {
-		if got := downloadName(in, id); got != want {
-			t.Errorf("downloadName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func ExampleServer_Mux() {
-	svc := newFakeService()
-	s, _ := New(Options{Service: svc, Tokens: testTokens(), Listen: "127.0.0.1:8080"})
-	// A web UI adds its pages to the same mux and reuses the token check.
-	s.Mux().Handle("GET /{$}", s.Auth().Require(RoleViewer, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, _ := PrincipalFrom(r.Context())
-		fmt.Fprintf(w, "hello %s (%s)", p.Name, p.Role)
-	})))
-	fmt.Println(s.Auth().Unauthenticated())
-	// Output: false
 }

@@ -9,68 +9,50 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Prefix is where the JSON API lives.
 const Prefix = "/api/v1"
 
-// Timeouts of the HTTP server. WriteTimeout is 0 at the server: each route
-// sets its own write deadline (see Server.handle), so that downloads, verify
-// and restore may run as long as they need.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = time.Minute
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-	// writeTimeout bounds writing an ordinary response, and each chunk of a
-	// long one.
-	writeTimeout = time.Minute
-	// shutdownGrace is how long requests in flight may finish at shutdown.
-	shutdownGrace = 15 * time.Second
-)
-
 // Options configure a Server.
 type Options struct {
 	Service service.Service
-	// Tokens are the accepted bearer tokens (TokenSHA256 set). With none, the
-	// API is open to every request addressed to localhost and Listen must
-	// be a loopback address.
-	Tokens []config.Token
+	// Auth checks bearer tokens; it may be shared with the web UI. When it
+	// is unauthenticated, every request addressed to localhost is admin.
+	Auth *auth.Authenticator
 	// MetricsPublic serves /metrics without a token.
 	MetricsPublic bool
 	// Metrics serves /metrics; nil: no /metrics route.
 	Metrics http.Handler
-	// Listen is the address ListenAndServe listens on (host:port).
-	Listen string
-	Logger *slog.Logger     // nil: discard
-	Clock  func() time.Time // nil: time.Now
+	Logger  *slog.Logger     // nil: discard
+	Clock   func() time.Time // nil: time.Now
 }
 
-// Server is the API: its routes on one ServeMux, behind authentication,
-// request IDs, panic recovery and access logging.
+// Server is the API: its routes under Prefix and beside it (/healthz,
+// /readyz, /metrics) on its own ServeMux, each behind its role check, its
+// check of query parameters and its write deadline. Request IDs, access
+// logging and panic recovery are the httpserve middleware's, which the app
+// puts in front of every surface.
 type Server struct {
 	svc     service.Service
-	auth    *Authenticator
+	auth    *auth.Authenticator
 	logger  *slog.Logger
 	clock   func() time.Time
-	listen  string
 	metrics http.Handler
 	public  bool // metrics are public
 	mux     *http.ServeMux
-	handler http.Handler
 	routes  []route
 	openapi []byte // the OpenAPI document of routes
 }
@@ -79,7 +61,7 @@ type Server struct {
 type route struct {
 	method string
 	path   string
-	role   Role // 0: open
+	role   auth.Role // 0: open
 	// params are the query parameters the route accepts; others get 400.
 	params []string
 	// anyQuery routes (/metrics) ignore the query instead.
@@ -90,11 +72,13 @@ type route struct {
 	h    http.HandlerFunc
 }
 
-// New checks the options and builds the Server. It refuses to serve an
-// unauthenticated API on anything but a loopback address.
+// New checks the options and builds the Server.
 func New(o Options) (*Server, error) {
 	if o.Service == nil {
 		return nil, errors.New("httpapi: no service")
+	}
+	if o.Auth == nil {
+		return nil, errors.New("httpapi: no authenticator")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -102,27 +86,15 @@ func New(o Options) (*Server, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
 	}
-	auth, err := newAuthenticator(o.Tokens, o.Logger, o.Clock)
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: %w", err)
-	}
-	if auth.Unauthenticated() {
-		if !loopbackHost(o.Listen) {
-			return nil, fmt.Errorf("httpapi: no API tokens are configured and http.listen %q is not a loopback address; "+
-				"add http.auth.tokens or listen on 127.0.0.1, ::1 or localhost", o.Listen)
-		}
-		o.Logger.Warn("NO API TOKENS CONFIGURED: the HTTP API is UNAUTHENTICATED and every local request has the admin role "+
-			"(it may delete backups); configure http.auth.tokens", "listen", o.Listen)
-	}
 	s := &Server{
-		svc: o.Service, auth: auth, logger: o.Logger, clock: o.Clock, listen: o.Listen,
+		svc: o.Service, auth: o.Auth, logger: o.Logger, clock: o.Clock,
 		metrics: o.Metrics, public: o.MetricsPublic, mux: http.NewServeMux(),
 	}
 	s.register()
+	var err error
 	if s.openapi, err = json.MarshalIndent(s.buildOpenAPI(), "", "  "); err != nil {
 		return nil, fmt.Errorf("httpapi: OpenAPI document: %w", err)
 	}
-	s.handler = s.observe(s.mux)
 	return s, nil
 }
 
@@ -149,26 +121,26 @@ func (s *Server) routeTable() []route {
 	rs := []route{
 		{method: "GET", path: "/healthz", h: s.healthz},
 		{method: "GET", path: "/readyz", h: s.readyz},
-		{method: "GET", path: Prefix + "/backups", role: RoleViewer, h: s.listBackups, params: listParams},
-		{method: "POST", path: Prefix + "/backups", role: RoleOperator, h: s.startBackups},
-		{method: "GET", path: Prefix + "/backups/{id}", role: RoleViewer, h: s.getBackup},
-		{method: "DELETE", path: Prefix + "/backups/{id}", role: RoleAdmin, h: s.deleteBackup},
-		{method: "GET", path: Prefix + "/backups/{id}/download", role: RoleOperator, long: true, h: s.download,
+		{method: "GET", path: Prefix + "/backups", role: auth.RoleViewer, h: s.listBackups, params: listParams},
+		{method: "POST", path: Prefix + "/backups", role: auth.RoleOperator, h: s.startBackups},
+		{method: "GET", path: Prefix + "/backups/{id}", role: auth.RoleViewer, h: s.getBackup},
+		{method: "DELETE", path: Prefix + "/backups/{id}", role: auth.RoleAdmin, h: s.deleteBackup},
+		{method: "GET", path: Prefix + "/backups/{id}/download", role: auth.RoleOperator, long: true, h: s.download,
 			params: []string{"storage"}},
-		{method: "POST", path: Prefix + "/backups/{id}/verify", role: RoleOperator, long: true, h: s.verify},
-		{method: "POST", path: Prefix + "/backups/{id}/restore", role: RoleOperator, long: true, h: s.restore},
-		{method: "POST", path: Prefix + "/backups/{id}/drill", role: RoleOperator, long: true, h: s.drill},
-		{method: "GET", path: Prefix + "/backups/{id}/drills", role: RoleViewer, h: s.drills},
-		{method: "GET", path: Prefix + "/jobs", role: RoleViewer, h: s.jobs},
+		{method: "POST", path: Prefix + "/backups/{id}/verify", role: auth.RoleOperator, long: true, h: s.verify},
+		{method: "POST", path: Prefix + "/backups/{id}/restore", role: auth.RoleOperator, long: true, h: s.restore},
+		{method: "POST", path: Prefix + "/backups/{id}/drill", role: auth.RoleOperator, long: true, h: s.drill},
+		{method: "GET", path: Prefix + "/backups/{id}/drills", role: auth.RoleViewer, h: s.drills},
+		{method: "GET", path: Prefix + "/jobs", role: auth.RoleViewer, h: s.jobs},
 		// Viewers may ask for the plan (dry_run=true); applying it needs an
 		// operator, which the handler checks.
-		{method: "POST", path: Prefix + "/retention/run", role: RoleViewer, long: true, h: s.retention,
+		{method: "POST", path: Prefix + "/retention/run", role: auth.RoleViewer, long: true, h: s.retention,
 			params: []string{"dry_run"}},
-		{method: "GET", path: Prefix + "/status", role: RoleViewer, h: s.status},
-		{method: "GET", path: Prefix + "/openapi.json", role: RoleViewer, h: s.openAPI},
+		{method: "GET", path: Prefix + "/status", role: auth.RoleViewer, h: s.status},
+		{method: "GET", path: Prefix + "/openapi.json", role: auth.RoleViewer, h: s.openAPI},
 	}
 	if s.metrics != nil {
-		role := RoleViewer
+		role := auth.RoleViewer
 		if s.public {
 			role = 0
 		}
@@ -182,7 +154,7 @@ func (s *Server) routeTable() []route {
 func (s *Server) handle(rt route) {
 	h := func(w http.ResponseWriter, r *http.Request) {
 		if !rt.long {
-			setWriteDeadline(w, writeTimeout)
+			httpserve.SetWriteDeadline(w, httpserve.WriteTimeout)
 		}
 		if !rt.anyQuery {
 			if _, err := query(r, rt.params...); err != nil {
@@ -192,7 +164,7 @@ func (s *Server) handle(rt route) {
 		}
 		rt.h(w, r)
 	}
-	s.mux.Handle(rt.method+" "+rt.path, s.auth.Require(rt.role, http.HandlerFunc(h)))
+	s.mux.Handle(rt.method+" "+rt.path, s.require(rt.role, http.HandlerFunc(h)))
 	s.routes = append(s.routes, rt)
 }
 
@@ -217,61 +189,13 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("method %s not allowed here (allowed: %s)", clip(r.Method), strings.Join(allow, ", "))})
 }
 
-// Handler returns the whole API, for tests and for embedding in another server.
-func (s *Server) Handler() http.Handler { return s.handler }
+// ServeHTTP serves the API's routes: those under Prefix, /healthz, /readyz
+// and, when configured, /metrics. Errors are JSON.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Mux returns the ServeMux behind Handler. Other packages (the web UI) may
-// register more routes on it, outside /api/v1 and the paths already used;
-// they get request IDs, panic recovery and access logging, and can protect
-// themselves with Auth().Require or Auth().Check. ServeMux is safe to add
-// routes to while serving.
-func (s *Server) Mux() *http.ServeMux { return s.mux }
-
-// Auth returns the Server's authenticator (tokens, roles, failure rate limit),
-// for other handlers on the same server.
-func (s *Server) Auth() *Authenticator { return s.auth }
-
-// ListenAndServe listens on Options.Listen and serves until ctx ends, then
-// shuts down gracefully (requests in flight get a short grace period).
-func (s *Server) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.listen)
-	if err != nil {
-		return fmt.Errorf("httpapi: listen: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
-
-// Serve serves on ln until ctx ends, like ListenAndServe. It closes ln.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      0, // per route, see handle
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
-	}
-	s.logger.Info("HTTP API listening", "address", ln.Addr().String())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return fmt.Errorf("httpapi: serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
-	defer cancel()
-	err := srv.Shutdown(sctx)
-	if err != nil {
-		s.logger.Warn("HTTP API: requests still running at shutdown were cut off", "error", err)
-		err = srv.Close()
-	}
-	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return fmt.Errorf("httpapi: serve: %w", serr)
-	}
-	if err != nil {
-		return fmt.Errorf("httpapi: shutdown: %w", err)
-	}
-	return nil
+// WriteError answers r with err as the API answers every error: a JSON body
+// with a code, a message safe to show and the request ID; unexpected errors
+// are logged in full under that ID.
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, s.logger, err)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,39 +16,8 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
-func TestNoTokensNeedsLoopback(t *testing.T) {
-	tests := []struct {
-		listen string
-		ok     bool
-	}{
-		{"127.0.0.1:8080", true},
-		{"127.10.0.1:8080", true},
-		{"localhost:8080", true},
-		{"[::1]:8080", true},
-		{"0.0.0.0:8080", false},
-		{":8080", false},
-		{"[::]:8080", false},
-		{"192.168.1.10:8080", false},
-		{"backup.example.com:8080", false},
-		{"", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.listen, func(t *testing.T) {
-			logs := &syncBuffer{}
-			_, err := New(Options{Service: newFakeService(), Listen: tt.listen, Logger: slog.New(slog.NewTextHandler(logs, nil))})
-			if (err == nil) != tt.ok {
-				t.Fatalf("New(listen %q) error = %v, want ok=%v", tt.listen, err, tt.ok)
-			}
-			warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "UNAUTHENTICATED")
-			if warned != tt.ok {
-				t.Errorf("warning logged = %v, want %v:\n%s", warned, tt.ok, logs)
-			}
-		})
-	}
-}
-
 func TestNoTokensServesLocalRequestsAsAdmin(t *testing.T) {
-	env := newEnv(t, func(o *Options) { o.Tokens = nil; o.Listen = "127.0.0.1:8080" })
+	env := newEnv(t, func(o *envOptions) { o.Tokens = nil })
 	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
 	for _, host := range []string{"localhost:8080", "127.0.0.1:8080", "[::1]:8080"} {
 		if w := env.do(t, req{method: "DELETE", target: "/api/v1/backups/" + id, host: host}); w.Code != 204 {
@@ -113,12 +81,9 @@ func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.Re
 // without a Content-Length.
 func TestDownloadFailingMidwayBreaksTheConnection(t *testing.T) {
 	logs := &syncBuffer{}
-	s, err := New(Options{Service: brokenDownload{newFakeService()}, Tokens: testTokens(), Listen: "127.0.0.1:0",
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
+	_, h := newServer(t, envOptions{Options: Options{Service: brokenDownload{newFakeService()},
+		Logger: slog.New(slog.NewTextHandler(logs, nil))}, Tokens: testTokens()})
+	ts := httptest.NewServer(h)
 	defer ts.Close()
 	r, _ := http.NewRequest("GET", ts.URL+"/api/v1/backups/20240101T000000.000Z-0123456789ab/download", nil)
 	r.Header.Set("Authorization", "Bearer "+operatorToken)
@@ -146,7 +111,7 @@ func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]backup.Ve
 }
 
 func TestVerifyReportsEveryCopy(t *testing.T) {
-	env := newEnv(t, func(o *Options) { o.Service = verifyService{newFakeService()} })
+	env := newEnv(t, func(o *envOptions) { o.Service = verifyService{newFakeService()} })
 	w := env.do(t, req{method: "POST", target: "/api/v1/backups/20240101T000000.000Z-0123456789ab/verify", token: operatorToken, body: "{}"})
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -204,40 +169,5 @@ func TestStatusAndJobs(t *testing.T) {
 		if !strings.Contains(w.Body.String(), f) {
 			t.Errorf("jobs lack %s: %s", f, w.Body)
 		}
-	}
-}
-
-func TestServeShutsDownWhenContextEnds(t *testing.T) {
-	env := newEnv(t, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- env.srv.Serve(ctx, ln) }()
-	resp, err := http.Get("http://" + ln.Addr().String() + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("X-Request-ID") == "" {
-		t.Errorf("healthz over the network: %d", resp.StatusCode)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve returned %v, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Serve did not return after the context ended")
-	}
-}
-
-func TestListenAndServeReportsListenErrors(t *testing.T) {
-	env := newEnv(t, func(o *Options) { o.Listen = "127.0.0.1:-1" })
-	if err := env.srv.ListenAndServe(context.Background()); err == nil {
-		t.Error("ListenAndServe on a bad address returned nil")
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 
@@ -110,9 +110,9 @@ func (u *UI) verify(w http.ResponseWriter, r *http.Request, rq *request) {
 	if !ok {
 		return
 	}
-	setWriteDeadline(w, 0) // reading every copy back may take long
+	httpserve.SetWriteDeadline(w, 0) // reading every copy back may take long
 	results, err := u.svc.VerifyBackup(r.Context(), id)
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	back := "/backups/" + id
 	if err != nil && len(results) == 0 {
 		u.flashError(r, rq, "Verify could not run: ", err)
@@ -214,11 +214,11 @@ func (u *UI) restore(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	u.logger.Info("restore started through the UI", "request_id", rq.id, "by", rq.who.Name, "id", b.ID, "to_database", d.Target)
-	setWriteDeadline(w, 0) // a restore takes as long as it takes
+	httpserve.SetWriteDeadline(w, 0) // a restore takes as long as it takes
 	start := u.now()
 	// The typed confirmation is the operator's consent to replace the target.
 	err := u.svc.RestoreBackup(r.Context(), b.ID, service.RestoreOptions{ToDatabase: to, Force: true})
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	if err != nil {
 		u.flashError(r, rq, "Restore into "+b.Server+"/"+d.Target+" failed: ", err)
 	} else {
@@ -297,5 +297,5 @@ func (u *UI) download(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	defer body.Close()
 	w.Header().Del("Content-Security-Policy")
-	httpapi.StreamDownload(w, r, u.logger, id, body, info, "request_id", rq.id, "by", rq.who.Name, "via", "web")
+	httpserve.StreamDownload(w, r, u.logger, id, body, info, "request_id", rq.id, "by", rq.who.Name, "via", "web")
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -167,9 +168,9 @@ func (u *UI) drill(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	back := "/backups/" + id + "#drills"
 	u.logger.Info("restore drill started through the UI", "request_id", rq.id, "by", rq.who.Name, "id", id)
-	setWriteDeadline(w, 0) // a drill restores the whole backup
+	httpserve.SetWriteDeadline(w, 0) // a drill restores the whole backup
 	d, err := u.svc.DrillBackup(r.Context(), id)
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	if err != nil {
 		u.flashError(r, rq, "The drill could not run: ", err)
 		seeOther(w, r, back)

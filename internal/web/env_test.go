@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/config"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 )
 
 // Tokens of the test environment, one per role.
@@ -25,17 +24,17 @@ const (
 	viewerToken   = "viewer-token-9b1c3e5d7"
 )
 
-func tokenHash(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:])
+// token is the authenticator's entry of a test token.
+func token(name string, role auth.Role, secret string) auth.Token {
+	return auth.Token{Name: name, Role: role, SHA256: sha256.Sum256([]byte(secret))}
 }
 
-// env is the API and the UI on one httptest server, over a fake Service.
+// env is the UI on one httptest server, over a fake Service, behind the
+// request middleware as the app serves it.
 type env struct {
 	srv *httptest.Server
 	svc *fakeService
 	ui  *UI
-	api *httpapi.Server
 }
 
 type envOptions struct {
@@ -47,30 +46,34 @@ func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	svc := newFakeService(t, time.Now)
 	svc.seed()
-	var tokens []config.Token
+	var tokens []auth.Token
 	if !o.open {
-		tokens = []config.Token{
-			{Name: "alice", Role: "admin", TokenSHA256: tokenHash(adminToken)},
-			{Name: "oscar", Role: "operator", TokenSHA256: tokenHash(operatorToken)},
-			{Name: "vera", Role: "viewer", TokenSHA256: tokenHash(viewerToken)},
+		tokens = []auth.Token{
+			token("alice", auth.RoleAdmin, adminToken),
+			token("oscar", auth.RoleOperator, operatorToken),
+			token("vera", auth.RoleViewer, viewerToken),
 		}
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	api, err := httpapi.New(httpapi.Options{Service: svc, Tokens: tokens, Listen: "127.0.0.1:0", Logger: logger})
-	if err != nil {
-		t.Fatalf("httpapi.New: %v", err)
-	}
-	ui, err := New(Options{Service: svc, Auth: api.Auth(), Logger: logger, SecureCookies: o.secure})
+	ui, err := New(Options{Service: svc, Auth: auth.New(tokens, logger, nil), Logger: logger, SecureCookies: o.secure})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	ui.Register(api.Mux())
-	srv := httptest.NewServer(api.Handler())
+	return &env{srv: serve(t, ui, logger), svc: svc, ui: ui}
+}
+
+// serve starts a test server of ui's routes on their own mux, behind the
+// request middleware.
+func serve(t testing.TB, ui *UI, logger *slog.Logger) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	ui.Register(mux)
+	srv := httptest.NewServer(httpserve.Middleware(mux, httpserve.Options{Logger: logger}))
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, svc: svc, ui: ui, api: api}
+	return srv
 }
 
 type testWriter struct{ t testing.TB }

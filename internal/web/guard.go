@@ -10,7 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 )
 
 // Limits of the UI's requests.
@@ -27,7 +28,7 @@ type request struct {
 	id     string // request ID, as in the API's X-Request-ID and log
 	sess   *session
 	sessID string
-	who    httpapi.Principal
+	who    auth.Principal
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *request)
@@ -36,8 +37,8 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, rq *request)
 // response, and looks up the session. It requires nothing.
 func (u *UI) wrap(next handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rq := &request{id: httpapi.RequestID(r.Context())}
-		if rq.id == "" { // served outside the API's middleware
+		rq := &request{id: httpserve.RequestID(r.Context())}
+		if rq.id == "" { // served outside the httpserve middleware
 			var b [8]byte
 			_, _ = rand.Read(b[:])
 			rq.id = hex.EncodeToString(b[:])
@@ -99,9 +100,9 @@ func (u *UI) authorize(w http.ResponseWriter, r *http.Request, rq *request, isPa
 }
 
 // page serves a GET page to principals with at least role min.
-func (u *UI) page(min httpapi.Role, h handlerFunc) http.Handler {
+func (u *UI) page(min auth.Role, h handlerFunc) http.Handler {
 	return u.wrap(func(w http.ResponseWriter, r *http.Request, rq *request) {
-		setWriteDeadline(w, pageWriteTimeout)
+		httpserve.SetWriteDeadline(w, pageWriteTimeout)
 		if !u.authorize(w, r, rq, true) {
 			return
 		}
@@ -116,9 +117,9 @@ func (u *UI) page(min httpapi.Role, h handlerFunc) http.Handler {
 // action serves a POSTed form to principals with at least role min, after
 // checking that the request is same-origin and carries the session's CSRF
 // token.
-func (u *UI) action(min httpapi.Role, h handlerFunc) http.Handler {
+func (u *UI) action(min auth.Role, h handlerFunc) http.Handler {
 	return u.wrap(func(w http.ResponseWriter, r *http.Request, rq *request) {
-		setWriteDeadline(w, pageWriteTimeout)
+		httpserve.SetWriteDeadline(w, pageWriteTimeout)
 		if !u.parseForm(w, r, rq) {
 			return
 		}
@@ -171,7 +172,7 @@ func (u *UI) refuseForm(w http.ResponseWriter, r *http.Request, rq *request) {
 }
 
 // forbidden answers a request that needs a higher role.
-func (u *UI) forbidden(w http.ResponseWriter, r *http.Request, rq *request, min httpapi.Role) {
+func (u *UI) forbidden(w http.ResponseWriter, r *http.Request, rq *request, min auth.Role) {
 	u.logger.Warn("UI request refused: role too low", "request_id", rq.id, "path", r.URL.Path,
 		"by", rq.who.Name, "role", rq.who.Role.String(), "needs", min.String())
 	u.errorPage(w, r, rq, http.StatusForbidden, "Not allowed",
@@ -200,16 +201,6 @@ func (u *UI) clearSessionCookie(w http.ResponseWriter) {
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: u.secure, SameSite: http.SameSiteStrictMode,
 	})
-}
-
-// setWriteDeadline gives the next writes d to complete (0: no deadline).
-// Deadlines are on the real clock, whatever clock the UI was given.
-func setWriteDeadline(w http.ResponseWriter, d time.Duration) {
-	var t time.Time
-	if d > 0 {
-		t = time.Now().Add(d)
-	}
-	_ = http.NewResponseController(w).SetWriteDeadline(t)
 }
 
 // seeOther redirects after a POST.

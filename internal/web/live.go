@@ -3,8 +3,9 @@ package web
 import (
 	"net/http"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 )
 
 // liveResponse is the answer of GET /ui/live, which the pages' script polls
@@ -30,9 +31,9 @@ var dashboardSections = map[string]string{
 // live serves GET /ui/live?view=dashboard and GET /ui/live?backup=ID. Without
 // a session it answers 401 instead of redirecting, so the page's script can
 // say that the session ended.
-func (u *UI) live(min httpapi.Role) http.Handler {
+func (u *UI) live(min auth.Role) http.Handler {
 	return u.wrap(func(w http.ResponseWriter, r *http.Request, rq *request) {
-		setWriteDeadline(w, pageWriteTimeout)
+		httpserve.SetWriteDeadline(w, pageWriteTimeout)
 		if u.auth.Unauthenticated() {
 			p, err := u.auth.Check(r, "")
 			if err != nil {

@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 )
 
 // loginData is the content of the login page.
@@ -27,7 +28,7 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request, rq *request) {
 // limit) and, when it is valid, starts a new session. The token itself is
 // neither stored nor echoed.
 func (u *UI) login(w http.ResponseWriter, r *http.Request, rq *request) {
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	if !u.parseForm(w, r, rq) {
 		return
 	}
@@ -40,7 +41,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request, rq *request) {
 	p, err := u.auth.Check(r, token)
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "That token is not valid. Check it and try again."
-		var rl *httpapi.RateLimitedError
+		var rl *auth.RateLimitedError
 		switch {
 		case errors.As(err, &rl):
 			pr := u.describe(r, rq, err)

@@ -415,20 +415,8 @@ func TestPagesAndErrorsAreReadable(t *testing.T) {
 	if r := c.get("/"); !strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") || r.header.Get("X-Frame-Options") != "DENY" {
 		t.Error("pages lack the security headers")
 	}
-	// The UI leaves the API's routes alone.
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/jobs", nil)
-	req.Header.Set("Authorization", "Bearer "+viewerToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
-		t.Errorf("/api/v1/jobs after mounting the UI: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	if r := c.get("/healthz"); r.status != 200 || r.body != "ok\n" {
-		t.Errorf("/healthz after mounting the UI: %d %q", r.status, r.body)
-	}
+	// The UI leaves the API's space alone (the app's test checks the API
+	// still answers there with the UI mounted).
 	if r := c.get("/api/v2/x"); r.status != 404 || strings.Contains(r.body, "<html") {
 		t.Errorf("/api/v2/x: %d; the UI must not answer under /api/ with HTML", r.status)
 	}

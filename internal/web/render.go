@@ -13,11 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 )
 
 //go:embed templates/*.html
@@ -131,7 +131,7 @@ func (u *UI) funcs() template.FuncMap {
 type view struct {
 	Title           string
 	Nav             string // which navigation link is current
-	Who             httpapi.Principal
+	Who             auth.Principal
 	LoggedIn        bool
 	CanOperate      bool
 	CanAdmin        bool
@@ -152,7 +152,7 @@ func (u *UI) newView(rq *request, title, nav string, data any) *view {
 	}
 	if rq.sess != nil && rq.who.Role > 0 {
 		v.Who, v.LoggedIn = rq.who, true
-		v.CanOperate, v.CanAdmin = rq.who.Can(httpapi.RoleOperator), rq.who.Can(httpapi.RoleAdmin)
+		v.CanOperate, v.CanAdmin = rq.who.Can(auth.RoleOperator), rq.who.Can(auth.RoleAdmin)
 		v.CSRF = rq.sess.csrf
 		v.Flash = u.sessions.takeFlash(rq.sess)
 	}
@@ -205,7 +205,7 @@ type problem struct {
 // and a message safe to show, logging unexpected errors in full under the
 // request ID. It follows the API's mapping.
 func (u *UI) describe(r *http.Request, rq *request, err error) problem {
-	var rl *httpapi.RateLimitedError
+	var rl *auth.RateLimitedError
 	switch {
 	case errors.As(err, &rl):
 		secs := rl.RetryAfterSeconds()
@@ -213,7 +213,7 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 			fmt.Sprintf("That token is not valid. Too many failed logins came from your address, so wrong tokens are refused "+
 				"for the next %d s; a valid token is accepted at any time.", secs),
 			http.Header{"Retry-After": {strconv.Itoa(secs)}}}
-	case errors.Is(err, httpapi.ErrForbiddenHost):
+	case errors.Is(err, auth.ErrForbiddenHost):
 		return problem{http.StatusForbidden, "Not allowed",
 			"No API tokens are configured, so GoSQLGuard answers only requests addressed to localhost.", nil}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
@@ -48,9 +49,9 @@ func summarizePlans(plans []retention.StoragePlan, onlyDeletes bool) *retentionD
 // retentionPage shows the dry-run plan: what retention would delete now, and
 // why each backup stays or goes.
 func (u *UI) retentionPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	setWriteDeadline(w, 0) // planning reads the whole catalog
+	httpserve.SetWriteDeadline(w, 0) // planning reads the whole catalog
 	plans, err := u.svc.Retention(r.Context(), true)
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	if err != nil {
 		u.fail(w, r, rq, err)
 		return
@@ -66,9 +67,9 @@ func (u *UI) applyRetention(w http.ResponseWriter, r *http.Request, rq *request)
 		seeOther(w, r, "/retention")
 		return
 	}
-	setWriteDeadline(w, 0)
+	httpserve.SetWriteDeadline(w, 0)
 	plans, err := u.svc.Retention(r.Context(), false)
-	setWriteDeadline(w, pageWriteTimeout)
+	httpserve.SetWriteDeadline(w, pageWriteTimeout)
 	deleted := 0
 	for _, p := range plans {
 		for _, d := range p.Decisions {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 )
 
 // Sessions are kept in memory: a restart logs everyone out, which is
@@ -27,7 +27,7 @@ const (
 // session is one logged-in browser. principal and csrf never change after
 // creation; expires and flash are guarded by the store's mutex.
 type session struct {
-	principal httpapi.Principal
+	principal auth.Principal
 	csrf      string
 	expires   time.Time
 	flash     *flash
@@ -64,7 +64,7 @@ func randomToken() string {
 func sessionKey(id string) [sha256.Size]byte { return sha256.Sum256([]byte(id)) }
 
 // create starts a session for p and returns its ID (the cookie value).
-func (s *sessionStore) create(p httpapi.Principal) (string, *session) {
+func (s *sessionStore) create(p auth.Principal) (string, *session) {
 	id := randomToken()
 	sess := &session{principal: p, csrf: randomToken()}
 	s.mu.Lock()

@@ -5,18 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
-
-	"github.com/gosqlguard/gosqlguard/internal/config"
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 )
 
 func TestHumanFormats(t *testing.T) {
@@ -203,19 +200,12 @@ func (c *clock) add(d time.Duration) {
 func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}
 	svc := newFakeService(t, time.Now)
-	api, err := httpapi.New(httpapi.Options{Service: svc, Listen: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
-		Tokens: []config.Token{{Name: "alice", Role: "admin", TokenSHA256: tokenHash(adminToken)}}})
+	authn := auth.New([]auth.Token{token("alice", auth.RoleAdmin, adminToken)}, nil, nil)
+	ui, err := New(Options{Service: svc, Auth: authn, Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ui, err := New(Options{Service: svc, Auth: api.Auth(), Clock: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui.Register(api.Mux())
-	srv := httptest.NewServer(api.Handler())
-	defer srv.Close()
-	e := &env{srv: srv, svc: svc, ui: ui, api: api}
+	e := &env{srv: serve(t, ui, slog.New(slog.DiscardHandler)), svc: svc, ui: ui}
 	c := e.loggedIn(t, adminToken)
 	for _, step := range []struct {
 		wait time.Duration

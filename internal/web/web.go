@@ -2,10 +2,10 @@
 // dashboard, the backup catalog, one backup (verify, restore, download,
 // delete), retention and the daemon's status.
 //
-// It mounts on the JSON API's ServeMux (httpapi.Server.Mux) and shares its
-// Authenticator: a person logs in with an API token, which is checked once
-// (with the API's failure rate limit) and exchanged for a server-side
-// session; roles are the API's. Every state-changing form carries the
+// It registers its routes on a ServeMux the app owns, beside the JSON API,
+// and shares the API's auth.Authenticator: a person logs in with an API
+// token, which is checked once (with the API's failure rate limit) and
+// exchanged for a server-side session; roles are the API's. Every state-changing form carries the
 // session's CSRF token. Templates and static files are embedded; the pages
 // work without JavaScript, which only adds live updates.
 //
@@ -20,16 +20,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/httpapi"
+	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // Options configure the UI.
 type Options struct {
 	Service service.Service
-	// Auth is the API's authenticator (httpapi.Server.Auth), so that the UI
-	// accepts the same tokens and shares the failure rate limit.
-	Auth   *httpapi.Authenticator
+	// Auth is the API's authenticator, so that the UI accepts the same
+	// tokens and shares the failure rate limit.
+	Auth   *auth.Authenticator
 	Logger *slog.Logger     // nil: discard
 	Clock  func() time.Time // nil: time.Now
 	// SecureCookies marks the session cookie Secure; set it when the UI is
@@ -40,7 +40,7 @@ type Options struct {
 // UI is the web interface. It is safe for concurrent use.
 type UI struct {
 	svc      service.Service
-	auth     *httpapi.Authenticator
+	auth     *auth.Authenticator
 	logger   *slog.Logger
 	now      func() time.Time
 	secure   bool
@@ -83,7 +83,7 @@ func New(o Options) (*UI, error) {
 // /healthz and /readyz. mux may already serve the API: the UI's patterns are
 // chosen not to conflict with it.
 func (u *UI) Register(mux *http.ServeMux) {
-	v, op, admin := httpapi.RoleViewer, httpapi.RoleOperator, httpapi.RoleAdmin
+	v, op, admin := auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin
 	routes := []struct {
 		pattern string
 		h       http.Handler

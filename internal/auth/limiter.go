@@ -1,4 +1,4 @@
-package httpapi
+package auth
 
 import (
 	"sync"
@@ -6,11 +6,12 @@ import (
 )
 
 // Failed authentications allowed per client in a sliding window; each
-// further failure within the window is answered 429 instead of 401. A valid
-// token is never limited (see Authenticator.Check).
+// further failure within the window fails with a *RateLimitedError (429)
+// instead of ErrBadCredentials (401). A valid token is never limited (see
+// Authenticator.Check).
 const (
-	authFailures = 10
-	authWindow   = time.Minute
+	MaxFailures   = 10
+	FailureWindow = time.Minute
 	// maxClients bounds the limiter's memory; past it, new clients share one
 	// record, so an attacker with many addresses is still limited.
 	maxClients = 10000

@@ -1,7 +1,6 @@
-package httpapi
+package auth
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,58 +11,10 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/gosqlguard/gosqlguard/internal/config"
 )
 
-// Role is what a token may do. Roles are ordered: each one may do everything
-// the lower ones may.
-type Role int
-
-// Roles, from least to most privileged. The zero Role allows nothing and
-// marks routes that need no authentication.
-const (
-	RoleViewer   Role = iota + 1 // reads
-	RoleOperator                 // also starts backups, verifies, restores, downloads, applies retention
-	RoleAdmin                    // also deletes backups
-)
-
-// ParseRole parses a config role name.
-func ParseRole(s string) (Role, error) {
-	switch s {
-	case config.RoleViewer:
-		return RoleViewer, nil
-	case config.RoleOperator:
-		return RoleOperator, nil
-	case config.RoleAdmin:
-		return RoleAdmin, nil
-	}
-	return 0, fmt.Errorf("unknown role %q (want viewer, operator or admin)", s)
-}
-
-func (r Role) String() string {
-	switch r {
-	case RoleViewer:
-		return config.RoleViewer
-	case RoleOperator:
-		return config.RoleOperator
-	case RoleAdmin:
-		return config.RoleAdmin
-	}
-	return "none"
-}
-
-// Principal is who made a request: the token's name and role.
-type Principal struct {
-	Name string
-	Role Role
-}
-
-// Can reports whether p may do what needs role min.
-func (p Principal) Can(min Role) bool { return p.Role >= min }
-
-// Authentication outcomes other than success. Require maps them to 401, 403
-// and 429; other handlers (a web UI) may render them their own way.
+// Authentication outcomes other than success. The API answers them with 401,
+// 403 and 429; the web UI renders them its own way.
 var (
 	ErrNoCredentials  = errors.New("no credentials")
 	ErrBadCredentials = errors.New("invalid credentials")
@@ -90,47 +41,49 @@ func (e *RateLimitedError) RetryAfterSeconds() int {
 	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
 }
 
-type principalKey struct{}
-
-// PrincipalFrom returns the principal Require stored in ctx.
-func PrincipalFrom(ctx context.Context) (Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(Principal)
-	return p, ok
+// Token is one accepted bearer token: its name (for logs), its role and the
+// SHA-256 of its secret. The secret itself is never held.
+type Token struct {
+	Name   string
+	Role   Role
+	SHA256 [sha256.Size]byte
 }
 
-// Authenticator checks bearer tokens against the configured SHA-256 hashes
-// and rate-limits failed attempts per client address. It is safe for
-// concurrent use; the web UI shares the API's one through Server.Auth.
+// ParseSHA256 parses a token hash written as 64 hex digits (either case,
+// surrounding space ignored).
+func ParseSHA256(s string) ([sha256.Size]byte, error) {
+	var h [sha256.Size]byte
+	raw, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(raw) != sha256.Size {
+		return h, fmt.Errorf("token_sha256 must be %d hex digits", 2*sha256.Size)
+	}
+	copy(h[:], raw)
+	return h, nil
+}
+
+// Authenticator checks bearer tokens against their SHA-256 hashes and
+// rate-limits failed attempts per client address. It is safe for concurrent
+// use.
 type Authenticator struct {
-	tokens  []authToken
+	tokens  []Token
 	open    bool // no tokens: every request is admin (loopback only)
 	limiter *limiter
 	logger  *slog.Logger
 	now     func() time.Time
 }
 
-type authToken struct {
-	name string
-	role Role
-	hash [sha256.Size]byte
-}
-
-func newAuthenticator(tokens []config.Token, logger *slog.Logger, now func() time.Time) (*Authenticator, error) {
-	a := &Authenticator{open: len(tokens) == 0, limiter: newLimiter(authFailures, authWindow), logger: logger, now: now}
-	for i, t := range tokens {
-		role, err := ParseRole(t.Role)
-		if err != nil {
-			return nil, fmt.Errorf("token %d (%s): %w", i, t.Name, err)
-		}
-		raw, err := hex.DecodeString(strings.TrimSpace(t.TokenSHA256))
-		if err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("token %d (%s): token_sha256 must be %d hex digits", i, t.Name, 2*sha256.Size)
-		}
-		at := authToken{name: t.Name, role: role}
-		copy(at.hash[:], raw)
-		a.tokens = append(a.tokens, at)
+// New returns an Authenticator accepting tokens. With none, it is
+// unauthenticated: every request addressed to a loopback host is admin.
+// A nil logger discards, a nil now is time.Now.
+func New(tokens []Token, logger *slog.Logger, now func() time.Time) *Authenticator {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	return a, nil
+	if now == nil {
+		now = time.Now
+	}
+	return &Authenticator{tokens: append([]Token(nil), tokens...), open: len(tokens) == 0,
+		limiter: newLimiter(MaxFailures, FailureWindow), logger: logger, now: now}
 }
 
 // Unauthenticated reports whether no tokens are configured, so that every
@@ -169,7 +122,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 // than its status does.
 func (a *Authenticator) Check(r *http.Request, token string) (Principal, error) {
 	if a.open {
-		if !loopbackHost(r.Host) {
+		if !LoopbackHost(r.Host) {
 			return Principal{}, ErrForbiddenHost
 		}
 		return Principal{Name: "anonymous", Role: RoleAdmin}, nil
@@ -200,41 +153,18 @@ func (a *Authenticator) match(token string) (Principal, bool) {
 	sum := sha256.Sum256([]byte(token))
 	found := -1
 	for i := range a.tokens {
-		eq := subtle.ConstantTimeCompare(sum[:], a.tokens[i].hash[:])
+		eq := subtle.ConstantTimeCompare(sum[:], a.tokens[i].SHA256[:])
 		found = subtle.ConstantTimeSelect(eq, i, found)
 	}
 	if found < 0 {
 		return Principal{}, false
 	}
-	return Principal{Name: a.tokens[found].name, Role: a.tokens[found].role}, true
+	return Principal{Name: a.tokens[found].Name, Role: a.tokens[found].Role}, true
 }
 
-// Require serves next only to requests authenticated with at least role min,
-// answering 401, 403 or 429 with a JSON error otherwise. The principal is in
-// the request's context (PrincipalFrom). A zero min serves everyone.
-func (a *Authenticator) Require(min Role, next http.Handler) http.Handler {
-	if min == 0 {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.Authenticate(r)
-		if err == nil && !p.Can(min) {
-			err = &httpError{http.StatusForbidden, "forbidden", fmt.Sprintf("this needs the %s role; the token has the %s role", min, p.Role)}
-		}
-		if info := infoFrom(r.Context()); info != nil && p.Name != "" {
-			info.principal = p.Name
-		}
-		if err != nil {
-			writeError(w, r, a.logger, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
-	})
-}
-
-// loopbackHost reports whether a Host header (or listen address) names a
+// LoopbackHost reports whether a Host header (or listen address) names a
 // loopback host: localhost, 127.0.0.0/8 or ::1, with or without a port.
-func loopbackHost(hostport string) bool {
+func LoopbackHost(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -248,8 +178,8 @@ func loopbackHost(hostport string) bool {
 }
 
 // clientKey is the rate-limit key of a client: its IP address, or its /64
-// network for IPv6 (one host usually owns the whole /64). The API does not
-// trust X-Forwarded-For; behind a proxy all clients share its address.
+// network for IPv6 (one host usually owns the whole /64). X-Forwarded-For is
+// not trusted; behind a proxy all clients share its address.
 func clientKey(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
