@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,7 +35,7 @@ func drill(cmd *cobra.Command, g *globals, a *app.App, b *backup.Backup) bool {
 
 // writeDrill prints a drill's outcome line and its differences.
 func writeDrill(g *globals, id string, d backup.Drill, m *backup.Manifest) {
-	took := time.Duration(d.Seconds * float64(time.Second)).Round(100 * time.Millisecond)
+	took := drillDuration(&d)
 	switch {
 	case d.Status == backup.DrillInterrupted:
 		fmt.Fprintf(g.stdout, "%s\tdrill\tINTERRUPTED\ton %s after %s: %s\n", id, d.Server, took, oneLine(d.Error))

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 func checkOutput(o string) error {
@@ -33,11 +34,13 @@ func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func duration(b *backup.Backup) string {
+// backupDuration is how long a finished backup took ("37 ms", "3 min 5 s"),
+// written as the web UI writes it; "-" while it runs.
+func backupDuration(b *backup.Backup) string {
 	if b.FinishedAt == nil {
 		return "-"
 	}
-	return b.FinishedAt.Sub(b.StartedAt).Round(100 * time.Millisecond).String()
+	return duration.Human(b.FinishedAt.Sub(b.StartedAt))
 }
 
 func storages(b *backup.Backup) string {
@@ -61,7 +64,7 @@ func writeTable(w io.Writer, list []*backup.Backup) error {
 			status += "!" // see show ID for the warnings
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.Server, displayName(b.Database), b.Type, status,
-			b.StartedAt.Local().Format("2006-01-02 15:04:05"), duration(b), humanBytes(b.StoredBytes), storages(b))
+			b.StartedAt.Local().Format("2006-01-02 15:04:05"), backupDuration(b), humanBytes(b.StoredBytes), storages(b))
 	}
 	return tw.Flush()
 }
@@ -78,7 +81,7 @@ func writeDetail(w io.Writer, b *backup.Backup) error {
 	if b.FinishedAt != nil {
 		row("Finished", b.FinishedAt.Local().Format(time.RFC3339))
 	}
-	row("Duration", duration(b))
+	row("Duration", backupDuration(b))
 	row("Raw size", fmt.Sprintf("%s (%d bytes)", humanBytes(b.RawBytes), b.RawBytes))
 	row("Stored size", fmt.Sprintf("%s (%d bytes)", humanBytes(b.StoredBytes), b.StoredBytes))
 	row("SHA-256", b.SHA256)
@@ -132,7 +135,7 @@ func writeDrillRows(row func(k, v string), d *backup.Drill) {
 		return
 	}
 	row("Last drill", fmt.Sprintf("%s on %s at %s, took %s", d.Status, d.Server, d.At.Local().Format(time.RFC3339),
-		time.Duration(d.Seconds*float64(time.Second)).Round(100*time.Millisecond)))
+		drillDuration(d)))
 	if d.Error != "" {
 		row("Drill error", oneLine(d.Error))
 	} else if !d.Compared {
@@ -141,6 +144,11 @@ func writeDrillRows(row func(k, v string), d *backup.Drill) {
 	for _, diff := range d.Differences {
 		row("Drill difference", diff)
 	}
+}
+
+// drillDuration is how long a drill took, as backupDuration writes it.
+func drillDuration(d *backup.Drill) string {
+	return duration.Human(time.Duration(d.Seconds * float64(time.Second)))
 }
 
 // displayName is a database name as a one-line output shows it: as it is,

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 func newListCommand(g *globals) *cobra.Command {
@@ -85,8 +85,8 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
 		return t, nil
 	}
-	if d, err := config.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d.D()), nil
+	if d, err := duration.Parse(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time (2026-01-02T15:04:05Z), a date (2026-01-02) or an age (36h, 7d)", s)
 }

@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/duration"
+)
 
 // Upper (and lower) bounds of numeric settings. A value outside them is a
 // typo or a misunderstanding, and some (a huge upload concurrency) would
@@ -30,14 +34,14 @@ var (
 	// IdleTimeoutRange: a storage attempt may move no byte for this long.
 	idleTimeoutRange = durationRange{time.Second, time.Hour, "1s and 1h"}
 	// maxAgeRange: 0 means no age limit; 100 years is the most.
-	maxAgeRange = durationRange{0, 36500 * day, "0 and 36500d"}
+	maxAgeRange = durationRange{0, 36500 * duration.Day, "0 and 36500d"}
 	// shutdownTimeoutRange: how long SIGTERM waits for running backups.
-	shutdownTimeoutRange = durationRange{time.Second, day, "1s and 24h"}
+	shutdownTimeoutRange = durationRange{time.Second, duration.Day, "1s and 24h"}
 	// retentionIntervalRange: a pass lists every storage, so not more often
 	// than each minute.
-	retentionIntervalRange = durationRange{time.Minute, week, "1m and 7d"}
+	retentionIntervalRange = durationRange{time.Minute, duration.Week, "1m and 7d"}
 	// cleanupAgeRange: leftovers younger than this are kept.
-	cleanupAgeRange = durationRange{time.Minute, 365 * day, "1m and 365d"}
+	cleanupAgeRange = durationRange{time.Minute, 365 * duration.Day, "1m and 365d"}
 )
 
 // between reports a value outside lo..hi with the range in the message.

@@ -44,7 +44,7 @@ storages:
   - {name: s, type: s3, bucket: bkt, path_style: "${STYLE}", part_size: "${SIZE}", retention: {manual: {max_age: "${AGE}"}}}
 `, "", env)
 	if c.Servers[0].Port != 3307 || !c.Storages[0].PathStyle || c.Storages[0].PartSize != 16*MiB ||
-		c.Storages[0].Retention["manual"].MaxAge.String() != "2w" {
+		c.Storages[0].Retention["manual"].MaxAge.String() != "14d" {
 		t.Errorf("expanded values were not typed: %+v %+v", c.Servers[0], c.Storages[0])
 	}
 	// Keys are never expanded.

@@ -77,7 +77,7 @@ func TestFailureIsPostedOnceRedacted(t *testing.T) {
 	if !reflect.DeepEqual(p.Locations, wantLocs) {
 		t.Errorf("locations = %+v, want %+v", p.Locations, wantLocs)
 	}
-	wantText := ":x: Backup failed: main-mysql/shop (daily) after 12.3s: " + wantErr
+	wantText := ":x: Backup failed: main-mysql/shop (daily) after 12 s: " + wantErr
 	if p.Text != wantText {
 		t.Errorf("text = %q, want %q", p.Text, wantText)
 	}

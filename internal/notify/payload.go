@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
@@ -104,7 +105,7 @@ func encode(b *backup.Backup, event string, now time.Time) ([]byte, error) {
 }
 
 // summary is the one-line text, e.g.
-// ":x: Backup failed: main-mysql/shop (daily) after 12.3s: <error>".
+// ":x: Backup failed: main-mysql/shop (daily) after 12 s: <error>".
 func summary(p *Payload, dur time.Duration) string {
 	what := fmt.Sprintf("%s/%s (%s)", p.Server, p.Database, p.Type)
 	withErr := func(s, e string) string {
@@ -122,7 +123,7 @@ func summary(p *Payload, dur time.Duration) string {
 	}
 	switch backup.Status(p.Status) {
 	case backup.StatusSuccess:
-		return fmt.Sprintf(":white_check_mark: Backup succeeded: %s, %s in %s", what, formatBytes(p.StoredBytes), formatDuration(dur))
+		return fmt.Sprintf(":white_check_mark: Backup succeeded: %s, %s in %s", what, formatBytes(p.StoredBytes), duration.Human(dur))
 	case backup.StatusPartial:
 		var failed []string
 		for _, l := range p.Locations {
@@ -138,12 +139,12 @@ func summary(p *Payload, dur time.Duration) string {
 		if detail == "" {
 			detail = p.Error
 		}
-		s := fmt.Sprintf(":warning: Backup partially stored: %s, %s in %s; failed storages", what, formatBytes(p.StoredBytes), formatDuration(dur))
+		s := fmt.Sprintf(":warning: Backup partially stored: %s, %s in %s; failed storages", what, formatBytes(p.StoredBytes), duration.Human(dur))
 		return withErr(s, detail)
 	case backup.StatusInterrupted:
-		return withErr(fmt.Sprintf(":x: Backup interrupted: %s after %s", what, formatDuration(dur)), p.Error)
+		return withErr(fmt.Sprintf(":x: Backup interrupted: %s after %s", what, duration.Human(dur)), p.Error)
 	default:
-		return withErr(fmt.Sprintf(":x: Backup failed: %s after %s", what, formatDuration(dur)), p.Error)
+		return withErr(fmt.Sprintf(":x: Backup failed: %s after %s", what, duration.Human(dur)), p.Error)
 	}
 }
 
@@ -163,21 +164,6 @@ func truncate(s string, limit int) string {
 	}
 	r := []rune(s)
 	return string(r[:limit-1]) + "…"
-}
-
-// formatDuration prints 850ms, 12.3s, 45s, 3m05s or 2h07m.
-func formatDuration(d time.Duration) string {
-	if d < time.Second {
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	if r := d.Round(100 * time.Millisecond); r < time.Minute {
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", r.Seconds()), ".0") + "s"
-	}
-	if r := d.Round(time.Second); r < time.Hour {
-		return fmt.Sprintf("%dm%02ds", int(r.Minutes()), int(r.Seconds())%60)
-	}
-	r := d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(r.Hours()), int(r.Minutes())%60)
 }
 
 // formatBytes prints n in IEC units: 512 B, 3.4 MiB, 1.2 GiB.

@@ -336,23 +336,3 @@ func TestPlanGroupsAndOrder(t *testing.T) {
 		}
 	}
 }
-
-func TestFormatDuration(t *testing.T) {
-	for _, tc := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0s"},
-		{14 * day, "14d"},
-		{90 * day, "90d"},
-		{36 * time.Hour, "36h"},
-		{time.Hour, "1h"},
-		{90 * time.Minute, "1h30m"},
-		{45 * time.Minute, "45m"},
-		{90 * time.Second, "1m30s"},
-	} {
-		if got := formatDuration(tc.d); got != tc.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tc.d, got, tc.want)
-		}
-	}
-}
