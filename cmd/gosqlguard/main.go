@@ -10,6 +10,9 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // schedule_timezone works on machines without zoneinfo
+
+	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/spf13/cobra"
 )
 
 func main() { os.Exit(run()) }
@@ -30,8 +33,19 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// usageError is a usage error (exit 2) with a formatted message.
 func usageError(format string, args ...any) error {
 	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// usage marks err as a usage error (exit 2), unless it is nil or already
+// carries an exit code.
+func usage(err error) error {
+	var ee *exitError
+	if err == nil || errors.As(err, &ee) {
+		return err
+	}
+	return &exitError{code: exitUsage, err: err}
 }
 
 // failed is an error whose details were already printed; it only sets the exit code.
@@ -40,21 +54,37 @@ var errFailed = &exitError{code: exitFailure, err: errors.New("")}
 func run() int {
 	ctx, stop := notifyStop(context.Background())
 	defer stop()
-	cmd := newRootCommand(os.Stdout, os.Stderr)
-	err := cmd.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	err := execute(ctx, newRootCommand(os.Stdout, os.Stderr))
+	if err != nil && err.Error() != "" {
+		fmt.Fprintln(os.Stderr, "error:", err)
 	}
+	return exitCode(err)
+}
+
+// execute runs the command line root was given. The root command runs
+// nothing itself, so an error that cobra returns with root as the command
+// is its refusal of the command line (an unknown command): a usage error.
+// Flag and argument errors are made usage errors where cobra reports them
+// (newRootCommand).
+func execute(ctx context.Context, root *cobra.Command) error {
+	c, err := root.ExecuteContextC(ctx)
+	if err != nil && c == root {
+		return usage(err)
+	}
+	return err
+}
+
+// exitCode is the one mapping from an error to the exit status: 0 for
+// none, the code an exitError carries, 2 for a request the config cannot
+// satisfy (app.ErrUsage), else 1.
+func exitCode(err error) int {
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err.Error() != "" {
-			fmt.Fprintln(os.Stderr, "error:", ee.err)
-		}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
 		return ee.code
-	}
-	// Errors from cobra itself (unknown command or flag, bad arguments) are usage errors.
-	fmt.Fprintln(os.Stderr, "error:", err)
-	if isCobraUsage(err) {
+	case errors.Is(err, app.ErrUsage):
 		return exitUsage
 	}
 	return exitFailure

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -46,7 +44,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usage(err) })
 	defaultConfig := os.Getenv("GOSQLGUARD_CONFIG")
 	if defaultConfig == "" {
 		defaultConfig = "./gosqlguard.yaml"
@@ -69,7 +67,19 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newDownloadCommand(g),
 		newVersionCommand(g),
 	)
+	argumentErrorsAreUsage(root)
 	return root
+}
+
+// argumentErrorsAreUsage makes the errors of every command's argument check
+// (cobra.ExactArgs and the like) usage errors.
+func argumentErrorsAreUsage(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error { return usage(check(cmd, args)) }
+	}
+	for _, sub := range c.Commands() {
+		argumentErrorsAreUsage(sub)
+	}
 }
 
 func parseLevel(s string) (slog.Level, error) {
@@ -114,15 +124,4 @@ func (g *globals) openApp(ctx context.Context) (*app.App, error) {
 		return nil, &exitError{code: exitFailure, err: err}
 	}
 	return a, nil
-}
-
-// isCobraUsage recognises cobra's own argument and command errors.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires exactly", "invalid argument", "flag needs an argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return errors.Is(err, app.ErrUsage)
 }
