@@ -106,24 +106,24 @@ func locationBadge(s backup.LocationStatus) badge {
 
 func (u *UI) funcs() template.FuncMap {
 	return template.FuncMap{
-		"bytes": humanBytes,
-		"num":   groupDigits,
-		"rate":  humanRate,
-		"dur":   humanDuration,
-		"tm":    func(v any) timeView { return makeTimeView(v, u.now()) },
-		"abs":   func(t time.Time) string { return absTime(t) },
-		"took": func(start time.Time, end *time.Time) string {
+		"byteSize":     humanBytes,
+		"groupDigits":  groupDigits,
+		"transferRate": humanRate,
+		"duration":     humanDuration,
+		"timeView":     func(v any) timeView { return makeTimeView(v, u.now()) },
+		"absoluteTime": func(t time.Time) string { return absTime(t) },
+		"runDuration": func(start time.Time, end *time.Time) string {
 			if end == nil || end.Before(start) {
 				return ""
 			}
 			return humanDuration(end.Sub(start))
 		},
-		"elapsed": func(start time.Time) string { return humanDuration(u.now().Sub(start)) },
-		"bstatus": backupBadge,
-		"lstatus": locationBadge,
-		"short":   shorten,
-		"redact":  redact.Text,
-		"plural":  plural,
+		"elapsed":       func(start time.Time) string { return humanDuration(u.now().Sub(start)) },
+		"backupBadge":   backupBadge,
+		"locationBadge": locationBadge,
+		"shorten":       shorten,
+		"redact":        redact.Text,
+		"plural":        plural,
 	}
 }
 
