@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"reflect"
 	"strings"
 
@@ -243,4 +244,9 @@ var errorDescriptions = map[string]string{
 	"TooManyRequests":      "An invalid token from an address with too many failed authentications; see Retry-After. A valid token is never refused this way.",
 	"Internal":             "Unexpected error; the message names the request ID to look up in the log.",
 	"Unavailable":          "A dependency is unavailable, or the daemon is not ready.",
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(s.openapi)
 }

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/service"
+)
+
+func TestClassifyJobs(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	h := time.Hour
+	for _, tc := range []struct {
+		name  string
+		jobs  []service.Job
+		want  string // label of the last job
+		attn  bool
+		cause string // part of the reason
+	}{
+		{"recent success", []service.Job{{Type: "hourly", LastSuccess: at(-30 * time.Minute), NextRun: at(30 * time.Minute)}}, "OK", false, ""},
+		{"latest run failed", []service.Job{{Type: "daily", LastSuccess: at(-48 * h), LastFailure: at(-24 * h), NextRun: at(h)}}, "Failed", true, "latest run failed"},
+		{"failure older than success", []service.Job{{Type: "daily", LastSuccess: at(-2 * h), LastFailure: at(-24 * h), NextRun: at(22 * h)}}, "OK", false, ""},
+		{"scheduled, never succeeded", []service.Job{{Type: "daily", NextRun: at(h)}}, "Overdue", true, "no successful backup yet"},
+		{"next run in the past", []service.Job{{Type: "daily", LastSuccess: at(-25 * h), NextRun: at(-30 * time.Minute)}}, "Overdue", true, "has not happened"},
+		{"next run just due", []service.Job{{Type: "daily", LastSuccess: at(-24 * h), NextRun: at(-time.Minute)}}, "OK", false, ""},
+		{
+			"older than twice its type's period",
+			[]service.Job{
+				{Server: "a", Type: "hourly", LastSuccess: at(-10 * time.Minute), NextRun: at(50 * time.Minute)},
+				{Server: "b", Type: "hourly", LastSuccess: at(-3 * h), NextRun: at(50 * time.Minute)},
+			},
+			"Overdue", true, "should run about every 1 h",
+		},
+		{
+			"within twice the period",
+			[]service.Job{
+				{Server: "a", Type: "hourly", LastSuccess: at(-10 * time.Minute), NextRun: at(50 * time.Minute)},
+				{Server: "b", Type: "hourly", LastSuccess: at(-70 * time.Minute), NextRun: at(50 * time.Minute)},
+			},
+			"OK", false, "",
+		},
+		{"manual job with a success", []service.Job{{Type: "manual", LastSuccess: at(-100 * h)}}, "OK", false, ""},
+		{"manual job never run", []service.Job{{Type: "manual"}}, "No backup yet", false, ""},
+		{"secret in the failure", []service.Job{{Type: "manual", LastFailure: at(-h), LastFailureError: "password=" + leakedSecret}}, "Failed", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := classifyJobs(tc.jobs, now)
+			got := rows[len(rows)-1]
+			if got.State.Label != tc.want || got.Attn != tc.attn || !strings.Contains(got.Reason, tc.cause) {
+				t.Errorf("got %q (attention %v, reason %q), want %q (attention %v, reason with %q)",
+					got.State.Label, got.Attn, got.Reason, tc.want, tc.attn, tc.cause)
+			}
+			if strings.Contains(got.LastFailureError, leakedSecret) {
+				t.Errorf("failure text not redacted: %q", got.LastFailureError)
+			}
+		})
+	}
+}

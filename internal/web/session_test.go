@@ -1,0 +1,53 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/auth"
+)
+
+// clock is a settable clock for session expiry.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}
+	svc := newFakeService(t, time.Now)
+	authn := auth.New([]auth.Token{token("alice", auth.RoleAdmin, adminToken)}, nil, nil)
+	ui, err := New(Options{Service: svc, Auth: authn, Clock: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{srv: serve(t, ui, slog.New(slog.DiscardHandler)), svc: svc, ui: ui}
+	c := e.loggedIn(t, adminToken)
+	for _, step := range []struct {
+		wait time.Duration
+		want int
+	}{
+		{11 * time.Hour, http.StatusOK},                   // still valid, and extended
+		{11 * time.Hour, http.StatusOK},                   // 22 h after login, 11 h idle
+		{12*time.Hour + time.Second, http.StatusSeeOther}, // idle too long
+	} {
+		clk.add(step.wait)
+		if r := c.get("/"); r.status != step.want {
+			t.Fatalf("after %v more: status %d, want %d", step.wait, r.status, step.want)
+		}
+	}
+	if r := c.post("/retention", url.Values{"csrf": {"x"}}); r.status != http.StatusForbidden {
+		t.Errorf("POST with an expired session: %d", r.status)
+	}
+}
