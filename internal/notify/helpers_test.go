@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // Secrets carried by the receiver URL of the tests; no log may show them.
@@ -21,7 +22,7 @@ const (
 	querySecret = "Q0PSECRETQUERY"
 )
 
-// fakeClock returns at once from After and records the waits asked for.
+// fakeClock fires its timers at once and records the waits asked for.
 type fakeClock struct {
 	mu    sync.Mutex
 	waits []time.Duration
@@ -29,13 +30,11 @@ type fakeClock struct {
 
 func (c *fakeClock) Now() time.Time { return time.Date(2025, 3, 1, 2, 31, 0, 0, time.UTC) }
 
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+func (c *fakeClock) NewTimer(d time.Duration) clock.Timer {
 	c.mu.Lock()
 	c.waits = append(c.waits, d)
 	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- c.Now()
-	return ch
+	return clock.NewFake(c.Now()).NewTimer(0) // fires at once
 }
 
 func (c *fakeClock) Waits() []time.Duration {

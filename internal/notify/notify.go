@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
@@ -45,18 +46,6 @@ type Webhook struct {
 	URL    string
 	Events []string
 }
-
-// Clock is the Notifier's source of time, injected so that tests of the
-// backoff need not sleep.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                         { return time.Now() }
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Option changes a Notifier's default.
 type Option func(*Notifier)
@@ -103,8 +92,9 @@ func WithQueueSize(size int) Option {
 	}
 }
 
-// WithClock replaces the system clock.
-func WithClock(c Clock) Option { return func(n *Notifier) { n.clock = c } }
+// WithClock replaces the system clock, so that tests of the backoff need
+// not sleep.
+func WithClock(c clock.Clock) Option { return func(n *Notifier) { n.clock = c } }
 
 // WithUserAgent sets the User-Agent header, e.g. "gosqlguard/1.4.0".
 func WithUserAgent(ua string) Option {
@@ -125,7 +115,7 @@ type Notifier struct {
 	retries   int
 	backoff   time.Duration
 	queueSize int
-	clock     Clock
+	clock     clock.Clock
 	userAgent string
 
 	mu     sync.RWMutex // guards closed against sends on the closed queue
@@ -158,7 +148,7 @@ func New(hooks []Webhook, logger *slog.Logger, opts ...Option) *Notifier {
 		retries:   DefaultRetries,
 		backoff:   DefaultBackoff,
 		queueSize: DefaultQueueSize,
-		clock:     systemClock{},
+		clock:     clock.System{},
 		userAgent: DefaultUserAgent,
 		done:      make(chan struct{}),
 	}

@@ -101,9 +101,11 @@ func (n *Notifier) deliver(ctx context.Context, h *hook, m *message) {
 		}
 		n.log.Info("notification attempt failed; retrying", "webhook", h.name, "backup", m.backupID, "event", m.event,
 			"attempt", attempts, "retry_in", wait, "error", err)
+		timer := n.clock.NewTimer(wait)
 		select {
-		case <-n.clock.After(wait):
+		case <-timer.C():
 		case <-ctx.Done():
+			timer.Stop()
 			n.log.Warn("notification not delivered", "webhook", h.name, "backup", m.backupID, "event", m.event,
 				"attempts", attempts, "error", err)
 			return
