@@ -12,15 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 	"golang.org/x/sys/unix"
 )
 
 func lookPath(t *testing.T, name string) string {
 	t.Helper()
 	p, err := LookTool("test tool", "", name)
-	if err != nil {
-		t.Skip(err)
-	}
+	testenv.Require(t, "tool "+name, err)
 	return p
 }
 

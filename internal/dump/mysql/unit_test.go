@@ -12,6 +12,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 const trickyPassword = `p'a"s$s; w>rd #\x`
@@ -38,10 +39,7 @@ func TestQuoteOption(t *testing.T) {
 // TestOptionFileParsedByClientLibrary reads the option file back with the
 // client library's own parser.
 func TestOptionFileParsedByClientLibrary(t *testing.T) {
-	tool, err := exec.LookPath("my_print_defaults")
-	if err != nil {
-		t.Skip("my_print_defaults not installed")
-	}
+	tool := testenv.Tool(t, "my_print_defaults")
 	for _, pw := range []string{trickyPassword, `a"b`, `x\`, `'quoted'`, `"dq"`, " lead and trail ", `\n not newline`, "tab\there", "#hash"} {
 		content, err := optionFile(dump.Conn{User: "u ser", Password: pw, Socket: "/run/my sock"})
 		if err != nil {
