@@ -108,7 +108,7 @@ func TestLogoutEndsTheSession(t *testing.T) {
 	if r := c2.post("/backups", url.Values{"csrf": {token}}); r.status != http.StatusForbidden {
 		t.Errorf("old session after logout: POST status %d, want 403", r.status)
 	}
-	if n := e.svc.count("start"); n != 0 {
+	if n := e.count("start"); n != 0 {
 		t.Errorf("StartBackups called %d times", n)
 	}
 }
@@ -145,7 +145,7 @@ func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
 				t.Errorf("POST %s with a %s CSRF token: no readable 403 page", p.path, name)
 			}
 		}
-		if n := e.svc.count(p.call); n != 0 {
+		if n := e.count(p.call); n != 0 {
 			t.Errorf("%s ran %d times without a valid CSRF token", p.call, n)
 		}
 	}
@@ -158,7 +158,7 @@ func TestFormsNeedTheSessionsCSRFToken(t *testing.T) {
 	if r := c.post("/backups", url.Values{"csrf": {c.csrf()}, "server": {"main-mysql"}, "database": {"shop"}}); r.status != http.StatusSeeOther {
 		t.Errorf("with the right CSRF token: status %d, want 303", r.status)
 	}
-	e.svc.waitIdle(t)
+	e.svc.WaitIdle(t)
 }
 
 func TestPostsWithoutASessionAreRefused(t *testing.T) {
@@ -189,7 +189,7 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site POST: status %d, want 403", resp.StatusCode)
 	}
-	if n := e.svc.count("retention"); n != 0 {
+	if n := e.count("retention"); n != 0 {
 		t.Errorf("retention applied %d times by a cross-site post", n)
 	}
 }
@@ -239,7 +239,7 @@ func TestRolesHideAndRefuseActions(t *testing.T) {
 		}
 	}
 	for _, call := range []string{"start", "verify", "restore", "download", "delete", "retention"} {
-		if n := e.svc.count(call); n != 0 {
+		if n := e.count(call); n != 0 {
 			t.Errorf("%s ran %d times for a role that may not", call, n)
 		}
 	}
@@ -290,8 +290,8 @@ func TestRolesHideAndRefuseActions(t *testing.T) {
 	if r := try(admin, attempt{"POST", "/backups/" + id + "/delete", url.Values{"confirm": {"yes"}}}); r.status != http.StatusSeeOther {
 		t.Errorf("admin delete: status %d, want 303", r.status)
 	}
-	if e.svc.count("verify") != 1 || e.svc.count("delete") != 1 {
-		t.Errorf("verify ran %d times, delete %d times; want 1 and 1", e.svc.count("verify"), e.svc.count("delete"))
+	if e.count("verify") != 1 || e.count("delete") != 1 {
+		t.Errorf("verify ran %d times, delete %d times; want 1 and 1", e.count("verify"), e.count("delete"))
 	}
 }
 
@@ -318,7 +318,7 @@ func TestUnauthenticatedModeWorksWithoutLoginButWarns(t *testing.T) {
 	if r := c.post("/retention", url.Values{"csrf": {c.csrf()}, "confirm": {"yes"}}); r.status != http.StatusSeeOther {
 		t.Errorf("POST with CSRF token: status %d, want 303", r.status)
 	}
-	if n := e.svc.count("retention"); n != 1 {
+	if n := e.count("retention"); n != 1 {
 		t.Errorf("retention applied %d times, want 1", n)
 	}
 	if r := e.client(t).post("/retention", url.Values{"csrf": {"x"}}); r.status != http.StatusForbidden {

@@ -103,7 +103,7 @@ func (b *browser) shot(name string) { b.t.Helper(); webtest.Screenshot(b.t, b.ct
 func TestBrowserWalkthrough(t *testing.T) {
 	ctx := webtest.Browser(t)
 	e := newEnv(t, envOptions{})
-	e.svc.runFor = 6 * time.Second
+	e.svc.RunFor = 6 * time.Second
 	b := &browser{t: t, ctx: ctx, url: e.srv.URL}
 
 	// Not logged in: the login form.
@@ -206,8 +206,8 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if msg := b.text(".flash-ok"); !strings.Contains(msg, "Restored backup") {
 		t.Fatalf("after the restore the page says %q", msg)
 	}
-	if len(e.svc.restores) != 1 || !strings.HasSuffix(e.svc.restores[0], "->"+db+"_copy") {
-		t.Fatalf("restores: %v", e.svc.restores)
+	if len(e.restores()) != 1 || !strings.HasSuffix(e.restores()[0], "->"+db+"_copy") {
+		t.Fatalf("restores: %v", e.restores())
 	}
 
 	// Restore drills: one that fails on this pg-main backup, one that passes.
@@ -299,5 +299,5 @@ func TestBrowserWalkthrough(t *testing.T) {
 	if loc := b.eval(`location.pathname`); loc != "/login" {
 		t.Fatalf("after logout /status ends at %s, want /login", loc)
 	}
-	e.svc.waitIdle(t)
+	e.svc.WaitIdle(t)
 }

@@ -132,7 +132,7 @@ func TestBackupPageShowsDrillHistory(t *testing.T) {
 	}
 
 	// The history cannot be read: the page still shows, and says so.
-	e.svc.drillsErr = errors.New("catalog: drills: database is locked")
+	e.svc.DrillsErr = errors.New("catalog: drills: database is locked")
 	r := c.get("/backups/" + crm)
 	if r.status != http.StatusOK || !strings.Contains(r.body, "The drill history could not be read") || strings.Contains(r.body, "database is locked") {
 		t.Errorf("drill history failure: status %d, page %s", r.status, section(t, r.body, `id="drills"`, "</section>"))
@@ -169,7 +169,7 @@ func TestRunDrillButtonOnlyForOperators(t *testing.T) {
 	if r := v.post("/backups/"+good+"/drill", url.Values{"csrf": {v.csrf()}}); r.status != http.StatusForbidden || !strings.Contains(r.body, "operator role") {
 		t.Errorf("a viewer's drill: status %d, want 403 naming the role", r.status)
 	}
-	if n := e.svc.count("drill"); n != 0 {
+	if n := e.count("drill"); n != 0 {
 		t.Fatalf("%d drills ran for a viewer", n)
 	}
 }
@@ -193,7 +193,7 @@ func TestRunDrillNeedsCSRF(t *testing.T) {
 	if r := anon.post("/backups/"+good+"/drill", url.Values{"csrf": {c.csrf()}}); r.status != http.StatusForbidden {
 		t.Errorf("no session: status %d, want 403", r.status)
 	}
-	if n := e.svc.count("drill"); n != 0 {
+	if n := e.count("drill"); n != 0 {
 		t.Fatalf("%d drills ran without a valid CSRF token", n)
 	}
 	if r := c.get("/backups/" + good + "/drill"); r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "POST" {
@@ -250,7 +250,7 @@ func TestRunDrillReportsOutcome(t *testing.T) {
 		})
 	}
 	// A drill already running: a readable conflict.
-	busy := e.svc.add("main-mysql", "busy", "daily", e.svc.now().Add(-time.Hour), backup.StatusSuccess, "")
+	busy := e.svc.Add("main-mysql", "busy", "daily", e.svc.Now().Add(-time.Hour), backup.StatusSuccess, "")
 	c.post("/backups/"+busy.ID+"/drill", url.Values{"csrf": {tok}})
 	if page := c.get("/backups/" + busy.ID).body; !strings.Contains(page, "The drill could not run: A drill of this backup is already running") {
 		t.Error("a drill already running is not reported")

@@ -15,7 +15,32 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
+	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
+
+// leakedSecret must never appear in any page: the fake puts it into backup
+// errors, job failures and verify results, as a careless dump tool might.
+const leakedSecret = servicetest.LeakedSecret
+
+// count is how many times the UI made the state-changing call named (start,
+// delete, download, verify, restore, retention applied, drill).
+func (e *env) count(call string) int {
+	method := map[string]string{"start": "StartBackups", "delete": "DeleteBackup", "download": "Download",
+		"verify": "VerifyBackup", "restore": "RestoreBackup", "retention": "Retention(false)", "drill": "DrillBackup"}[call]
+	if method == "" {
+		panic("unknown call " + call)
+	}
+	return e.svc.Count(method)
+}
+
+// restores lists the restores the UI asked for, as "id->to_database".
+func (e *env) restores() []string {
+	var out []string
+	for _, r := range e.svc.Restores() {
+		out = append(out, r.ID+"->"+r.Options.ToDatabase)
+	}
+	return out
+}
 
 // Tokens of the test environment, one per role.
 const (
@@ -33,7 +58,7 @@ func token(name string, role auth.Role, secret string) auth.Token {
 // request middleware as the app serves it.
 type env struct {
 	srv *httptest.Server
-	svc *fakeService
+	svc *servicetest.Fake
 	ui  *UI
 }
 
@@ -44,8 +69,8 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	svc := newFakeService(t, time.Now)
-	svc.seed()
+	svc := servicetest.New(t, time.Now)
+	svc.Seed()
 	var tokens []auth.Token
 	if !o.open {
 		tokens = []auth.Token{
@@ -174,10 +199,8 @@ func (e *env) loggedIn(t testing.TB, token string) *client {
 // anyBackup returns the ID of a backup the fake holds that matches pred.
 func (e *env) backupID(t testing.TB, pred func(server, db, typ, status string) bool) string {
 	t.Helper()
-	e.svc.mu.Lock()
-	defer e.svc.mu.Unlock()
 	best := ""
-	for id, b := range e.svc.backups {
+	for id, b := range e.svc.Backups() {
 		if pred(b.Server, b.Database, b.Type, string(b.Status)) && id > best {
 			best = id
 		}

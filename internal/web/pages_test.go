@@ -67,7 +67,7 @@ func TestNoPageShowsSecrets(t *testing.T) {
 
 func TestConfigSummaryRedactsSecretsTheAppForgot(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.svc.config = "servers:\n  - name: a\n    password: " + leakedSecret + "\n    password_file: /run/secrets/db\n" +
+	e.svc.Config = "servers:\n  - name: a\n    password: " + leakedSecret + "\n    password_file: /run/secrets/db\n" +
 		"notifications:\n  webhooks:\n    - url: https://hooks.example/" + leakedSecret + "\n      events: [failure]\n"
 	c := e.loggedIn(t, viewerToken)
 	body := c.get("/status").body
@@ -110,14 +110,14 @@ func TestRestoreAsksToConfirmTheTarget(t *testing.T) {
 			t.Errorf("confirm typed %q: status %d, want 422", typed, r.status)
 		}
 	}
-	if n := e.svc.count("restore"); n != 0 {
+	if n := e.count("restore"); n != 0 {
 		t.Fatalf("restore ran %d times without a matching confirmation", n)
 	}
 	r := c.post("/backups/"+id+"/restore", url.Values{"csrf": {tok}, "to_database": {"shop_copy"}, "confirm": {"shop_copy"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/backups/"+id {
 		t.Fatalf("confirmed restore: status %d to %q", r.status, r.header.Get("Location"))
 	}
-	if got := e.svc.restores; len(got) != 1 || got[0] != id+"->shop_copy" {
+	if got := e.restores(); len(got) != 1 || got[0] != id+"->shop_copy" {
 		t.Fatalf("restores %v, want [%s->shop_copy]", got, id)
 	}
 	if page := c.get("/backups/" + id); !strings.Contains(page.body, "Restored backup "+id+" into main-mysql/shop_copy") {
@@ -148,7 +148,7 @@ func TestDeleteNeedsConfirmation(t *testing.T) {
 	if r := c.post("/backups/"+id+"/delete", url.Values{"csrf": {tok}}); r.status != http.StatusUnprocessableEntity {
 		t.Errorf("delete without the confirmation box: status %d, want 422", r.status)
 	}
-	if e.svc.count("delete") != 0 {
+	if e.count("delete") != 0 {
 		t.Fatal("deleted without confirmation")
 	}
 	if r := c.post("/backups/"+id+"/delete", url.Values{"csrf": {tok}, "confirm": {"yes"}}); r.status != http.StatusSeeOther {
@@ -182,7 +182,7 @@ func TestVerifyShowsPerStorageResults(t *testing.T) {
 
 func TestTriggerReportsOutcome(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.svc.runFor = time.Hour // stays running
+	e.svc.RunFor = time.Hour // stays running
 	c := e.loggedIn(t, operatorToken)
 	tok := c.csrf()
 	r := c.post("/backups", url.Values{"csrf": {tok}, "server": {"main-mysql"}, "database": {"crm"}, "type": {"manual"}})
@@ -206,12 +206,12 @@ func TestTriggerReportsOutcome(t *testing.T) {
 			t.Errorf("invalid trigger %v not reported", bad)
 		}
 	}
-	e.svc.cancel()
+	e.svc.Stop()
 }
 
 func TestLiveEndpoint(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.svc.runFor = 2 * time.Second
+	e.svc.RunFor = 2 * time.Second
 	c := e.loggedIn(t, viewerToken)
 	var live liveResponse
 	r := c.get("/ui/live?view=dashboard")
@@ -239,7 +239,7 @@ func TestLiveEndpoint(t *testing.T) {
 	if live.Reload || !strings.Contains(live.Sections["progress"], "Read so far") {
 		t.Errorf("live for a running backup: %+v", live)
 	}
-	e.svc.waitIdle(t)
+	e.svc.WaitIdle(t)
 	json.Unmarshal([]byte(c.get("/ui/live?backup="+ids[0]).body), &live)
 	if !live.Reload {
 		t.Error("live for a finished backup does not ask for a reload")
@@ -254,7 +254,7 @@ func TestBackupListFiltersAndPages(t *testing.T) {
 	// 120 more backups of one job, an hour apart, to page through.
 	base := time.Now().Add(-30 * 24 * time.Hour)
 	for i := range 120 {
-		e.svc.add("pg-main", "app", "hourly", base.Add(time.Duration(i)*time.Hour), backup.StatusSuccess, "")
+		e.svc.Add("pg-main", "app", "hourly", base.Add(time.Duration(i)*time.Hour), backup.StatusSuccess, "")
 	}
 	c := e.loggedIn(t, viewerToken)
 	rowID := regexp.MustCompile(`<tr data-id="([^"]+)" data-server="([^"]+)" data-status="([^"]+)"`)
@@ -366,11 +366,8 @@ func TestBackupListFiltersAndPages(t *testing.T) {
 }
 
 func TestEmptyStatesSayWhatToDo(t *testing.T) {
-	svc := newFakeService(t, time.Now)
 	e := newEnv(t, envOptions{})
-	e.svc.mu.Lock()
-	e.svc.backups = svc.backups // none
-	e.svc.mu.Unlock()
+	e.svc.Clear() // none
 	c := e.loggedIn(t, operatorToken)
 	if body := c.get("/backups").body; !strings.Contains(body, "No backups yet — trigger one on the") {
 		t.Error("the empty list does not say what to do")
@@ -459,12 +456,12 @@ func TestRetentionPlanAndApply(t *testing.T) {
 	}
 	tok := c.csrf()
 	c.post("/retention", url.Values{"csrf": {tok}})
-	if e.svc.count("retention") != 0 || !strings.Contains(c.get("/retention").body, "Tick the box") {
+	if e.count("retention") != 0 || !strings.Contains(c.get("/retention").body, "Tick the box") {
 		t.Fatal("retention applied without the confirmation box")
 	}
 	r := c.post("/retention", url.Values{"csrf": {tok}, "confirm": {"yes"}})
-	if r.status != http.StatusSeeOther || e.svc.count("retention") != 1 {
-		t.Fatalf("apply: status %d, applied %d times", r.status, e.svc.count("retention"))
+	if r.status != http.StatusSeeOther || e.count("retention") != 1 {
+		t.Fatalf("apply: status %d, applied %d times", r.status, e.count("retention"))
 	}
 	after := c.get("/retention").body
 	if !strings.Contains(after, fmt.Sprintf("Retention applied: %s backup copies deleted.", m[1])) {
@@ -479,7 +476,7 @@ func TestRetentionPlanAndApply(t *testing.T) {
 // with its warnings.
 func TestAnomalyBadgeAndWarnings(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	b := e.svc.add("main-mysql", "shop", "daily", time.Now().Add(-time.Minute), backup.StatusSuccess, "")
+	b := e.svc.Add("main-mysql", "shop", "daily", time.Now().Add(-time.Minute), backup.StatusSuccess, "")
 	b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
 	b.Warnings = []string{"size anomaly: 1.0 MiB raw, 0% of the median 180 MiB of the last 5 successful backups of this job (below 50%): was data lost?"}
 	c := e.loggedIn(t, viewerToken)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
 // clock is a settable clock for session expiry.
@@ -26,7 +27,7 @@ func (c *clock) add(d time.Duration) {
 
 func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}
-	svc := newFakeService(t, time.Now)
+	svc := servicetest.New(t, time.Now)
 	authn := auth.New([]auth.Token{token("alice", auth.RoleAdmin, adminToken)}, nil, nil)
 	ui, err := New(Options{Service: svc, Auth: authn, Clock: clk.Now})
 	if err != nil {
