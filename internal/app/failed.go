@@ -22,10 +22,22 @@ import (
 //
 // It returns the recorded backup (status failed, error set), or nil and no
 // error for any other plan error, which stands for no backup.
+//
+// A recorded failure is logged at ERROR ("backup could not start"), once,
+// for the daemon, the CLI and the API alike.
 func (a *App) RecordPlanError(ctx context.Context, typ string, planErr error) (*backup.Backup, error) {
 	if typ == "" {
 		typ = "manual"
 	}
+	b, err := a.recordPlanError(ctx, typ, planErr)
+	if b != nil && a.Logger != nil {
+		a.Logger.Error("backup could not start", "id", b.ID, "server", b.Server, "database", b.Database,
+			"type", b.Type, "error", planErr)
+	}
+	return b, err
+}
+
+func (a *App) recordPlanError(ctx context.Context, typ string, planErr error) (*backup.Backup, error) {
 	var se *ServerError
 	var re *RefusedNameError
 	switch {

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -177,6 +179,8 @@ func TestPlanDatabaseOnEveryServerThatHasIt(t *testing.T) {
 
 func TestRecordPlanErrorUnreachableServer(t *testing.T) {
 	a, root, obs := planApp(t, map[string]dump.Dumper{"s1": listDumper{err: errors.New("connection refused")}})
+	var logs bytes.Buffer
+	a.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	ctx := context.Background()
 	_, errs, err := a.Plan(ctx, Selector{})
 	if err != nil || len(errs) != 1 {
@@ -185,6 +189,9 @@ func TestRecordPlanErrorUnreachableServer(t *testing.T) {
 	b, err := a.RecordPlanError(ctx, "manual", errs[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := "level=ERROR msg=\"backup could not start\" id=" + b.ID + " server=s1 database=*"; !strings.Contains(logs.String(), want) {
+		t.Errorf("log:\n%s\nwant a line with %s", logs.String(), want)
 	}
 	list, err := a.Catalog.List(ctx, catalog.Filter{Status: backup.StatusFailed})
 	if err != nil {
