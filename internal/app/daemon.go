@@ -267,7 +267,6 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 		return nil
 	}
 	for _, e := range errs {
-		d.logger.Error("scheduled backups skipped", "type", typ, "error", e)
 		d.recordUnreachable(ctx, a, typ, e)
 	}
 	d.planned(ctx, a, typ, jobs, errs)
@@ -287,8 +286,12 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 // RecordPlanError), so that they show in the catalog, the metrics and the
 // webhooks instead of only in the log.
 func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, planErr error) {
-	if _, err := a.RecordPlanError(ctx, typ, planErr); err != nil {
+	b, err := a.RecordPlanError(ctx, typ, planErr) // logs what it records
+	if err != nil {
 		d.logger.Error("cannot record the failed run", "type", typ, "error", err)
+	}
+	if b == nil {
+		d.logger.Error("scheduled backup could not start", "type", typ, "error", planErr)
 	}
 }
 
