@@ -187,7 +187,9 @@ func (s *Scheduler) Drain(ctx context.Context) error {
 	// stays usable after an aborted drain.
 	s.abortCtx, s.abort = context.WithCancel(context.Background())
 	s.mu.Unlock()
-	s.log.Warn("drain timed out: cancelled the running tasks", "err", ctx.Err())
+	// The caller knows why the drain ended (a timeout, a second signal)
+	// and says so; this is the detail.
+	s.log.Debug("drain ended before the tasks: cancelled them", "cause", context.Cause(ctx))
 	return ctx.Err()
 }
 
