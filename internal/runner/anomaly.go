@@ -41,7 +41,9 @@ func (r *Runner) sizeAnomaly(ctx context.Context, b *backup.Backup) *backup.Size
 	if p.MinPercent <= 0 || p.Window <= 0 {
 		return nil
 	}
-	recent, err := r.Catalog.List(ctx, catalog.Filter{
+	// The dump is complete: a cancellation arriving now (shutdown) must
+	// not skip the check of what may still be stored as a success.
+	recent, err := r.Catalog.List(context.WithoutCancel(ctx), catalog.Filter{
 		Server: b.Server, Database: b.Database, Type: b.Type, Limit: 4*p.Window + 20,
 	})
 	if err != nil {

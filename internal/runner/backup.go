@@ -165,8 +165,13 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 			if dumpErr == nil || !errors.Is(res.Err, dumpErr) {
 				loc.Error = res.Err.Error()
 				storageErrs = append(storageErrs, fmt.Errorf("storage %s: %w", loc.Storage, res.Err))
-				log.Error("storage failed", "storage", loc.Storage, "error", res.Err)
-				obs.storageError(b, loc.Storage, "put", res.Err)
+				if ctx.Err() == nil || !errors.Is(res.Err, context.Canceled) {
+					// A write stopped by our own cancellation (shutdown,
+					// Ctrl-C) is no storage fault: the backup's end says
+					// it was interrupted.
+					log.Error("storage failed", "storage", loc.Storage, "error", res.Err)
+					obs.storageError(b, loc.Storage, "put", res.Err)
+				}
 			}
 		}
 	}
