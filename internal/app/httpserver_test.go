@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/config"
-	"github.com/gosqlguard/gosqlguard/internal/service"
+	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
 const (
@@ -32,21 +32,11 @@ func testConfigTokens() []config.Token {
 	}
 }
 
-// quietService answers the few calls the HTTP wiring tests make with empty
-// results; any other call panics through the nil interface.
-type quietService struct{ service.Service }
-
-func (quietService) Ready(context.Context) error                    { return nil }
-func (quietService) Jobs(context.Context) ([]service.Job, error)    { return nil, nil }
-func (quietService) Status(context.Context) (service.Status, error) { return service.Status{}, nil }
-func (quietService) Progress(context.Context) []service.Progress    { return nil }
-func (quietService) ConfigSummary() string                          { return "" }
-
 func testHandler(t *testing.T, edit func(*httpOptions)) (http.Handler, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	o := httpOptions{
-		Service: quietService{}, Tokens: testConfigTokens(), Listen: "127.0.0.1:0",
+		Service: servicetest.New(t, nil), Tokens: testConfigTokens(), Listen: "127.0.0.1:0",
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "# metrics") }),
 		Logger:  slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
@@ -90,7 +80,7 @@ func TestNoTokensNeedsLoopback(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.listen, func(t *testing.T) {
 			logs := &syncBuffer{}
-			_, err := newHTTPHandler(httpOptions{Service: quietService{}, Listen: tt.listen, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+			_, err := newHTTPHandler(httpOptions{Service: servicetest.New(t, nil), Listen: tt.listen, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if (err == nil) != tt.ok {
 				t.Fatalf("newHTTPHandler(listen %q) error = %v, want ok=%v", tt.listen, err, tt.ok)
 			}
@@ -111,7 +101,7 @@ func TestBadTokensAreRefused(t *testing.T) {
 	}
 	for name, tok := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := newHTTPHandler(httpOptions{Service: quietService{}, Tokens: []config.Token{tok}, Listen: "0.0.0.0:8080"})
+			_, err := newHTTPHandler(httpOptions{Service: servicetest.New(t, nil), Tokens: []config.Token{tok}, Listen: "0.0.0.0:8080"})
 			if err == nil {
 				t.Fatal("newHTTPHandler accepted the token")
 			}

@@ -20,7 +20,9 @@ type routeCase struct {
 	wantStatus   int
 }
 
-func routeCases(id string) []routeCase {
+// routeCases are the cases of every route over backup id; DELETE deletes
+// the backup deleted instead, so that the routes after it still find id.
+func routeCases(id, deleted string) []routeCase {
 	b := "/api/v1/backups/" + id
 	return []routeCase{
 		{"GET", "/healthz", "/healthz", "", 0, 200},
@@ -29,7 +31,7 @@ func routeCases(id string) []routeCase {
 		{"GET", "/api/v1/backups", "/api/v1/backups?server=main&limit=10", "", auth.RoleViewer, 200},
 		{"POST", "/api/v1/backups", "/api/v1/backups", `{"server":"main","database":"shop"}`, auth.RoleOperator, 202},
 		{"GET", "/api/v1/backups/{id}", b, "", auth.RoleViewer, 200},
-		{"DELETE", "/api/v1/backups/{id}", b, "", auth.RoleAdmin, 204},
+		{"DELETE", "/api/v1/backups/{id}", "/api/v1/backups/" + deleted, "", auth.RoleAdmin, 204},
 		{"GET", "/api/v1/backups/{id}/download", b + "/download?storage=local", "", auth.RoleOperator, 200},
 		{"POST", "/api/v1/backups/{id}/verify", b + "/verify", "", auth.RoleOperator, 200},
 		{"POST", "/api/v1/backups/{id}/restore", b + "/restore", `{"to_database":"shop_copy"}`, auth.RoleOperator, 200},
@@ -46,8 +48,9 @@ var tokenOf = map[auth.Role]string{auth.RoleViewer: viewerToken, auth.RoleOperat
 
 func TestEveryRouteAuth(t *testing.T) {
 	env := newEnv(t, nil)
-	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
-	cases := routeCases(id)
+	id := env.add(time.Now(), "main", "shop", "daily").ID
+	deleted := env.add(time.Now(), "main", "shop", "daily").ID
+	cases := routeCases(id, deleted)
 
 	// The table covers every registered route, so a new route cannot escape this test.
 	var registered, tested []string
@@ -141,6 +144,9 @@ func TestRetentionRoles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newEnv(t, nil)
+			// Two daily backups: retention keeps the newest and deletes the other.
+			env.add(time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC), "main", "shop", "daily")
+			env.add(time.Date(2024, 5, 2, 2, 0, 0, 0, time.UTC), "main", "shop", "daily")
 			w := env.do(t, req{method: "POST", target: tt.target, token: tt.token})
 			if w.Code != tt.want {
 				t.Fatalf("status %d, want %d: %s", w.Code, tt.want, w.Body)
@@ -149,8 +155,8 @@ func TestRetentionRoles(t *testing.T) {
 			if tt.call != "" {
 				calls = []string{tt.call}
 			}
-			if !slices.Equal(env.svc.calls, calls) {
-				t.Errorf("service calls %v, want %v", env.svc.calls, calls)
+			if !slices.Equal(env.svc.Calls(), calls) {
+				t.Errorf("service calls %v, want %v", env.svc.Calls(), calls)
 			}
 			if w.Code == 200 {
 				got := decodeJSON[retentionResponse](t, w)
@@ -194,7 +200,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	if w := env.do(t, req{method: "GET", target: "/healthz"}); w.Code != 200 || strings.TrimSpace(w.Body.String()) != "ok" {
 		t.Errorf("healthz: %d %q", w.Code, w.Body)
 	}
-	env.svc.readyErr = errSecret
+	env.svc.ReadyErr = errSecret
 	w := env.do(t, req{method: "GET", target: "/readyz"})
 	if w.Code != 503 {
 		t.Fatalf("readyz not ready: status %d, want 503", w.Code)

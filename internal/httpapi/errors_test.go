@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gosqlguard/gosqlguard/internal/service"
+	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
 // leaks are strings no response may contain.
@@ -15,7 +16,7 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 	const id = "20240101T000000.000Z-0123456789ab"
 	tests := []struct {
 		name    string
-		setup   func(*fakeService)
+		setup   func(*servicetest.Fake)
 		req     req
 		status  int
 		code    string
@@ -27,31 +28,31 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 		{name: "unknown filter value", req: req{method: "GET", target: "/api/v1/backups?status=secret"}, status: 400, code: "bad_request"},
 		{name: "unknown field", req: req{method: "POST", target: "/api/v1/backups", body: `{"password":"secret"}`}, status: 400, code: "bad_request"},
 		{
-			name: "service error", setup: func(f *fakeService) { f.err = errSecret },
+			name: "service error", setup: func(f *servicetest.Fake) { f.Err = errSecret },
 			req: req{method: "GET", target: "/api/v1/jobs"}, status: 500, code: "internal", inLog: "password=secret /var/lib/x", showsID: true,
 		},
 		{
-			name: "service error on a backup", setup: func(f *fakeService) { f.err = fmt.Errorf("get: %w", errSecret) },
+			name: "service error on a backup", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("get: %w", errSecret) },
 			req: req{method: "GET", target: "/api/v1/backups/" + id}, status: 500, code: "internal", inLog: "dsn=postgres://u:p@h", showsID: true,
 		},
 		{
-			name: "unavailable", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrUnavailable, errSecret) },
+			name: "unavailable", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrUnavailable, errSecret) },
 			req: req{method: "GET", target: "/api/v1/status"}, status: 503, code: "unavailable", inLog: "password=secret", showsID: true,
 		},
 		{
-			name: "invalid with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrInvalid, errSecret) },
+			name: "invalid with a careless message", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrInvalid, errSecret) },
 			req: req{method: "POST", target: "/api/v1/backups"}, status: 400, code: "bad_request",
 		},
 		{
-			name: "conflict with a careless message", setup: func(f *fakeService) { f.err = fmt.Errorf("%w: %w", service.ErrConflict, errSecret) },
+			name: "conflict with a careless message", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrConflict, errSecret) },
 			req: req{method: "DELETE", target: "/api/v1/backups/" + id}, status: 409, code: "conflict",
 		},
 		{
-			name: "panic", setup: func(f *fakeService) { f.panicking = true },
+			name: "panic", setup: func(f *servicetest.Fake) { f.Panicking = true },
 			req: req{method: "GET", target: "/api/v1/jobs"}, status: 500, code: "internal", inLog: "hunter2", showsID: true,
 		},
 		{
-			name: "panic while deleting", setup: func(f *fakeService) { f.panicking = true },
+			name: "panic while deleting", setup: func(f *servicetest.Fake) { f.Panicking = true },
 			req: req{method: "DELETE", target: "/api/v1/backups/" + id}, status: 500, code: "internal", inLog: "goroutine", showsID: true,
 		},
 	}
@@ -96,7 +97,7 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 
 func TestResponsesRedactFreeText(t *testing.T) {
 	env := newEnv(t, nil)
-	b := env.svc.add(env.clock.Now(), "main", "shop", "daily")
+	b := env.add(env.clock.Now(), "main", "shop", "daily")
 	b.Error = "dump failed: open /var/lib/mysql/x: password=secret"
 	b.Locations[0].Error = "put postgres://u:p@h/db"
 	for _, target := range []string{"/api/v1/backups/" + b.ID, "/api/v1/backups", "/api/v1/status"} {

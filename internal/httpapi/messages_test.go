@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 	"time"
@@ -119,9 +120,9 @@ func TestErrorMessagesSayWhatIsWrong(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newEnv(t, nil)
 			t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
-			env.svc.add(t0, "main", "shop", "daily")
-			env.svc.add(t0.Add(time.Hour), "main", "shop", "daily")
-			tok := cmpOr(tt.token, adminToken)
+			env.add(t0, "main", "shop", "daily")
+			env.add(t0.Add(time.Hour), "main", "shop", "daily")
+			tok := cmp.Or(tt.token, adminToken)
 			if tok == "-" {
 				tok = ""
 			}

@@ -29,7 +29,7 @@ func TestPaginationIsStableWhileBackupsArrive(t *testing.T) {
 			var want []string
 			for i := range tt.initial {
 				// Same millisecond for some, so ordering rests on the random part too.
-				want = append(want, env.svc.add(start.Add(time.Duration(i/2)*time.Millisecond), "main", "shop", "hourly").ID)
+				want = append(want, env.add(start.Add(time.Duration(i/2)*time.Millisecond), "main", "shop", "hourly").ID)
 			}
 			slices.SortFunc(want, func(a, b string) int { return strings.Compare(b, a) })
 
@@ -57,8 +57,8 @@ func TestPaginationIsStableWhileBackupsArrive(t *testing.T) {
 				// New backups arrive between requests (and one more in the
 				// same millisecond as the newest).
 				newest = newest.Add(time.Second)
-				env.svc.add(newest, "main", "shop", "hourly")
-				env.svc.add(newest, "other", "crm", "manual")
+				env.add(newest, "main", "shop", "hourly")
+				env.add(newest, "other", "crm", "manual")
 				cursor = page.NextCursor
 				if cursor == "" {
 					break

@@ -92,10 +92,10 @@ func TestListFilterReachesService(t *testing.T) {
 	env := newEnv(t, nil)
 	var seen []string
 	for i := range 3 {
-		b := env.svc.add(time.Date(2024, 1, 10+i, 0, 0, 0, 0, time.UTC), "main", "shop", "daily")
+		b := env.add(time.Date(2024, 1, 10+i, 0, 0, 0, 0, time.UTC), "main", "shop", "daily")
 		seen = append(seen, b.ID)
 	}
-	env.svc.add(time.Date(2024, 1, 11, 0, 0, 0, 0, time.UTC), "other", "shop", "daily")
+	env.add(time.Date(2024, 1, 11, 0, 0, 0, 0, time.UTC), "other", "shop", "daily")
 	w := env.do(t, req{method: "GET", token: viewerToken,
 		target: "/api/v1/backups?server=main&since=2024-01-11T00:00:00Z&until=2024-01-12T00:00:01Z"})
 	got := decodeJSON[backupList](t, w)
@@ -116,7 +116,7 @@ func TestStartBackupsDefaultsToManual(t *testing.T) {
 	if w.Code != 202 || len(got.IDs) != 1 {
 		t.Fatalf("status %d, %s", w.Code, w.Body)
 	}
-	if b := env.svc.backups[got.IDs[0]]; b.Type != "manual" {
+	if b := env.svc.Backups()[got.IDs[0]]; b.Type != "manual" {
 		t.Errorf("type %q, want manual", b.Type)
 	}
 }

@@ -14,11 +14,12 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/service"
+	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
 func TestNoTokensServesLocalRequestsAsAdmin(t *testing.T) {
 	env := newEnv(t, func(o *envOptions) { o.Tokens = nil })
-	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
+	id := env.add(time.Now(), "main", "shop", "daily").ID
 	for _, host := range []string{"localhost:8080", "127.0.0.1:8080", "[::1]:8080"} {
 		if w := env.do(t, req{method: "DELETE", target: "/api/v1/backups/" + id, host: host}); w.Code != 204 {
 			t.Errorf("Host %s: DELETE status %d, want 204", host, w.Code)
@@ -37,7 +38,7 @@ func TestNoTokensServesLocalRequestsAsAdmin(t *testing.T) {
 
 func TestDownload(t *testing.T) {
 	env := newEnv(t, nil)
-	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
+	id := env.add(time.Now(), "main", "shop", "daily").ID
 	w := env.do(t, req{method: "GET", target: "/api/v1/backups/" + id + "/download", token: operatorToken})
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -53,7 +54,7 @@ func TestDownload(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if w.Body.String() != env.svc.content {
+	if w.Body.String() != env.svc.Content {
 		t.Errorf("body %q", w.Body)
 	}
 }
@@ -71,7 +72,7 @@ func (b brokenReader) Read(p []byte) (int, error) {
 
 func (b brokenReader) Close() error { return nil }
 
-type brokenDownload struct{ *fakeService }
+type brokenDownload struct{ *servicetest.Fake }
 
 func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.ReadCloser, service.DownloadInfo, error) {
 	return brokenReader{strings.NewReader(strings.Repeat("x", 300<<10))}, service.DownloadInfo{Filename: "x.sql.zst"}, nil
@@ -81,7 +82,7 @@ func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.Re
 // without a Content-Length.
 func TestDownloadFailingMidwayBreaksTheConnection(t *testing.T) {
 	logs := &syncBuffer{}
-	_, h := newServer(t, envOptions{Options: Options{Service: brokenDownload{newFakeService()},
+	_, h := newServer(t, envOptions{Options: Options{Service: brokenDownload{newFakeService(t, nil)},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))}, Tokens: testTokens()})
 	ts := httptest.NewServer(h)
 	defer ts.Close()
@@ -101,7 +102,7 @@ func TestDownloadFailingMidwayBreaksTheConnection(t *testing.T) {
 	}
 }
 
-type verifyService struct{ *fakeService }
+type verifyService struct{ *servicetest.Fake }
 
 func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
 	return []backup.VerifyResult{
@@ -111,7 +112,7 @@ func (v verifyService) VerifyBackup(ctx context.Context, id string) ([]backup.Ve
 }
 
 func TestVerifyReportsEveryCopy(t *testing.T) {
-	env := newEnv(t, func(o *envOptions) { o.Service = verifyService{newFakeService()} })
+	env := newEnv(t, func(o *envOptions) { o.Service = verifyService{newFakeService(t, nil)} })
 	w := env.do(t, req{method: "POST", target: "/api/v1/backups/20240101T000000.000Z-0123456789ab/verify", token: operatorToken, body: "{}"})
 	if w.Code != 200 {
 		t.Fatalf("status %d: %s", w.Code, w.Body)
@@ -127,7 +128,7 @@ func TestVerifyReportsEveryCopy(t *testing.T) {
 
 func TestRestore(t *testing.T) {
 	env := newEnv(t, nil)
-	id := env.svc.add(time.Now(), "main", "shop", "daily").ID
+	id := env.add(time.Now(), "main", "shop", "daily").ID
 	w := env.do(t, req{method: "POST", target: "/api/v1/backups/" + id + "/restore", token: operatorToken, body: `{"to_database":"shop_restored"}`})
 	got := decodeJSON[restoreResponse](t, w)
 	if w.Code != 200 || got != (restoreResponse{ID: id, ToDatabase: "shop_restored", Restored: true}) {
@@ -144,8 +145,12 @@ func TestRestore(t *testing.T) {
 		t.Errorf("forced restore: status %d: %s", w.Code, w.Body)
 	}
 	want := []service.RestoreOptions{{ToDatabase: "shop_restored"}, {ToDatabase: "busy"}, {ToDatabase: "busy", Force: true, NoOwner: true}}
-	if fmt.Sprint(env.svc.restores) != fmt.Sprint(want) {
-		t.Errorf("service got %+v, want %+v", env.svc.restores, want)
+	var asked []service.RestoreOptions
+	for _, r := range env.svc.Restores() {
+		asked = append(asked, r.Options)
+	}
+	if fmt.Sprint(asked) != fmt.Sprint(want) {
+		t.Errorf("service got %+v, want %+v", asked, want)
 	}
 }
 

@@ -541,14 +541,15 @@ func (f *Fake) RestoreBackup(_ context.Context, id string, opts service.RestoreO
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if opts.ToDatabase == "busy" && !opts.Force { // refused before the backup is read
+		f.restores = append(f.restores, Restore{ID: id, Options: opts})
+		return fmt.Errorf("%w: database \"busy\" exists and is not empty: it holds 3 tables (send \"force\": true to replace it)", service.ErrConflict)
+	}
 	if f.backups[id] == nil {
 		return fmt.Errorf("restore %s: %w", id, service.ErrNotFound)
 	}
 	f.restores = append(f.restores, Restore{ID: id, Options: opts})
-	switch {
-	case opts.ToDatabase == "busy" && !opts.Force:
-		return fmt.Errorf("%w: database \"busy\" exists and is not empty: it holds 3 tables (send \"force\": true to replace it)", service.ErrConflict)
-	case opts.ToDatabase == "broken":
+	if opts.ToDatabase == "broken" {
 		return fmt.Errorf("%w: mariadb: ERROR 1045 (28000): Access denied (password=%s)", service.ErrInvalid, LeakedSecret)
 	}
 	return nil
