@@ -21,11 +21,4 @@ func TestRedaction(t *testing.T) {
 	if got := redact.Text("open /var/lib/gosqlguard/key: denied"); got != "open <path>: denied" {
 		t.Errorf("path: %q", got)
 	}
-	cfg := "catalog:\n  dsn: <secret>\n  driver: sqlite\nservers:\n  - password: \"" + leakedSecret + "\"\n    password_file: /run/secrets/x\n    user: backup\n" +
-		"storages:\n  - secret_access_key: ''\n    access_key_id: AKIA" + leakedSecret + "\n"
-	got := redactConfig(cfg)
-	if strings.Contains(got, leakedSecret) || !strings.Contains(got, "password_file: /run/secrets/x") || !strings.Contains(got, "user: backup") ||
-		!strings.Contains(got, "secret_access_key: ''") {
-		t.Errorf("redactConfig:\n%s", got)
-	}
 }

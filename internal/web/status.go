@@ -21,7 +21,7 @@ func (u *UI) statusPage(w http.ResponseWriter, r *http.Request, rq *request) {
 		u.fail(w, r, rq, err)
 		return
 	}
-	d := &statusData{S: st, Config: redactConfig(u.svc.ConfigSummary())}
+	d := &statusData{S: st, Config: redact.ConfigYAML(u.svc.ConfigSummary())}
 	if !st.StartedAt.IsZero() {
 		d.Uptime = max(0, u.now().Sub(st.StartedAt))
 	}
