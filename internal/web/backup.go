@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
@@ -222,7 +223,7 @@ func (u *UI) restore(w http.ResponseWriter, r *http.Request, rq *request) {
 	if err != nil {
 		u.flashError(r, rq, "Restore into "+b.Server+"/"+d.Target+" failed: ", err)
 	} else {
-		u.flashOK(rq, fmt.Sprintf("Restored backup %s into %s/%s in %s.", b.ID, b.Server, d.Target, humanDuration(u.now().Sub(start))))
+		u.flashOK(rq, fmt.Sprintf("Restored backup %s into %s/%s in %s.", b.ID, b.Server, d.Target, duration.Human(u.now().Sub(start))))
 	}
 	seeOther(w, r, "/backups/"+b.ID)
 }

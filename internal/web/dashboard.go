@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 
@@ -70,7 +71,7 @@ func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 			case now.Sub(*j.NextRun) > overdueGrace:
 				overdue = fmt.Sprintf("the run due %s has not happened", relTime(*j.NextRun, now))
 			case period > 0 && now.Sub(*j.LastSuccess) > 2*period:
-				overdue = fmt.Sprintf("last success %s; it should run about every %s", relTime(*j.LastSuccess, now), humanDuration(period))
+				overdue = fmt.Sprintf("last success %s; it should run about every %s", relTime(*j.LastSuccess, now), duration.Human(period))
 			}
 		}
 		switch {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
@@ -113,7 +114,7 @@ func makeDrillRow(d backup.Drill) drillRow {
 		}
 	}
 	if d.Seconds > 0 {
-		r.Took = humanDuration(time.Duration(d.Seconds * float64(time.Second)))
+		r.Took = duration.Human(time.Duration(d.Seconds * float64(time.Second)))
 	}
 	switch {
 	case d.Status == backup.DrillSuccess && d.Compared:
@@ -184,7 +185,7 @@ func (u *UI) drill(w http.ResponseWriter, r *http.Request, rq *request) {
 
 // drillFlash says how a drill just run ended.
 func drillFlash(d backup.Drill) *flash {
-	took := humanDuration(time.Duration(d.Seconds * float64(time.Second)))
+	took := duration.Human(time.Duration(d.Seconds * float64(time.Second)))
 	switch {
 	case d.Status == backup.DrillSuccess && d.Compared:
 		return &flash{Kind: "ok", Message: fmt.Sprintf("Drill passed: restored onto %s in %s, and the restored database matches the backup's fingerprint.", d.Server, took)}

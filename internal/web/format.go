@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Formatting for people: sizes in binary units, durations in words, times
-// both relative ("3 h ago") and absolute (UTC, in a tooltip or next to it).
+// Formatting for people: sizes in binary units, times both relative
+// ("3 h ago") and absolute (UTC, in a tooltip or next to it). Durations are
+// written by duration.Human.
 
 // humanBytes formats n bytes with a binary unit: "0 B", "512 B", "1.5 KiB",
 // "12.3 MiB", "4.21 GiB".
@@ -43,33 +44,6 @@ func humanRate(bytesPerSecond float64) string {
 		return "—"
 	}
 	return humanBytes(int64(bytesPerSecond)) + "/s"
-}
-
-// humanDuration formats d with its two largest units: "850 ms", "42 s",
-// "3 min 20 s", "1 h 5 min", "2 d 3 h".
-func humanDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	switch {
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return pair(int(d/time.Minute), "min", int(d%time.Minute/time.Second), "s")
-	case d < 24*time.Hour:
-		return pair(int(d/time.Hour), "h", int(d%time.Hour/time.Minute), "min")
-	default:
-		return pair(int(d/(24*time.Hour)), "d", int(d%(24*time.Hour)/time.Hour), "h")
-	}
-}
-
-func pair(a int, au string, b int, bu string) string {
-	if b == 0 {
-		return fmt.Sprintf("%d %s", a, au)
-	}
-	return fmt.Sprintf("%d %s %d %s", a, au, b, bu)
 }
 
 // relTime says how far t is from now in one coarse unit: "just now",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 
@@ -109,16 +110,16 @@ func (u *UI) funcs() template.FuncMap {
 		"byteSize":     humanBytes,
 		"groupDigits":  groupDigits,
 		"transferRate": humanRate,
-		"duration":     humanDuration,
+		"duration":     duration.Human,
 		"timeView":     func(v any) timeView { return makeTimeView(v, u.now()) },
 		"absoluteTime": func(t time.Time) string { return absTime(t) },
 		"runDuration": func(start time.Time, end *time.Time) string {
 			if end == nil || end.Before(start) {
 				return ""
 			}
-			return humanDuration(end.Sub(start))
+			return duration.Human(end.Sub(start))
 		},
-		"elapsed":       func(start time.Time) string { return humanDuration(u.now().Sub(start)) },
+		"elapsed":       func(start time.Time) string { return duration.Human(u.now().Sub(start)) },
 		"backupBadge":   backupBadge,
 		"locationBadge": locationBadge,
 		"shorten":       shorten,
