@@ -1,8 +1,9 @@
 // Package webtest starts a headless Chromium for browser tests of the web UI
 // and writes screenshots where a person can look at them.
 //
-// A test that cannot find Chromium skips, except in CI (CI=true), where it
-// fails: a green CI run always means the browser tests ran.
+// A test that cannot find or start Chromium skips, except in CI (CI=true),
+// where it fails (testenv.Require): a green CI run always means the browser
+// tests ran.
 package webtest
 
 import (
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 )
 
 // Laptop is the window size browser tests use unless they change it.
@@ -40,12 +43,7 @@ func Browser(t testing.TB) context.Context {
 	if err != nil {
 		path, err = exec.LookPath("chromium-browser")
 	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium not found in PATH (install the chromium package): %v", err)
-		}
-		t.Skipf("chromium not found in PATH; skipping the browser test: %v", err)
-	}
+	testenv.Require(t, "tool chromium (install the chromium package)", err)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -79,12 +77,7 @@ func Browser(t testing.TB) context.Context {
 	go func() { done <- chromedp.Do(ctx) }() // starts the browser and opens the tab
 	select {
 	case err := <-done:
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("starting chromium: %v", err)
-			}
-			t.Skipf("chromium does not start; skipping the browser test: %v", err)
-		}
+		testenv.Require(t, "a running chromium", err)
 	case <-start.Done():
 		t.Fatal("chromium did not start within a minute")
 	}
