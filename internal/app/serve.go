@@ -2,18 +2,13 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"reflect"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
@@ -69,13 +64,6 @@ type daemon struct {
 	callTimeout time.Duration
 
 	discovered discoveredDBs // for the job metrics (jobmetrics.go)
-}
-
-// progress is a running backup's live byte count, for the web UI.
-type progress struct {
-	id, server, database, typ string
-	started                   time.Time
-	raw                       atomic.Int64
 }
 
 // Serve runs the daemon until ctx ends: the HTTP API and health at once,
@@ -224,226 +212,4 @@ func (d *daemon) current() *App {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	return d.app
-}
-
-// entries are the scheduled backup types of the config (manual has no schedule).
-func (a *App) entries() ([]scheduler.Entry, error) {
-	loc, err := time.LoadLocation(a.Config.ScheduleTimezone)
-	if err != nil {
-		return nil, fmt.Errorf("schedule_timezone: %w", err)
-	}
-	var out []scheduler.Entry
-	for name, bt := range a.Config.BackupTypes {
-		if bt.Schedule == "" {
-			continue
-		}
-		s, err := scheduler.Parse(bt.Schedule, loc)
-		if err != nil {
-			return nil, fmt.Errorf("backup_types.%s.schedule: %w", name, err)
-		}
-		out = append(out, scheduler.Entry{Name: name, Schedule: s})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	drill, err := a.drillEntryOf(loc)
-	if err != nil {
-		return nil, err
-	}
-	if drill != nil {
-		out = append(out, *drill)
-	}
-	return out, nil
-}
-
-// expand turns a tick of a backup type into one task per server × database.
-func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
-	if typ == drillEntry {
-		d.expandDrills(ctx) // submits its drills itself, as drill slots free
-		return nil
-	}
-	a := d.current()
-	jobs, errs, err := a.Plan(ctx, Selector{Type: typ})
-	if err != nil {
-		d.logger.Error("cannot plan scheduled backups", "type", typ, "error", err)
-		return nil
-	}
-	for _, e := range errs {
-		d.recordUnreachable(ctx, a, typ, e)
-	}
-	d.planned(ctx, a, typ, jobs, errs)
-	tasks := make([]scheduler.Task, len(jobs))
-	for i, job := range jobs {
-		tasks[i] = scheduler.Task{
-			Key:    jobKey(job),
-			Server: job.Server,
-			Run:    func(ctx context.Context) { d.runJob(ctx, a, job) },
-		}
-	}
-	return tasks
-}
-
-// recordUnreachable records the failed backups a plan error stands for (a
-// server that is down, a database whose name is refused; see
-// RecordPlanError), so that they show in the catalog, the metrics and the
-// webhooks instead of only in the log.
-func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, planErr error) {
-	b, err := a.RecordPlanError(ctx, typ, planErr) // logs what it records
-	if err != nil {
-		d.logger.Error("cannot record the failed run", "type", typ, "error", err)
-	}
-	if b == nil {
-		d.logger.Error("scheduled backup could not start", "type", typ, "error", planErr)
-	}
-}
-
-// runJob takes one scheduled backup, then applies retention.
-func (d *daemon) runJob(ctx context.Context, a *App, job runner.Job) {
-	b, err := a.Runner.Open(ctx, job)
-	if errors.Is(err, runner.ErrAlreadyRunning) {
-		// Another process (a one-shot backup) runs this job right now.
-		d.logger.Warn("skipped: already running in another process", "job", jobKey(job), "error", err)
-		d.metrics.JobSkipped(job.Server, job.Database, job.Type)
-		return
-	}
-	if err != nil {
-		d.logger.Error("cannot start backup", "job", jobKey(job), "error", err)
-		return
-	}
-	d.runOpened(ctx, a, b, job)
-}
-
-// runOpened runs a backup whose row is open, then applies retention.
-func (d *daemon) runOpened(ctx context.Context, a *App, b *backup.Backup, job runner.Job) {
-	p := &progress{id: b.ID, server: b.Server, database: b.Database, typ: b.Type, started: d.opts.Clock.Now()}
-	d.progress.Store(b.ID, p)
-	job.Progress = p.raw.Store
-	err := a.Runner.Run(ctx, b, job)
-	d.progress.Delete(b.ID)
-	if err != nil || ctx.Err() != nil {
-		return // the runner logged it; retention waits for a good backup
-	}
-	d.prune(ctx, "after backup "+b.ID)
-}
-
-// prune applies retention to every storage, one pass at a time.
-func (d *daemon) prune(ctx context.Context, why string) {
-	d.pruneMu.Lock()
-	defer d.pruneMu.Unlock()
-	a := d.current()
-	plans, err := a.Runner.Prune(ctx, a.RetentionPolicies(), false)
-	deleted := 0
-	for _, p := range plans {
-		for _, dec := range p.Decisions {
-			if dec.Action == "delete" {
-				deleted++
-			}
-		}
-	}
-	if err != nil {
-		d.logger.Error("retention pass failed", "trigger", why, "error", err)
-	} else if deleted > 0 {
-		d.logger.Info("retention pass done", "trigger", why, "deleted", deleted)
-	}
-}
-
-// lastSuccess is the start of the type's newest successful backup, of any of
-// its jobs; catch-up fires when even that is older than the last scheduled run.
-func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
-	if typ == drillEntry {
-		return d.lastDrill()
-	}
-	a := d.current()
-	ctx := context.Background()
-	list, err := a.Catalog.List(ctx, catalog.Filter{Type: typ, Status: backup.StatusSuccess, Limit: 1})
-	if err != nil || len(list) == 0 {
-		return time.Time{}, false
-	}
-	return list[0].StartedAt, true
-}
-
-// retentionLoop runs retention and leftover cleanup every retention_interval.
-func (d *daemon) retentionLoop(ctx context.Context) {
-	for {
-		interval := d.current().Config.Daemon.RetentionInterval.D()
-		t := d.opts.Clock.NewTimer(interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
-		}
-		d.prune(ctx, "regular pass")
-		d.sweep(ctx)
-	}
-}
-
-// reloadLoop applies a new config on each reload signal; an invalid config
-// keeps the running one and says why.
-func (d *daemon) reloadLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.opts.Reload:
-		}
-		if err := d.reload(ctx); err != nil {
-			d.logger.Error("config reload failed: keeping the running config", "error", err)
-		}
-	}
-}
-
-func (d *daemon) reload(ctx context.Context) error {
-	if d.opts.Load == nil {
-		return errors.New("reload is not available")
-	}
-	cfg, err := d.opts.Load()
-	if err != nil {
-		return err
-	}
-	for _, w := range cfg.Warnings {
-		d.logger.Warn("config reload: "+w.Message, "path", w.Path)
-	}
-	old := d.current()
-	if cfg.Catalog.Driver != old.Config.Catalog.Driver || cfg.Catalog.DSN.Value() != old.Config.Catalog.DSN.Value() {
-		return errors.New("the catalog settings changed: restart the daemon to use another catalog")
-	}
-	next, err := build(ctx, cfg, old.Logger, old.Catalog)
-	if err != nil {
-		return err
-	}
-	entries, err := next.entries()
-	if err != nil {
-		return err
-	}
-	if err := d.sched.Reload(entries); err != nil {
-		return err
-	}
-	next.Runner.Clock = old.Runner.Clock
-	notifier := newNotifier(next)
-	next.Runner.Observers = []runner.Observer{d.metrics, notifier}
-	d.mu.Lock()
-	oldNotifier := d.notifier
-	d.app, d.notifier = next, notifier
-	d.mu.Unlock()
-	d.publishJobs(ctx)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		oldNotifier.Close(ctx) // deliver what the old config queued
-	}()
-	if !reflect.DeepEqual(cfg.HTTP, old.Config.HTTP) {
-		d.logger.Warn("http settings (listen address, tokens) change only with a restart")
-	}
-	if cfg.Concurrency != old.Config.Concurrency {
-		d.logger.Warn("concurrency limits change only with a restart")
-	}
-	d.logger.Info("config reloaded", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, d.opts.Clock.Now()))
-	return nil
-}
-
-func fmtNextRuns(entries []scheduler.Entry, now time.Time) string {
-	var parts []string
-	for _, e := range entries {
-		parts = append(parts, e.Name+"="+e.Schedule.Next(now).Format(time.RFC3339))
-	}
-	return fmt.Sprint(parts)
 }

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/runner"
+)
+
+// reloadLoop applies a new config on each reload signal; an invalid config
+// keeps the running one and says why.
+func (d *daemon) reloadLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.opts.Reload:
+		}
+		if err := d.reload(ctx); err != nil {
+			d.logger.Error("config reload failed: keeping the running config", "error", err)
+		}
+	}
+}
+
+func (d *daemon) reload(ctx context.Context) error {
+	if d.opts.Load == nil {
+		return errors.New("reload is not available")
+	}
+	cfg, err := d.opts.Load()
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		d.logger.Warn("config reload: "+w.Message, "path", w.Path)
+	}
+	old := d.current()
+	if cfg.Catalog.Driver != old.Config.Catalog.Driver || cfg.Catalog.DSN.Value() != old.Config.Catalog.DSN.Value() {
+		return errors.New("the catalog settings changed: restart the daemon to use another catalog")
+	}
+	next, err := build(ctx, cfg, old.Logger, old.Catalog)
+	if err != nil {
+		return err
+	}
+	entries, err := next.entries()
+	if err != nil {
+		return err
+	}
+	if err := d.sched.Reload(entries); err != nil {
+		return err
+	}
+	next.Runner.Clock = old.Runner.Clock
+	notifier := newNotifier(next)
+	next.Runner.Observers = []runner.Observer{d.metrics, notifier}
+	d.mu.Lock()
+	oldNotifier := d.notifier
+	d.app, d.notifier = next, notifier
+	d.mu.Unlock()
+	d.publishJobs(ctx)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		oldNotifier.Close(ctx) // deliver what the old config queued
+	}()
+	if !reflect.DeepEqual(cfg.HTTP, old.Config.HTTP) {
+		d.logger.Warn("http settings (listen address, tokens) change only with a restart")
+	}
+	if cfg.Concurrency != old.Config.Concurrency {
+		d.logger.Warn("concurrency limits change only with a restart")
+	}
+	d.logger.Info("config reloaded", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, d.opts.Clock.Now()))
+	return nil
+}
