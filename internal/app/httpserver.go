@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/httpapi"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
@@ -45,8 +46,8 @@ type httpOptions struct {
 	Metrics       http.Handler // nil: no /metrics
 	Listen        string       // host:port, checked against Tokens only
 	SecureCookies bool
-	Logger        *slog.Logger     // nil: discard
-	Clock         func() time.Time // nil: time.Now
+	Logger        *slog.Logger // nil: discard
+	Clock         clock.Clock  // nil: the system clock
 }
 
 // newHTTPHandler builds the daemon's HTTP side: one authenticator, the JSON
@@ -59,7 +60,7 @@ func newHTTPHandler(o httpOptions) (http.Handler, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = clock.System{}
 	}
 	tokens, err := authTokens(o.Tokens)
 	if err != nil {

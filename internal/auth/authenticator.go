@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // Authentication outcomes other than success. The API answers them with 401,
@@ -69,21 +71,22 @@ type Authenticator struct {
 	open    bool // no tokens: every request is admin (loopback only)
 	limiter *limiter
 	logger  *slog.Logger
-	now     func() time.Time
+	clock   clock.Clock
 }
 
 // New returns an Authenticator accepting tokens. With none, it is
 // unauthenticated: every request addressed to a loopback host is admin.
-// A nil logger discards, a nil now is time.Now.
-func New(tokens []Token, logger *slog.Logger, now func() time.Time) *Authenticator {
+// A nil logger discards; the failure limiter reads clk (nil: the system
+// clock).
+func New(tokens []Token, logger *slog.Logger, clk clock.Clock) *Authenticator {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if now == nil {
-		now = time.Now
+	if clk == nil {
+		clk = clock.System{}
 	}
 	return &Authenticator{tokens: append([]Token(nil), tokens...), open: len(tokens) == 0,
-		limiter: newLimiter(MaxFailures, FailureWindow), logger: logger, now: now}
+		limiter: newLimiter(MaxFailures, FailureWindow), logger: logger, clock: clk}
 }
 
 // Unauthenticated reports whether no tokens are configured, so that every
@@ -132,7 +135,7 @@ func (a *Authenticator) Check(r *http.Request, token string) (Principal, error) 
 		return p, nil
 	}
 	client := clientKey(r.RemoteAddr)
-	now := a.now()
+	now := a.clock.Now()
 	if wait, blocked, first := a.limiter.fail(client, now); blocked {
 		if first {
 			a.logger.Warn("authentication blocked after repeated failures", "client", client, "path", r.URL.Path,

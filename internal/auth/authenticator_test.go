@@ -23,7 +23,7 @@ func testTokens() []Token {
 }
 
 func TestTokensMapToTheirPrincipal(t *testing.T) {
-	a := New(testTokens(), nil, time.Now)
+	a := New(testTokens(), nil, nil)
 	for tok, want := range map[string]Principal{
 		viewerToken: {"ci-viewer", RoleViewer}, operatorToken: {"ops", RoleOperator}, adminToken: {"root", RoleAdmin},
 	} {

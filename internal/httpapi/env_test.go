@@ -19,6 +19,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
@@ -63,30 +64,12 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type testEnv struct {
 	srv     *Server
 	handler http.Handler // srv behind the request middleware, as the app serves it
 	svc     *servicetest.Fake
 	logs    *syncBuffer
-	clock   *fakeClock
+	clock   *clock.Fake
 }
 
 // envOptions are a Server's options and the tokens of its authenticator.
@@ -100,10 +83,10 @@ type envOptions struct {
 // options first.
 func newEnv(t *testing.T, edit func(*envOptions)) *testEnv {
 	t.Helper()
-	env := &testEnv{logs: &syncBuffer{}, clock: &fakeClock{t: time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC)}}
-	env.svc = newFakeService(t, env.clock.Now)
+	env := &testEnv{logs: &syncBuffer{}, clock: clock.NewFake(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))}
+	env.svc = newFakeService(t, env.clock)
 	o := envOptions{Options: Options{
-		Service: env.svc, Clock: env.clock.Now,
+		Service: env.svc, Clock: env.clock,
 		Logger:  slog.New(slog.NewJSONHandler(env.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "# metrics") }),
 	}, Tokens: testTokens()}
@@ -119,8 +102,8 @@ func newEnv(t *testing.T, edit func(*envOptions)) *testEnv {
 // "local" that is unhealthy, retention keeping one daily backup, backups
 // that succeed at once, and drills that fail with a secret and a path in
 // their error.
-func newFakeService(t *testing.T, now func() time.Time) *servicetest.Fake {
-	f := servicetest.New(t, now)
+func newFakeService(t *testing.T, clk clock.Clock) *servicetest.Fake {
+	f := servicetest.New(t, clk)
 	keep := 1
 	f.Servers = map[string][]string{"main": {"shop"}}
 	f.Types = map[string][]string{"daily": nil}

@@ -16,9 +16,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -36,8 +36,8 @@ type Options struct {
 	MetricsPublic bool
 	// Metrics serves /metrics; nil: no /metrics route.
 	Metrics http.Handler
-	Logger  *slog.Logger     // nil: discard
-	Clock   func() time.Time // nil: time.Now
+	Logger  *slog.Logger // nil: discard
+	Clock   clock.Clock  // nil: the system clock
 }
 
 // Server is the API: its routes under Prefix and beside it (/healthz,
@@ -49,7 +49,7 @@ type Server struct {
 	svc     service.Service
 	auth    *auth.Authenticator
 	logger  *slog.Logger
-	clock   func() time.Time
+	clock   clock.Clock
 	metrics http.Handler
 	public  bool // metrics are public
 	mux     *http.ServeMux
@@ -84,7 +84,7 @@ func New(o Options) (*Server, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = clock.System{}
 	}
 	s := &Server{
 		svc: o.Service, auth: o.Auth, logger: o.Logger, clock: o.Clock,

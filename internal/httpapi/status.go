@@ -33,7 +33,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !st.StartedAt.IsZero() {
-		st.UptimeSeconds = max(0, s.clock().Sub(st.StartedAt).Seconds())
+		st.UptimeSeconds = max(0, s.clock.Now().Sub(st.StartedAt).Seconds())
 	}
 	if st.Running == nil {
 		st.Running = []string{}

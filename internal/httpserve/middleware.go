@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"runtime/debug"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // requestInfo travels in the request's context so that inner layers can add
@@ -60,8 +62,8 @@ func newRequestID() string {
 
 // Options configure Middleware.
 type Options struct {
-	Logger *slog.Logger     // nil: discard
-	Clock  func() time.Time // nil: time.Now; for durations in the access log
+	Logger *slog.Logger // nil: discard
+	Clock  clock.Clock  // nil: the system clock; for durations in the access log
 	// Quiet are paths polled by probes, scrapers and live pages; their
 	// requests are logged at debug level only, unless they fail with a 5xx.
 	Quiet []string
@@ -80,7 +82,7 @@ func Middleware(next http.Handler, o Options) http.Handler {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = clock.System{}
 	}
 	if o.Fail == nil {
 		o.Fail = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -92,7 +94,7 @@ func Middleware(next http.Handler, o Options) http.Handler {
 		quiet[p] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := o.Clock()
+		start := o.Clock.Now()
 		id := r.Header.Get("X-Request-ID")
 		if !clientRequestID.MatchString(id) {
 			id = newRequestID()
@@ -110,7 +112,7 @@ func Middleware(next http.Handler, o Options) http.Handler {
 				level = slog.LevelDebug
 			}
 			attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "status", rec.statusOr200(),
-				"bytes", rec.bytes, "duration", o.Clock().Sub(start).Round(time.Microsecond), "client", r.RemoteAddr}
+				"bytes", rec.bytes, "duration", o.Clock.Now().Sub(start).Round(time.Microsecond), "client", r.RemoteAddr}
 			if info.principal != "" {
 				attrs = append(attrs, "principal", info.principal)
 			}

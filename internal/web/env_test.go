@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
@@ -69,7 +68,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	svc := servicetest.New(t, time.Now)
+	svc := servicetest.New(t, nil)
 	svc.Seed()
 	var tokens []auth.Token
 	if !o.open {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 )
 
 // Sessions are kept in memory: a restart logs everyone out, which is
@@ -45,13 +46,13 @@ type flash struct {
 // sessionStore maps the SHA-256 of session IDs to sessions. Hashing the key
 // keeps the lookup's timing independent of the secret ID.
 type sessionStore struct {
-	mu  sync.Mutex
-	m   map[[sha256.Size]byte]*session
-	now func() time.Time
+	mu    sync.Mutex
+	m     map[[sha256.Size]byte]*session
+	clock clock.Clock
 }
 
-func newSessionStore(now func() time.Time) *sessionStore {
-	return &sessionStore{m: map[[sha256.Size]byte]*session{}, now: now}
+func newSessionStore(clk clock.Clock) *sessionStore {
+	return &sessionStore{m: map[[sha256.Size]byte]*session{}, clock: clk}
 }
 
 // randomToken returns 32 random bytes, base64url-encoded.
@@ -69,7 +70,7 @@ func (s *sessionStore) create(p auth.Principal) (string, *session) {
 	sess := &session{principal: p, csrf: randomToken()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.clock.Now()
 	sess.expires = now.Add(sessionTTL)
 	if len(s.m) >= maxSessions {
 		s.sweepLocked(now)
@@ -100,7 +101,7 @@ func (s *sessionStore) get(id string) *session {
 	if sess == nil {
 		return nil
 	}
-	now := s.now()
+	now := s.clock.Now()
 	if !now.Before(sess.expires) {
 		delete(s.m, k)
 		return nil

@@ -4,32 +4,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
-// clock is a settable clock for session expiry.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
-	clk := &clock{now: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)}
-	svc := servicetest.New(t, time.Now)
+	clk := clock.NewFake(time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC))
+	svc := servicetest.New(t, nil)
 	authn := auth.New([]auth.Token{token("alice", auth.RoleAdmin, adminToken)}, nil, nil)
-	ui, err := New(Options{Service: svc, Auth: authn, Clock: clk.Now})
+	ui, err := New(Options{Service: svc, Auth: authn, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +30,7 @@ func TestSessionsExpireAfterTwelveIdleHours(t *testing.T) {
 		{11 * time.Hour, http.StatusOK},                   // 22 h after login, 11 h idle
 		{12*time.Hour + time.Second, http.StatusSeeOther}, // idle too long
 	} {
-		clk.add(step.wait)
+		clk.Advance(step.wait)
 		if r := c.get("/"); r.status != step.want {
 			t.Fatalf("after %v more: status %d, want %d", step.wait, r.status, step.want)
 		}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
@@ -30,8 +31,8 @@ type Options struct {
 	// Auth is the API's authenticator, so that the UI accepts the same
 	// tokens and shares the failure rate limit.
 	Auth   *auth.Authenticator
-	Logger *slog.Logger     // nil: discard
-	Clock  func() time.Time // nil: time.Now
+	Logger *slog.Logger // nil: discard
+	Clock  clock.Clock  // nil: the system clock
 	// SecureCookies marks the session cookie Secure; set it when the UI is
 	// served over HTTPS (directly or behind a proxy).
 	SecureCookies bool
@@ -63,10 +64,10 @@ func New(o Options) (*UI, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Clock == nil {
-		o.Clock = time.Now
+		o.Clock = clock.System{}
 	}
 	u := &UI{
-		svc: o.Service, auth: o.Auth, logger: o.Logger, now: o.Clock, secure: o.SecureCookies,
+		svc: o.Service, auth: o.Auth, logger: o.Logger, now: o.Clock.Now, secure: o.SecureCookies,
 		sessions: newSessionStore(o.Clock), rates: newRateTracker(), cop: http.NewCrossOriginProtection(),
 	}
 	var err error

@@ -49,7 +49,7 @@ func (f *Fake) recordDrillLocked(b *backup.Backup, d backup.Drill) {
 // whose error carries a secret and a path, a partial backup, an overdue job
 // and some restore drills.
 func (f *Fake) Seed() {
-	n := f.now()
+	n := f.clock.Now()
 	hour := n.Truncate(time.Hour)
 	for i := 1; i <= 6; i++ {
 		for _, db := range []string{"crm", "shop"} {
@@ -99,7 +99,7 @@ func (f *Fake) seedDrills() {
 	}
 	// at is a time between b's start and now, so that drills never lie in
 	// the future whatever the time of day.
-	now := f.now()
+	now := f.clock.Now()
 	at := func(b *backup.Backup, frac float64) time.Time {
 		return b.StartedAt.Add(time.Duration(frac * float64(now.Sub(b.StartedAt))))
 	}
@@ -140,7 +140,7 @@ func (f *Fake) DrillBackup(_ context.Context, id string) (backup.Drill, error) {
 	if outcome == nil {
 		outcome = drillOutcome
 	}
-	d := outcome(b, f.now())
+	d := outcome(b, f.clock.Now())
 	f.recordDrillLocked(b, d)
 	return d, nil
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
@@ -85,7 +86,7 @@ type Fake struct {
 	DrillsErr error // BackupDrills fails with it
 
 	mu       sync.Mutex
-	now      func() time.Time
+	clock    clock.Clock
 	backups  map[string]*backup.Backup
 	progress map[string]*service.Progress
 	drills   map[string][]backup.Drill // by backup ID, oldest first
@@ -99,18 +100,18 @@ type Fake struct {
 
 var _ service.Service = (*Fake)(nil)
 
-// New returns an empty fake on the clock now (nil: time.Now) with two
+// New returns an empty fake on the clock clk (nil: the system clock) with two
 // servers ("main-mysql" with crm and shop, "pg-main" with analytics, app and
 // billing), a daily type on every server and an hourly one on main-mysql,
 // two storages ("local", "offsite"), backups that run for 3 s and a config
 // summary with its secrets hidden. Backups still running when the test ends
 // are stopped.
-func New(t testing.TB, now func() time.Time) *Fake {
-	if now == nil {
-		now = time.Now
+func New(t testing.TB, clk clock.Clock) *Fake {
+	if clk == nil {
+		clk = clock.System{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n := now()
+	n := clk.Now()
 	keep := func(n int) *int { return &n }
 	f := &Fake{
 		Servers: map[string][]string{
@@ -129,7 +130,7 @@ func New(t testing.TB, now func() time.Time) *Fake {
 		Config: "catalog:\n  driver: sqlite\n  dsn: <secret>\nservers:\n  - name: main-mysql\n    type: mysql\n    host: 127.0.0.1\n" +
 			"    user: backup\n    password: <secret>\n    databases: [crm, shop]\nstorages:\n  - name: offsite\n    type: s3\n" +
 			"    access_key_id: <secret>\n    secret_access_key: <secret>\nhttp:\n  auth:\n    tokens:\n      - name: admin\n        role: admin\n        token_sha256: <secret>\n",
-		now: now, backups: map[string]*backup.Backup{}, progress: map[string]*service.Progress{},
+		clock: clk, backups: map[string]*backup.Backup{}, progress: map[string]*service.Progress{},
 		drills: map[string][]backup.Drill{}, ctx: ctx, cancel: cancel,
 	}
 	t.Cleanup(f.Stop)
@@ -143,7 +144,7 @@ func (f *Fake) Stop() {
 }
 
 // Now is the fake's clock.
-func (f *Fake) Now() time.Time { return f.now() }
+func (f *Fake) Now() time.Time { return f.clock.Now() }
 
 // enter records a call of name and fails or panics as the switches say.
 func (f *Fake) enter(name string) error {
@@ -397,7 +398,7 @@ func (f *Fake) runningLocked(server, db, typ string) bool {
 // startLocked opens a running backup and a goroutine that makes it progress
 // for RunFor, then succeed; with no RunFor it succeeds at once.
 func (f *Fake) startLocked(server, db, typ string) string {
-	start := f.now()
+	start := f.clock.Now()
 	id := backup.NewID(start)
 	b := &backup.Backup{ID: id, Server: server, Database: db, Type: typ, Status: backup.StatusRunning, StartedAt: start, Compression: "zstd"}
 	for _, s := range f.Storages {
@@ -412,7 +413,7 @@ func (f *Fake) startLocked(server, db, typ string) string {
 			b.Locations[i].Status = backup.LocationSuccess
 		}
 		b.Status = backup.StatusSuccess
-		complete(b, max(p.RawBytes, 1), f.now())
+		complete(b, max(p.RawBytes, 1), f.clock.Now())
 	}
 	runFor := f.RunFor
 	if runFor <= 0 {
@@ -474,7 +475,7 @@ func (f *Fake) DeleteBackup(_ context.Context, id string) error {
 	if b.Status == backup.StatusRunning {
 		return fmt.Errorf("%w: backup %s is still running", service.ErrConflict, id)
 	}
-	n := f.now()
+	n := f.clock.Now()
 	b.Status, b.DeletedAt, b.DeleteReason = backup.StatusDeleted, &n, "deleted through the API"
 	for i := range b.Locations {
 		b.Locations[i].Status = backup.LocationDeleted
