@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 
 	"filippo.io/age"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/mysql"
 	"github.com/gosqlguard/gosqlguard/internal/dump/postgres"
+	"github.com/gosqlguard/gosqlguard/internal/notify"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
@@ -30,7 +33,29 @@ type App struct {
 	Logger  *slog.Logger
 	Catalog *sqlite.Store
 	Runner  *runner.Runner
-	dumpers map[string]dump.Dumper
+	// Notifier delivers the config's webhooks and is one of the runner's
+	// observers; nil unless built with buildOptions.Notify. Whoever built
+	// the App closes it.
+	Notifier *notify.Notifier
+	dumpers  map[string]dump.Dumper
+	opts     buildOptions // what it was built with; a reload builds the same way
+}
+
+// buildOptions complete an App beyond its config, so that build returns it
+// whole: nothing is set on it afterwards. The zero value, but for Logger,
+// is what a one-shot command uses.
+type buildOptions struct {
+	Logger *slog.Logger
+	// Clock is the runner's and the notifier's time; nil: the system clock.
+	Clock clock.Clock
+	// Observers are told of every backup, verify, deletion and drill (the
+	// daemon's metrics), before the notifier.
+	Observers []runner.Observer
+	// Notify builds the webhook notifier of the config (App.Notifier).
+	Notify bool
+	// NewDumper makes the dumper of a configured server; nil: the MySQL or
+	// PostgreSQL engine of its type.
+	NewDumper func(config.Server, *slog.Logger) dump.Dumper
 }
 
 // New opens the catalog and builds storages, dumpers and the runner.
@@ -42,7 +67,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
-	a, err := build(ctx, cfg, logger, cat)
+	a, err := build(ctx, cfg, cat, buildOptions{Logger: logger})
 	if err != nil {
 		cat.Close()
 		return nil, err
@@ -52,9 +77,14 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 	return a, nil
 }
 
-// build wires everything but the catalog, which it is given (a reload keeps it).
-func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sqlite.Store) (*App, error) {
-	a := &App{Config: cfg, Logger: logger, Catalog: cat, dumpers: map[string]dump.Dumper{}}
+// build wires everything but the catalog, which it is given (a reload keeps
+// it), as o says.
+func build(ctx context.Context, cfg *config.Config, cat *sqlite.Store, o buildOptions) (*App, error) {
+	if o.NewDumper == nil {
+		o.NewDumper = newDumper
+	}
+	logger := o.Logger
+	a := &App{Config: cfg, Logger: logger, Catalog: cat, dumpers: map[string]dump.Dumper{}, opts: o}
 	opts, ids, err := pipelineOptions(cfg)
 	if err != nil {
 		return nil, err
@@ -68,7 +98,12 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sq
 		backends = append(backends, b)
 	}
 	for _, s := range cfg.Servers {
-		a.dumpers[s.Name] = newDumper(s, logger)
+		a.dumpers[s.Name] = o.NewDumper(s, logger)
+	}
+	observers := slices.Clone(o.Observers)
+	if o.Notify {
+		a.Notifier = newNotifier(cfg, logger, o.Clock)
+		observers = append(observers, a.Notifier)
 	}
 	a.Runner = &runner.Runner{
 		Catalog:    cat,
@@ -76,11 +111,31 @@ func build(ctx context.Context, cfg *config.Config, logger *slog.Logger, cat *sq
 		Pipeline:   opts,
 		Identities: ids,
 		Logger:     logger,
+		Clock:      o.Clock,
+		Observers:  observers,
 		// Completeness checks by dump format, run over every deep verify.
 		Checks:    map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
 		Anomalies: runner.AnomalyPolicy{Window: cfg.Anomalies.Window, MinPercent: cfg.Anomalies.MinPercent},
 	}
 	return a, nil
+}
+
+// rebuild builds the components of cfg as a was built, with its catalog.
+func (a *App) rebuild(ctx context.Context, cfg *config.Config) (*App, error) {
+	return build(ctx, cfg, a.Catalog, a.opts)
+}
+
+// newNotifier builds the webhook notifier of a config; c nil: the system clock.
+func newNotifier(cfg *config.Config, logger *slog.Logger, c clock.Clock) *notify.Notifier {
+	var hooks []notify.Webhook
+	for _, w := range cfg.Notifications.Webhooks {
+		hooks = append(hooks, notify.Webhook{URL: w.URL.Value(), Events: w.Events})
+	}
+	var opts []notify.Option
+	if c != nil {
+		opts = append(opts, notify.WithClock(c))
+	}
+	return notify.New(hooks, logger, opts...)
 }
 
 // Close releases the catalog.

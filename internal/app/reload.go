@@ -5,8 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"time"
-
-	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 // reloadLoop applies a new config on each reload signal; an invalid config
@@ -39,30 +37,23 @@ func (d *daemon) reload(ctx context.Context) error {
 	if cfg.Catalog.Driver != old.Config.Catalog.Driver || cfg.Catalog.DSN.Value() != old.Config.Catalog.DSN.Value() {
 		return errors.New("the catalog settings changed: restart the daemon to use another catalog")
 	}
-	next, err := build(ctx, cfg, old.Logger, old.Catalog)
+	next, err := old.rebuild(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	entries, err := next.entries()
+	if err == nil {
+		err = d.sched.Reload(entries)
+	}
 	if err != nil {
+		closeNotifier(next.Notifier, 10*time.Second)
 		return err
 	}
-	if err := d.sched.Reload(entries); err != nil {
-		return err
-	}
-	next.Runner.Clock = old.Runner.Clock
-	notifier := newNotifier(next)
-	next.Runner.Observers = []runner.Observer{d.metrics, notifier}
 	d.mu.Lock()
-	oldNotifier := d.notifier
-	d.app, d.notifier = next, notifier
+	d.app = next
 	d.mu.Unlock()
 	d.publishJobs(ctx)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		oldNotifier.Close(ctx) // deliver what the old config queued
-	}()
+	go closeNotifier(old.Notifier, 30*time.Second) // deliver what the old config queued
 	if !reflect.DeepEqual(cfg.HTTP, old.Config.HTTP) {
 		d.logger.Warn("http settings (listen address, tokens) change only with a restart")
 	}

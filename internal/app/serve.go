@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,7 +15,6 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/metrics"
 	"github.com/gosqlguard/gosqlguard/internal/notify"
-	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
 )
 
@@ -47,10 +47,9 @@ type daemon struct {
 	logger *slog.Logger
 	sched  *scheduler.Scheduler
 
-	mu       sync.RWMutex
-	app      *App // the current config's components; replaced by a reload
-	notifier *notify.Notifier
-	metrics  *metrics.Metrics
+	mu      sync.RWMutex
+	app     *App // the current config's components; replaced by a reload
+	metrics *metrics.Metrics
 
 	pruneMu sync.Mutex // one retention pass at a time
 
@@ -74,22 +73,40 @@ type daemon struct {
 // stops scheduling, lets running backups finish for
 // daemon.shutdown_timeout, then cancels them (they are recorded as
 // interrupted, within afterCancel at the latest) and returns nil.
+//
+// The daemon builds its own components from a's config and catalog, with
+// its clock, metrics and webhook notifier; a is left as it is, and its
+// caller closes it (and so the catalog) once Serve returned.
 func (a *App) Serve(ctx context.Context, o ServeOptions) error {
+	d, entries, err := a.newDaemon(ctx, o)
+	if err != nil {
+		return err
+	}
+	return d.serve(ctx, entries)
+}
+
+// newDaemon builds the daemon of a's config: its components, metrics and
+// scheduler, and returns the schedule to run. ctx is Serve's.
+func (a *App) newDaemon(ctx context.Context, o ServeOptions) (*daemon, []scheduler.Entry, error) {
 	if o.Clock == nil {
 		o.Clock = clock.System{}
 	}
-	d := &daemon{opts: o, logger: a.Logger, app: a, metrics: metrics.New(),
+	entries, err := a.entries()
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &daemon{opts: o, logger: a.Logger, metrics: metrics.New(),
 		drills: newDrillState(a.Config.Drills.Concurrency), serveCtx: ctx, callTimeout: DefaultCallTimeout}
 	d.metrics.SetBuildInfo(o.Version, o.Commit)
 	if seed, err := a.Catalog.List(ctx, catalog.Filter{}); err == nil {
 		d.metrics.Seed(seed)
 	}
-	d.notifier = newNotifier(a)
-	a.Runner.Clock = o.Clock
-	a.Runner.Observers = []runner.Observer{d.metrics, d.notifier}
-	entries, err := a.entries()
-	if err != nil {
-		return err
+	bo := a.opts
+	bo.Clock = o.Clock
+	bo.Observers = append(slices.Clone(bo.Observers), d.metrics)
+	bo.Notify = true
+	if d.app, err = build(ctx, a.Config, a.Catalog, bo); err != nil {
+		return nil, nil, err
 	}
 	d.sched = scheduler.New(scheduler.Options{
 		Clock:       o.Clock,
@@ -105,6 +122,12 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		},
 	})
 	d.startJobMetrics(ctx)
+	return d, entries, nil
+}
+
+// serve answers HTTP on http.listen while the daemon runs (run).
+func (d *daemon) serve(ctx context.Context, entries []scheduler.Entry) error {
+	a, o := d.current(), d.opts
 	svc := &daemonService{d: d, version: o.Version, commit: o.Commit, started: o.Clock.Now()}
 	handler, err := newHTTPHandler(httpOptions{
 		Service:       svc,
@@ -116,10 +139,12 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		Logger:        a.Logger,
 	})
 	if err != nil {
+		closeNotifier(a.Notifier, 10*time.Second)
 		return fmt.Errorf("http: %w", err)
 	}
 	ln, err := net.Listen("tcp", a.Config.HTTP.Listen)
 	if err != nil {
+		closeNotifier(a.Notifier, 10*time.Second)
 		return fmt.Errorf("http.listen: %w", err)
 	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
@@ -131,6 +156,17 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 			a.Logger.Error("http server stopped", "error", err)
 		}
 	}()
+	runErr := d.run(ctx, entries, ln.Addr().String())
+	stopHTTP()
+	bg.Wait()
+	return runErr
+}
+
+// run is the daemon but its HTTP side: crash recovery in the background,
+// the retention and reload loops, the schedule until ctx ends, then the
+// shutdown. listen is the HTTP address, for the start's log line.
+func (d *daemon) run(ctx context.Context, entries []scheduler.Entry, listen string) error {
+	a := d.current()
 	recovered := make(chan struct{}) // crash recovery, in the background: the API answers meanwhile
 	go func() { defer close(recovered); d.recover(ctx) }()
 	var loops sync.WaitGroup
@@ -142,7 +178,7 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 		a.CleanDrillLeftovers(ctx, nil)
 		a.SweepRestoreLeftovers(ctx)
 	}()
-	a.Logger.Info("daemon started", "listen", ln.Addr().String(), "backup_types", len(entries), "next_runs", fmtNextRuns(entries, o.Clock.Now()))
+	a.Logger.Info("daemon started", "listen", listen, "backup_types", len(entries), "next_runs", fmtNextRuns(entries, d.opts.Clock.Now()))
 
 	runErr := d.sched.Run(ctx, entries)
 	loops.Wait()
@@ -152,21 +188,18 @@ func (a *App) Serve(ctx context.Context, o ServeOptions) error {
 	case <-time.After(recoveryGrace):
 		d.logger.Warn("crash recovery did not stop in time: leaving it")
 	}
-	closeCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	d.notifier.Close(closeCtx)
-	cancel()
-	stopHTTP()
-	bg.Wait()
+	closeNotifier(d.current().Notifier, 10*time.Second)
 	return runErr
 }
 
-// newNotifier builds the webhook notifier of a config.
-func newNotifier(a *App) *notify.Notifier {
-	var hooks []notify.Webhook
-	for _, w := range a.Config.Notifications.Webhooks {
-		hooks = append(hooks, notify.Webhook{URL: w.URL.Value(), Events: w.Events})
+// closeNotifier delivers what n queued, for at most timeout; n may be nil.
+func closeNotifier(n *notify.Notifier, timeout time.Duration) {
+	if n == nil {
+		return
 	}
-	return notify.New(hooks, a.Logger)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	n.Close(ctx)
 }
 
 // shutdown lets running backups finish for the shutdown timeout, then cancels them.
