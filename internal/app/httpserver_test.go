@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/logtest"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
@@ -32,9 +33,9 @@ func testConfigTokens() []config.Token {
 	}
 }
 
-func testHandler(t *testing.T, edit func(*httpOptions)) (http.Handler, *syncBuffer) {
+func testHandler(t *testing.T, edit func(*httpOptions)) (http.Handler, *logtest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	o := httpOptions{
 		Service: servicetest.New(t, nil), Tokens: testConfigTokens(), Listen: "127.0.0.1:0",
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "# metrics") }),
@@ -79,7 +80,7 @@ func TestNoTokensNeedsLoopback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.listen, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &logtest.Buffer{}
 			_, err := newHTTPHandler(httpOptions{Service: servicetest.New(t, nil), Listen: tt.listen, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 			if (err == nil) != tt.ok {
 				t.Fatalf("newHTTPHandler(listen %q) error = %v, want ok=%v", tt.listen, err, tt.ok)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
+	"github.com/gosqlguard/gosqlguard/internal/logtest"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
@@ -46,29 +46,11 @@ func testTokens() []auth.Token {
 	}
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type testEnv struct {
 	srv     *Server
 	handler http.Handler // srv behind the request middleware, as the app serves it
 	svc     *servicetest.Fake
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	clock   *clock.Fake
 }
 
@@ -83,7 +65,7 @@ type envOptions struct {
 // options first.
 func newEnv(t *testing.T, edit func(*envOptions)) *testEnv {
 	t.Helper()
-	env := &testEnv{logs: &syncBuffer{}, clock: clock.NewFake(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))}
+	env := &testEnv{logs: &logtest.Buffer{}, clock: clock.NewFake(time.Date(2024, 6, 1, 12, 0, 0, 0, time.UTC))}
 	env.svc = newFakeService(t, env.clock)
 	o := envOptions{Options: Options{
 		Service: env.svc, Clock: env.clock,

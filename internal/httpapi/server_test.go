@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/logtest"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
@@ -81,7 +82,7 @@ func (b brokenDownload) Download(ctx context.Context, id, storage string) (io.Re
 // A download that fails midway must not look complete to the client, even
 // without a Content-Length.
 func TestDownloadFailingMidwayBreaksTheConnection(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	_, h := newServer(t, envOptions{Options: Options{Service: brokenDownload{newFakeService(t, nil)},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))}, Tokens: testTokens()})
 	ts := httptest.NewServer(h)

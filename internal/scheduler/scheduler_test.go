@@ -1,41 +1,23 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/clock"
+	"github.com/gosqlguard/gosqlguard/internal/logtest"
 )
 
 // guard bounds every wait of these tests: time is simulated, so a wait
 // that lasts this long means a bug, never slowness.
 const guard = 10 * time.Second
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type fireEvent struct {
 	entry string
@@ -52,7 +34,7 @@ type harness struct {
 	t      *testing.T
 	clock  *clock.Fake
 	s      *Scheduler
-	logs   *syncBuffer
+	logs   *logtest.Buffer
 	fires  chan fireEvent
 	skips  chan Task
 	cancel context.CancelFunc
@@ -66,7 +48,7 @@ func newHarness(t *testing.T, start time.Time, opts Options, tasks func(entry st
 	h := &harness{
 		t:     t,
 		clock: clock.NewFake(start),
-		logs:  &syncBuffer{},
+		logs:  &logtest.Buffer{},
 		fires: make(chan fireEvent, 1000),
 		skips: make(chan Task, 1000),
 	}
