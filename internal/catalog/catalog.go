@@ -62,6 +62,15 @@ type Store interface {
 	Drills(ctx context.Context, backupID string) ([]DrillRecord, error)
 	// RunningDrills returns every drill still marked running, on any server.
 	RunningDrills(ctx context.Context) ([]DrillRecord, error)
+	// Jobs summarises every job (server × database × type) that has at
+	// least one backup in the catalog, ordered by server, database and type
+	// (byte order); see JobSummary. Its cost grows with the number of jobs
+	// and of drills, not with the number of backups. Never nil.
+	Jobs(ctx context.Context) ([]JobSummary, error)
+	// Storages summarises the usage of every storage that holds a complete
+	// copy of a successful or partial backup, ordered by name; see
+	// StorageSummary. A storage without one is absent. Never nil.
+	Storages(ctx context.Context) ([]StorageSummary, error)
 	// Close releases the store.
 	Close() error
 }

@@ -88,14 +88,16 @@ func (s *Store) drills(ctx context.Context, where string, args ...any) ([]catalo
 	return out, rows.Err()
 }
 
-func scanDrill(rows *sql.Rows) (catalog.DrillRecord, error) {
+// scanDrill scans a row of drillColumns, after the columns that go to
+// before, if any.
+func scanDrill(rows *sql.Rows, before ...any) (catalog.DrillRecord, error) {
 	var (
 		d           catalog.DrillRecord
 		at, status  string
 		differences string
 	)
-	if err := rows.Scan(&d.ID, &d.BackupID, &at, &d.Seconds, &status, &d.Server, &d.Scratch, &d.Compared,
-		&differences, &d.Error, &d.Host, &d.PID); err != nil {
+	if err := rows.Scan(append(before, &d.ID, &d.BackupID, &at, &d.Seconds, &status, &d.Server, &d.Scratch, &d.Compared,
+		&differences, &d.Error, &d.Host, &d.PID)...); err != nil {
 		return d, err
 	}
 	var err error

@@ -89,6 +89,11 @@ var migrations = [][]string{
 		`ALTER TABLE backups ADD COLUMN owner_host TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE backups ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0`,
 	},
+	// 4: a job's newest backup of one status in one seek (Jobs, and the
+	// running backups of a job that InsertUnlessRunning checks).
+	{
+		`CREATE INDEX backups_job_status ON backups (server, "database", type, status, id)`,
+	},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
