@@ -9,6 +9,8 @@ import (
 	"time"
 
 	xterm "golang.org/x/term"
+
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 // term is stderr shared by log records and the progress line: a record
@@ -48,7 +50,8 @@ func isTerminal(w io.Writer) bool {
 
 // progress shows bytes and rate on a terminal, and nothing when stderr is
 // not one (cron, CI, pipes). With a total it also shows the percentage done
-// and an estimate of the time left.
+// and an estimate of the time left. Its times are whole seconds in the short
+// form of duration.Format ("ETA 1m30s"), which keeps the line narrow.
 type progress struct {
 	w     io.Writer
 	n     atomic.Int64
@@ -117,13 +120,13 @@ func (p *progress) line(now time.Time) string {
 	elapsed := now.Sub(start)
 	rate := float64(n) / max(elapsed.Seconds(), 0.001)
 	if p.total <= 0 {
-		return fmt.Sprintf("%s: %s  %s/s  %s", label, humanBytes(n), humanBytes(int64(rate)), elapsed.Round(time.Second))
+		return fmt.Sprintf("%s: %s  %s/s  %s", label, humanBytes(n), humanBytes(int64(rate)), duration.Format(elapsed.Round(time.Second)))
 	}
 	pct := min(100, float64(n)*100/float64(p.total))
 	eta := "ETA --"
 	if n > 0 && rate > 0 {
 		left := time.Duration(float64(max(p.total-n, 0)) / rate * float64(time.Second))
-		eta = "ETA " + left.Round(time.Second).String()
+		eta = "ETA " + duration.Format(left.Round(time.Second))
 	}
 	return fmt.Sprintf("%s: %3.0f%%  %s of %s  %s/s  %s", label, pct, humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 }
