@@ -30,6 +30,7 @@ func Run(t *testing.T, open Open) {
 		{"JobsEmpty", testJobsEmpty},
 		{"JobsOutcomes", testJobsOutcomes},
 		{"JobsDrills", testJobsDrills},
+		{"JobsDrillCases", testJobsDrillCases},
 		{"JobsMatchList", testJobsMatchList},
 		{"Storages", testStorages},
 	}
