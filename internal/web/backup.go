@@ -7,12 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
-
-	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
 // logTailLines is how many lines of a backup's error output the page shows.

@@ -7,10 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/redact"
-
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 const (

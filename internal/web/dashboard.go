@@ -8,11 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
-
-	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
 // overdueGrace is how late a scheduled run may start before its job counts
