@@ -326,3 +326,39 @@ func TestToolWrongPasswordRedacted(t *testing.T) {
 		t.Errorf("error %q contains the password", err)
 	}
 }
+
+func TestDumpFlags(t *testing.T) {
+	maria := "mariadb-dump  Ver 10.19 Distrib 10.11.19-MariaDB, for debian-linux-gnu (x86_64)"
+	mysql80 := "mysqldump  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)"
+	mysql57 := "mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)"
+	tests := []struct {
+		name  string
+		srv   server
+		tool  string
+		extra []string
+		want  []string // flags after baseFlags
+	}{
+		{"mariadb no binlog", server{mariadb: true}, maria, nil, nil},
+		{"mariadb binlog", server{mariadb: true, binlog: true}, maria, []string{"--skip-triggers"},
+			[]string{"--master-data=2", "--gtid", "--skip-triggers"}},
+		{"mysql 8 tool, mariadb server", server{mariadb: true, binlog: true}, mysql80, nil,
+			[]string{"--column-statistics=0", "--source-data=2"}},
+		{"mysql 8", server{binlog: true}, mysql80, nil,
+			[]string{"--set-gtid-purged=COMMENTED", "--source-data=2"}},
+		{"mysql 8 own gtid choice", server{}, mysql80, []string{"--set-gtid-purged=ON"},
+			[]string{"--set-gtid-purged=ON"}},
+		{"mysql 5.7", server{binlog: true}, mysql57, nil,
+			[]string{"--master-data=2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := dumpFlags(tt.srv, tt.tool, tt.extra)
+			if !slices.Equal(got[:len(baseFlags)], baseFlags) {
+				t.Fatalf("base flags changed: %q", got)
+			}
+			if rest := got[len(baseFlags):]; !slices.Equal(rest, tt.want) && len(rest)+len(tt.want) > 0 {
+				t.Errorf("got %q, want %q", rest, tt.want)
+			}
+		})
+	}
+}

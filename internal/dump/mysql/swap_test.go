@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
@@ -243,4 +244,49 @@ func TestRestoreNewDroppedOnFailure(t *testing.T) {
 	if n := dumpRows(t, admin, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", dst); n != "" {
 		t.Errorf("database %s left behind", dst)
 	}
+}
+
+// A swap that fails at its last step, after the RENAME and every new
+// object, puts every object back as it was.
+func TestRestoreSwapRollsBack(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := swapPair(t, admin)
+	before, scratch := state(t, admin, dst), scratchDatabases(t, admin)
+	swapFault = func() error { return errors.New("injected fault") }
+	t.Cleanup(func() { swapFault = nil })
+
+	err := New(adminConn(), nil).Restore(context.Background(), dst, bytes.NewReader(dumpOf(t, src)), dump.RestoreOptions{Force: true})
+	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), "injected fault") {
+		t.Fatalf("got %v, want the fault, target put back", err)
+	}
+	assertUnchanged(t, admin, dst, scratch, before)
+}
+
+// A transaction that holds a lock on a target table makes the swap give up
+// after swapLockWait, name the table, and leave the target as it was.
+func TestRestoreSwapLockWait(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := swapPair(t, admin)
+	before, scratch := state(t, admin, dst), scratchDatabases(t, admin)
+	ctx := context.Background()
+	holder, err := admin.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	for _, q := range []string{"BEGIN", "SELECT COUNT(*) FROM " + quoteIdent(dst) + ".extra"} {
+		if _, err := holder.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	swapLockWait = time.Second
+	t.Cleanup(func() { swapLockWait = swapLockWaitDefault })
+
+	err = New(adminConn(), nil).Restore(ctx, dst, bytes.NewReader(dumpOf(t, src)), dump.RestoreOptions{Force: true})
+	want := "another session holds a lock on " + quoteIdent(dst) + ".`extra`"
+	if !errors.Is(err, dump.ErrTargetUnchanged) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want %q, target unchanged", err, want)
+	}
+	holder.ExecContext(ctx, "COMMIT")
+	assertUnchanged(t, admin, dst, scratch, before)
 }
