@@ -29,7 +29,7 @@ type Config struct {
 }
 
 // Anomalies flag a successful backup that is far smaller than the recent
-// successes of its job (an extension of the contract): a dropped table, an
+// successes of its job (an extension of the base configuration): a dropped table, an
 // emptied database, a filter gone wrong.
 type Anomalies struct {
 	// Window is how many recent successes of the same server, database and
@@ -72,7 +72,7 @@ type Storage struct {
 	Retention map[string]Retention `yaml:"retention"`
 	// IdleTimeout is how long one read or write of this storage (a request
 	// to S3, a local file write) may move no byte before the attempt fails
-	// (an extension of the contract). Always set after loading: default
+	// (an extension of the base configuration). Always set after loading: default
 	// DefaultIdleTimeout (60s), bounds 1s..1h.
 	IdleTimeout Duration `yaml:"idle_timeout"`
 
@@ -193,7 +193,7 @@ func (c *Config) Storage(name string) *Storage {
 	return nil
 }
 
-// Daemon tunes `serve` (an extension of the contract).
+// Daemon tunes `serve` (an extension of the base configuration).
 type Daemon struct {
 	// ShutdownTimeout is how long running backups may go on after SIGTERM
 	// before they are cancelled and marked interrupted.

@@ -75,7 +75,7 @@ func TestExplicitZeroIsNotDefaulted(t *testing.T) {
 	)
 }
 
-// specExample is the full example of the product contract, made valid: a real age recipient and
+// specExample is a full configuration of the base keys, made valid: a real age recipient and
 // identity file, and a real token hash.
 const specExample = `
 catalog:
