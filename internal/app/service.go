@@ -214,10 +214,11 @@ func (s *daemonService) BackupDrills(ctx context.Context, id string) ([]backup.D
 
 // Jobs lists every server × database × type known from the catalog and the
 // schedules, with its last success and failure, its last (successful)
-// restore drill, next run and whether it runs.
+// restore drill, next run and whether it runs. The catalog summarises the
+// jobs it knows (catalog.Store.Jobs) without reading every backup.
 func (s *daemonService) Jobs(ctx context.Context) ([]service.Job, error) {
 	a := s.d.current()
-	all, err := a.Catalog.List(ctx, catalog.Filter{})
+	summaries, err := a.Catalog.Jobs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -241,23 +242,24 @@ func (s *daemonService) Jobs(ctx context.Context) ([]service.Job, error) {
 			}
 		}
 	}
-	for _, b := range all { // newest first
-		j := get(b.Server, b.Database, b.Type)
-		switch b.Status {
-		case backup.StatusSuccess:
-			if j.LastSuccess == nil {
-				j.LastSuccess, j.LastSuccessID = &b.StartedAt, b.ID
-			}
-		case backup.StatusFailed, backup.StatusPartial, backup.StatusInterrupted:
-			if j.LastFailure == nil {
-				j.LastFailure, j.LastFailureError = &b.StartedAt, b.Error
-			}
-		case backup.StatusRunning:
-			if !j.Running {
-				j.Running, j.RunningID = true, b.ID
-			}
+	for _, sum := range summaries {
+		j := get(sum.Server, sum.Database, sum.Type)
+		if b := sum.LastSuccess; b != nil {
+			j.LastSuccess, j.LastSuccessID = &b.StartedAt, b.ID
 		}
-		noteDrill(j, b)
+		if b := sum.LastFailure; b != nil {
+			j.LastFailure, j.LastFailureError = &b.StartedAt, b.Error
+		}
+		if b := sum.Running; b != nil {
+			j.Running, j.RunningID = true, b.ID
+		}
+		if d := sum.LastDrill; d != nil {
+			j.LastDrill, j.LastDrillID, j.LastDrillStatus, j.LastDrillError = &d.At, d.BackupID, d.Status, d.Error
+			j.LastDrillDifferences = len(d.Differences)
+		}
+		if d := sum.LastDrillSuccess; d != nil {
+			j.LastDrillSuccess, j.LastDrillSuccessID = &d.At, d.BackupID
+		}
 	}
 	next := s.d.sched.NextRuns()
 	out := make([]service.Job, 0, len(jobs))
@@ -277,25 +279,6 @@ func (s *daemonService) Jobs(ctx context.Context) ([]service.Job, error) {
 		return out[i].Type < out[k].Type
 	})
 	return out, nil
-}
-
-// noteDrill counts b's latest finished drill towards its job's last drill
-// and last successful drill. Only each backup's latest drill counts: a
-// backup whose latest drill failed proves nothing any more, whatever an
-// earlier drill found; and a deleted backup can no longer be restored.
-func noteDrill(j *service.Job, b *backup.Backup) {
-	d := b.Drill
-	if d == nil || b.Status == backup.StatusDeleted || d.Status == backup.DrillInterrupted {
-		return // an interrupted drill proves nothing either way
-	}
-	at := d.At
-	if j.LastDrill == nil || at.After(*j.LastDrill) {
-		j.LastDrill, j.LastDrillID, j.LastDrillStatus, j.LastDrillError = &at, b.ID, d.Status, d.Error
-		j.LastDrillDifferences = len(d.Differences)
-	}
-	if d.Status == backup.DrillSuccess && (j.LastDrillSuccess == nil || at.After(*j.LastDrillSuccess)) {
-		j.LastDrillSuccess, j.LastDrillSuccessID = &at, b.ID
-	}
 }
 
 func (s *daemonService) Retention(ctx context.Context, dryRun bool) ([]retention.StoragePlan, error) {
@@ -318,18 +301,16 @@ func (s *daemonService) Status(ctx context.Context) (service.Status, error) {
 	for _, b := range running {
 		st.Running = append(st.Running, b.ID)
 	}
+	// The complete copies of successful and partial backups, per storage.
+	usage, err := a.Catalog.Storages(ctx)
+	if err != nil {
+		return st, err
+	}
 	for i, be := range a.Runner.Storages {
 		ss := service.StorageStatus{Name: be.Name(), Type: a.Config.Storages[i].Type, Healthy: true}
-		for _, status := range []backup.Status{backup.StatusSuccess, backup.StatusPartial} {
-			list, err := a.Catalog.List(ctx, catalog.Filter{Storage: be.Name(), Status: status})
-			if err != nil {
-				return st, err
-			}
-			for _, b := range list {
-				if l := b.Location(be.Name()); l != nil && l.Status == backup.LocationSuccess {
-					ss.Backups++
-					ss.Bytes += b.StoredBytes
-				}
+		for _, u := range usage {
+			if u.Storage == be.Name() {
+				ss.Backups, ss.Bytes = u.Backups, u.Bytes
 			}
 		}
 		// A probe for a key that never exists: not-exist means the storage answers.
