@@ -10,6 +10,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
 )
@@ -128,7 +129,7 @@ func (d *daemon) prune(ctx context.Context, why string) {
 	deleted := 0
 	for _, p := range plans {
 		for _, dec := range p.Decisions {
-			if dec.Action == "delete" {
+			if dec.Action == retention.Delete {
 				deleted++
 			}
 		}

@@ -50,10 +50,6 @@ type Webhook struct {
 // Option changes a Notifier's default.
 type Option func(*Notifier)
 
-// WithHTTPClient sends with c instead of a fresh http.Client. The per-attempt
-// timeout still applies, as a context deadline.
-func WithHTTPClient(c *http.Client) Option { return func(n *Notifier) { n.client = c } }
-
 // WithTimeout bounds each attempt (connect, send, response); d <= 0 keeps the default.
 func WithTimeout(d time.Duration) Option {
 	return func(n *Notifier) {
@@ -73,15 +69,6 @@ func WithRetries(r int) Option {
 	}
 }
 
-// WithBackoff sets the wait before the first retry; it doubles after each.
-func WithBackoff(d time.Duration) Option {
-	return func(n *Notifier) {
-		if d > 0 {
-			n.backoff = d
-		}
-	}
-}
-
 // WithQueueSize sets how many messages may wait for delivery before new
 // ones are dropped.
 func WithQueueSize(size int) Option {
@@ -95,15 +82,6 @@ func WithQueueSize(size int) Option {
 // WithClock replaces the system clock, so that tests of the backoff need
 // not sleep.
 func WithClock(c clock.Clock) Option { return func(n *Notifier) { n.clock = c } }
-
-// WithUserAgent sets the User-Agent header, e.g. "gosqlguard/1.4.0".
-func WithUserAgent(ua string) Option {
-	return func(n *Notifier) {
-		if ua != "" {
-			n.userAgent = ua
-		}
-	}
-}
 
 // Notifier delivers backup notifications to webhooks. Create it with New
 // and stop it with Close.

@@ -10,7 +10,10 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
+
+const day = duration.Day
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 

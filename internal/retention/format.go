@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 // Format writes one storage's plan as an aligned text table: a heading with
@@ -31,3 +34,18 @@ func Format(w io.Writer, storage string, ds []Decision) error {
 	}
 	return tw.Flush()
 }
+
+// roundGap rounds a measured gap to the unit it is best read in: days from a
+// week up, then hours, then minutes.
+func roundGap(d time.Duration) time.Duration {
+	switch {
+	case d >= 7*duration.Day:
+		return d.Round(duration.Day)
+	case d >= time.Hour:
+		return d.Round(time.Hour)
+	}
+	return d.Round(time.Minute)
+}
+
+// formatTime is how a start time is shown: UTC, to the minute.
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 // Rule limits how many backups of one type a storage keeps.
@@ -141,16 +142,16 @@ func planGroup(storage, typ string, rule Rule, hasRule bool, bs []*backup.Backup
 			dec(b, Delete, fmt.Sprintf("beyond the newest %d", keep))
 		case i >= inWindow && !ageHeld:
 			dec(b, Delete, fmt.Sprintf("older than %s (measured from the newest backup, %s)",
-				formatDuration(rule.MaxAge), formatTime(newest)))
+				duration.Format(rule.MaxAge), formatTime(newest)))
 		case i >= inWindow:
 			dec(b, Keep, fmt.Sprintf("older than %s, kept anyway: the newer backups follow a %s gap (clock jump or outage?) and do not span %s yet",
-				formatDuration(rule.MaxAge), formatDuration(roundGap(gap)), formatDuration(rule.MaxAge)))
+				duration.Format(rule.MaxAge), duration.Format(roundGap(gap)), duration.Format(rule.MaxAge)))
 		case keep > 0 && byAge:
-			dec(b, Keep, fmt.Sprintf("within the newest %d and within %s of the newest", keep, formatDuration(rule.MaxAge)))
+			dec(b, Keep, fmt.Sprintf("within the newest %d and within %s of the newest", keep, duration.Format(rule.MaxAge)))
 		case keep > 0:
 			dec(b, Keep, fmt.Sprintf("within the newest %d", keep))
 		default:
-			dec(b, Keep, fmt.Sprintf("within %s of the newest", formatDuration(rule.MaxAge)))
+			dec(b, Keep, fmt.Sprintf("within %s of the newest", duration.Format(rule.MaxAge)))
 		}
 	}
 	return out

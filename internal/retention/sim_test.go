@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/duration"
 )
 
 // sim is a small in-memory catalog that applies retention the way prune
@@ -137,7 +138,7 @@ func (s *sim) checkInvariants() {
 				}
 			}
 			if !held {
-				t.Fatalf("%v: %s is older than %s and nothing holds it", k, b.ID, formatDuration(rule.MaxAge))
+				t.Fatalf("%v: %s is older than %s and nothing holds it", k, b.ID, duration.Format(rule.MaxAge))
 			}
 		}
 	}

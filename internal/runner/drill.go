@@ -75,12 +75,12 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 
 	res := DrillResult{Scratch: rec.Scratch}
 	var problems []string
-	started := time.Now()
+	started := r.Now()
 	err := r.Restore(ctx, RestoreRequest{Backup: b, ToDatabase: rec.Scratch, Dumper: req.Dumper, NoOwner: req.NoOwner, Drill: true})
 	if err != nil {
 		problems = append(problems, err.Error())
 	} else {
-		res.Restore = time.Since(started)
+		res.Restore = r.Now().Sub(started)
 		got, err := req.Dumper.Fingerprint(ctx, rec.Scratch)
 		switch {
 		case err != nil:

@@ -70,13 +70,6 @@ func (p *Proxy) Throttle(bytesPerSecond int64) {
 	p.mu.Unlock()
 }
 
-// Forwarded is how many bytes the proxy forwarded towards the server.
-func (p *Proxy) Forwarded() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.forwarded
-}
-
 // Stalled reports whether the proxy has stopped reading.
 func (p *Proxy) Stalled() bool {
 	p.mu.Lock()
