@@ -64,7 +64,7 @@ func NewBackup(started time.Time, n int, server, database, typ string, st backup
 	if st != backup.StatusRunning {
 		fin := started.Add(time.Minute)
 		b.FinishedAt = &fin
-		b.Locations = []backup.Location{{Storage: "local", Key: server + "/" + database + "/" + b.ID + ".sql.zst", Status: backup.LocationSuccess}}
+		b.Locations = []backup.Location{{Storage: "local", Key: backup.ObjectKey(b, "sql.zst"), Status: backup.LocationSuccess}}
 	}
 	if st != backup.StatusSuccess && st != backup.StatusRunning {
 		b.Error = "dump of " + database + " " + string(st)
