@@ -271,7 +271,9 @@ func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
 	admin := adminDB(t)
 	name := dumptest.UniqueName("gsg_proc_")
 	newDatabase(t, admin, name)
-	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT)", "INSERT INTO "+quoteIdent(name)+".t VALUES (1)")
+	// More than a pipe holds (64 KiB): the tool is still writing, so still
+	// there to be looked at, when the first bytes reach the writer.
+	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT, b LONGTEXT)", "INSERT INTO "+quoteIdent(name)+".t VALUES (1, REPEAT('x', 1048576))")
 	conn := newBackupUser(t, admin, name)
 	t.Setenv("MYSQL_PWD", trickyPassword) // must not reach the child
 
