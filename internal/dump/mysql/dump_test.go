@@ -271,9 +271,11 @@ func TestSecretsNeverVisibleToOtherProcesses(t *testing.T) {
 	admin := adminDB(t)
 	name := dumptest.UniqueName("gsg_proc_")
 	newDatabase(t, admin, name)
-	// More than a pipe holds (64 KiB): the tool is still writing, so still
-	// there to be looked at, when the first bytes reach the writer.
-	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT, b LONGTEXT)", "INSERT INTO "+quoteIdent(name)+".t VALUES (1, REPEAT('x', 1048576))")
+	// Far more than the pipe and our buffers hold, in many statements: the
+	// tool is still writing, so still there to be looked at, when the
+	// first bytes reach the writer (which holds the pipeline up meanwhile).
+	mustExec(t, admin, "CREATE TABLE "+quoteIdent(name)+".t (a INT, b TEXT)",
+		"INSERT INTO "+quoteIdent(name)+".t SELECT seq, REPEAT('x', 1000) FROM "+quoteIdent(name)+".seq_1_to_8000")
 	conn := newBackupUser(t, admin, name)
 	t.Setenv("MYSQL_PWD", trickyPassword) // must not reach the child
 
