@@ -98,9 +98,14 @@ func classify(err error, requestID string) classification {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	id := httpserve.RequestID(r.Context())
 	c := classify(err, id)
-	if c.detail {
+	switch {
+	case c.detail && c.status == http.StatusServiceUnavailable:
+		// Expected while the daemon shuts down or a dependency is away:
+		// worth a look, not an alarm.
+		logger.Warn("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "error", err)
+	case c.detail:
 		logger.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "error", err)
-	} else {
+	default:
 		logger.Debug("request refused", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", c.status, "code", c.code)
 	}
 	for k, vs := range c.header {

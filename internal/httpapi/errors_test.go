@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 		status  int
 		code    string
 		inLog   string // the log must hold the detail
+		level   string // ... at this level ("" : ERROR)
 		showsID bool   // the message names the request ID
 	}{
 		{name: "bad ID", req: req{method: "GET", target: "/api/v1/backups/%2Fvar%2Flib%2Fx"}, status: 400, code: "bad_request"},
@@ -37,7 +39,7 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 		},
 		{
 			name: "unavailable", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrUnavailable, errSecret) },
-			req: req{method: "GET", target: "/api/v1/status"}, status: 503, code: "unavailable", inLog: "password=secret", showsID: true,
+			req: req{method: "GET", target: "/api/v1/status"}, status: 503, code: "unavailable", inLog: "password=secret", level: "WARN", showsID: true,
 		},
 		{
 			name: "invalid with a careless message", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrInvalid, errSecret) },
@@ -90,6 +92,9 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 			}
 			if tt.inLog != "" && !strings.Contains(logs, rid) {
 				t.Errorf("log lacks the request ID %s", rid)
+			}
+			if want := `"level":"` + cmp.Or(tt.level, "ERROR") + `","msg":"request failed"`; tt.inLog != "" && !strings.Contains(logs, want) {
+				t.Errorf("log lacks %s:\n%s", want, logs)
 			}
 		})
 	}
