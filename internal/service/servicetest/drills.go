@@ -50,7 +50,10 @@ func (f *Fake) recordDrillLocked(b *backup.Backup, d backup.Drill) {
 // and some restore drills.
 func (f *Fake) Seed() {
 	n := f.clock.Now()
-	hour := n.Truncate(time.Hour)
+	// The newest hourly run is at minute 1 of an hour that has begun by
+	// then: in the first minute of an hour that is the previous hour's,
+	// never one in the future.
+	hour := n.Add(-time.Minute).Truncate(time.Hour)
 	for i := 1; i <= 6; i++ {
 		for _, db := range []string{"crm", "shop"} {
 			f.Add("main-mysql", db, "hourly", hour.Add(-time.Duration(i-1)*time.Hour).Add(time.Minute), backup.StatusSuccess, "")
