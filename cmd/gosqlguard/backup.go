@@ -59,11 +59,8 @@ retention failure); 2 for a bad flag or config.`,
 			}
 			failed := len(planErrs) > 0
 			for _, e := range planErrs {
-				b, rerr := a.RecordPlanError(ctx, sel.Type, e)
-				if rerr != nil {
-					fmt.Fprintln(g.stderr, "error:", oneLine(rerr.Error()))
-				}
-				if b != nil {
+				// A failure to record is logged there.
+				if b, _ := a.RecordPlanError(ctx, sel.Type, e); b != nil {
 					writeBackupLine(g.stdout, b, nil)
 				} else {
 					fmt.Fprintln(g.stderr, "error:", oneLine(e.Error()))

@@ -23,16 +23,22 @@ import (
 // It returns the recorded backup (status failed, error set), or nil and no
 // error for any other plan error, which stands for no backup.
 //
-// A recorded failure is logged at ERROR ("backup could not start"), once,
-// for the daemon, the CLI and the API alike.
+// What it records is logged at ERROR ("backup could not start"), and so is
+// a failure to record it, for the daemon, the CLI and the API alike; a plan
+// error that stands for no backup is the caller's to report.
 func (a *App) RecordPlanError(ctx context.Context, typ string, planErr error) (*backup.Backup, error) {
 	if typ == "" {
 		typ = "manual"
 	}
 	b, err := a.recordPlanError(ctx, typ, planErr)
-	if b != nil && a.Logger != nil {
-		a.Logger.Error("backup could not start", "id", b.ID, "server", b.Server, "database", b.Database,
-			"type", b.Type, "error", planErr)
+	if a.Logger != nil {
+		if b != nil {
+			a.Logger.Error("backup could not start", "id", b.ID, "server", b.Server, "database", b.Database,
+				"type", b.Type, "error", planErr)
+		}
+		if err != nil {
+			a.Logger.Error("cannot record a backup that could not start", "type", typ, "error", err)
+		}
 	}
 	return b, err
 }

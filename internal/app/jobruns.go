@@ -75,11 +75,9 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 // RecordPlanError), so that they show in the catalog, the metrics and the
 // webhooks instead of only in the log.
 func (d *daemon) recordUnreachable(ctx context.Context, a *App, typ string, planErr error) {
-	b, err := a.RecordPlanError(ctx, typ, planErr) // logs what it records
-	if err != nil {
-		d.logger.Error("cannot record the failed run", "type", typ, "error", err)
-	}
-	if b == nil {
+	// RecordPlanError logs what it records and what fails; an error that
+	// stands for no backup is only logged.
+	if b, err := a.RecordPlanError(ctx, typ, planErr); b == nil && err == nil {
 		d.logger.Error("scheduled backup could not start", "type", typ, "error", planErr)
 	}
 }

@@ -62,11 +62,7 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 	// stored are failed backups, recorded as the schedules and the CLI do.
 	var failed []string
 	for _, pe := range planErrs {
-		b, rerr := a.RecordPlanError(ctx, typ, pe)
-		if rerr != nil {
-			a.Logger.Error("record a backup that could not start", "error", rerr)
-		}
-		if b != nil {
+		if b, _ := a.RecordPlanError(ctx, typ, pe); b != nil { // it logs
 			failed = append(failed, b.ID)
 		}
 	}
