@@ -51,6 +51,8 @@ func TestUsageErrors(t *testing.T) {
 	for name, args := range map[string][]string{
 		"unknown command":                   {"frobnicate"},
 		"unknown config subcommand":         {"config", "frob"},
+		"backup of an empty database name":  {"backup", "--database", "", "--config", cfg},
+		"backup of an empty server name":    {"backup", "--server", "", "--config", cfg},
 		"unknown catalog subcommand":        {"catalog", "nope", "--config", cfg},
 		"unknown flag":                      {"list", "--colour"},
 		"bad output":                        {"list", "-o", "yaml", "--config", cfg},

@@ -256,6 +256,9 @@ func TestIDPrefixesDownloadAndDelete(t *testing.T) {
 		t.Errorf("the existing file changed")
 	}
 	s.mustRun(t, "download", second, "-o", out, "--force")
+	if res := s.run(t, "download", second, "-o", t.TempDir(), "--force"); res.code != 2 || !strings.Contains(res.stderr, "is a directory") {
+		t.Errorf("download -o DIR --force: %s; want exit 2 saying it is a directory", res)
+	}
 	if got, _ := os.ReadFile(out); bytes.Equal(got, object) {
 		t.Errorf("--force did not replace the file")
 	}

@@ -47,6 +47,13 @@ server that did not answer, a refused name, a database on no server, a
 retention failure); 2 for a bad flag or config.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// An empty value is not "every": a script whose variable came
+			// out empty must not back up everything.
+			for name, absent := range map[string]string{"server": "for every server", "database": "for every database", "type": "for manual"} {
+				if f := cmd.Flags().Lookup(name); f.Changed && f.Value.String() == "" {
+					return usageError("--%s is empty: leave it out %s", name, absent)
+				}
+			}
 			ctx := cmd.Context()
 			a, err := g.openApp(ctx)
 			if err != nil {

@@ -42,8 +42,11 @@ a size or checksum that does not match (with -o, nothing is left behind);
 			if toStdout && isTerminal(g.stdout) {
 				return usageError("refusing to write a backup object to a terminal: use -o FILE or redirect standard output")
 			}
-			if !toStdout && !force {
-				if _, err := os.Lstat(output); err == nil {
+			if !toStdout {
+				if fi, err := os.Stat(output); err == nil && fi.IsDir() {
+					return usageError("%s is a directory: -o takes the file to write", output)
+				}
+				if _, err := os.Lstat(output); err == nil && !force {
 					return usageError("%s exists: use --force to replace it", output)
 				}
 			}

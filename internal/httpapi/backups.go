@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -162,10 +163,12 @@ func (s *Server) getBackup(w http.ResponseWriter, r *http.Request) {
 }
 
 // startRequest is the body of POST /backups; every field is optional.
+// A field given empty is refused, not taken for "every": a caller whose
+// variable came out empty must not start a backup of everything.
 type startRequest struct {
-	Server   string `json:"server,omitempty"`
-	Database string `json:"database,omitempty"`
-	Type     string `json:"type,omitempty"` // default manual
+	Server   *string `json:"server,omitempty"`
+	Database *string `json:"database,omitempty"`
+	Type     *string `json:"type,omitempty"` // default manual
 }
 
 type startResponse struct {
@@ -173,16 +176,22 @@ type startResponse struct {
 }
 
 func (s *Server) startBackups(w http.ResponseWriter, r *http.Request) {
-	var req startRequest
-	err := decodeBody(w, r, &req)
+	var body startRequest
+	err := decodeBody(w, r, &body)
+	for _, f := range []struct {
+		name, absent string
+		v            *string
+	}{{"server", "for every server", body.Server}, {"database", "for every database", body.Database}, {"type", "for manual", body.Type}} {
+		if err == nil && f.v != nil && *f.v == "" {
+			err = badRequest("field %q is empty: leave it out %s", f.name, f.absent)
+		}
+	}
+	req := struct{ Server, Database, Type string }{deref(body.Server), deref(body.Database), cmp.Or(deref(body.Type), "manual")}
 	if err == nil && req.Server != "" {
 		err = checkName("server", req.Server)
 	}
 	if err == nil && req.Database != "" {
 		err = checkDatabase("database", req.Database)
-	}
-	if req.Type == "" {
-		req.Type = "manual"
 	}
 	if err == nil {
 		err = checkName("type", req.Type)
@@ -265,4 +274,11 @@ func (s *Server) failBackup(w http.ResponseWriter, r *http.Request, id string, e
 		err = &httpError{http.StatusNotFound, "not_found", text}
 	}
 	writeError(w, r, s.logger, err)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

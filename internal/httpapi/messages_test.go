@@ -26,6 +26,13 @@ func TestErrorMessagesSayWhatIsWrong(t *testing.T) {
 			status: 400, message: `backup type "nope" is not configured`},
 		{name: "job already running", method: "POST", target: "/api/v1/backups", body: `{"server":"busy","database":"shop"}`,
 			status: 409, message: `the backup job busy/shop/manual is already running`},
+		// An empty value is not "every": a caller's empty variable must not back up everything.
+		{name: "empty database", method: "POST", target: "/api/v1/backups", body: `{"database":""}`,
+			status: 400, message: `field "database" is empty: leave it out for every database`},
+		{name: "empty server", method: "POST", target: "/api/v1/backups", body: `{"server":"","database":"shop"}`,
+			status: 400, message: `field "server" is empty: leave it out for every server`},
+		{name: "empty type", method: "POST", target: "/api/v1/backups", body: `{"type":""}`,
+			status: 400, message: `field "type" is empty: leave it out for manual`},
 		// Bodies.
 		{name: "unknown field", method: "POST", target: "/api/v1/backups", body: `{"server":"main","sever":"x"}`,
 			status: 400, message: `unknown field "sever" (allowed: server, database, type)`},
