@@ -83,6 +83,10 @@ type Backup struct {
 	// by versions that did not record it, and in rebuilt rows.
 	OwnerHost string `json:"-"`
 	OwnerPID  int    `json:"-"`
+	// ProgressAt is when RawBytes of a running backup was last written to
+	// the catalog (the bytes its dump had produced by then); nil when never
+	// and once the backup ends, when RawBytes is the dump's final size.
+	ProgressAt *time.Time `json:"progress_at,omitempty"`
 }
 
 // Location returns the location in the named storage, or nil.

@@ -71,8 +71,50 @@ type Store interface {
 	// copy of a successful or partial backup, ordered by name; see
 	// StorageSummary. A storage without one is absent. Never nil.
 	Storages(ctx context.Context) ([]StorageSummary, error)
+	// SetProgress records how many raw bytes the dump of running backup id
+	// has produced, as of at, if it is still running (else it does
+	// nothing), so that every process sharing the catalog can show it. See
+	// backup.Backup.ProgressAt.
+	SetProgress(ctx context.Context, id string, rawBytes int64, at time.Time) error
+
+	// ClaimSlot records that holder runs the scheduled slot (the instant
+	// the schedule fired) of job, a "server/database/type" key. Exactly one
+	// of any number of concurrent calls for the same job and slot, from any
+	// process, gets ok true; the others get false and the holder that got
+	// it. Claims are kept until PruneClaims.
+	ClaimSlot(ctx context.Context, job string, slot time.Time, holder string, now time.Time) (ok bool, owner string, err error)
+	// PruneClaims deletes the claims of slots before before and returns
+	// how many it deleted.
+	PruneClaims(ctx context.Context, before time.Time) (int, error)
+
+	// AcquireLease takes lease name for holder until expires, or renews it
+	// if holder has it already. Held by another holder whose lease has not
+	// expired at now, it is not taken: ok is false and cur says who has it
+	// until when. Exactly one of concurrent callers competing for a free or
+	// expired lease gets it.
+	AcquireLease(ctx context.Context, name, holder string, now, expires time.Time) (cur Lease, ok bool, err error)
+	// ReleaseLease gives up lease name if holder has it; otherwise it does
+	// nothing.
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// Leases returns the leases whose names start with prefix (byte for
+	// byte), expired ones included, ordered by name. Never nil.
+	Leases(ctx context.Context, prefix string) ([]Lease, error)
+	// DeleteLease removes lease name if it expired before now and reports
+	// whether it did (a replica's lease, once its runs are reclaimed).
+	DeleteLease(ctx context.Context, name string, now time.Time) (bool, error)
+
 	// Close releases the store.
 	Close() error
+}
+
+// Lease is a named, time-limited right held by one holder: a live process
+// sharing the catalog (see package owner), or the one replica that runs a
+// task that must not run twice at once (retention, leftover sweeps, drills).
+type Lease struct {
+	Name    string
+	Holder  string
+	Renewed time.Time // when the holder last took or renewed it
+	Expires time.Time // when it lapses unless renewed
 }
 
 // Claim decides about a running backup of the job that InsertUnlessRunning

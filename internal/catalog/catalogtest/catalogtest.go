@@ -33,6 +33,9 @@ func Run(t *testing.T, open Open) {
 		{"JobsDrillCases", testJobsDrillCases},
 		{"JobsMatchList", testJobsMatchList},
 		{"Storages", testStorages},
+		{"Progress", testProgress},
+		{"Claims", testClaims},
+		{"Leases", testLeases},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

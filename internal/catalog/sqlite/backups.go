@@ -30,11 +30,11 @@ func insert(ctx context.Context, tx *sql.Tx, r row, locs []backup.Location) erro
 	_, err := tx.ExecContext(ctx, `INSERT INTO backups (
 			id, server, "database", type, status, started_at, finished_at,
 			raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest,
-			deleted_at, delete_reason, owner_host, owner_pid
-		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			deleted_at, delete_reason, owner_host, owner_pid, progress_at
+		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.id, r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
 		r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest,
-		r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID)
+		r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID, r.progressAt)
 	if isPrimaryKeyViolation(err) {
 		return fmt.Errorf("backup already exists: %w", err)
 	}
@@ -129,11 +129,13 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 		res, err := tx.ExecContext(ctx, `UPDATE backups SET
 				server = ?, "database" = ?, type = ?, status = ?, started_at = ?, finished_at = ?,
 				raw_bytes = ?, stored_bytes = ?, sha256 = ?, compression = ?, encrypted = ?,
-				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?, owner_host = ?, owner_pid = ?
+				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?, owner_host = ?, owner_pid = ?,
+				progress_at = ?
 			WHERE id = ?`,
 			r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
 			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted,
-			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID, r.id)
+			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID,
+			r.progressAt, r.id)
 		if err != nil {
 			return err
 		}
@@ -208,7 +210,7 @@ func (s *Store) MarkInterrupted(ctx context.Context, id string, now time.Time, r
 }
 
 func markInterrupted(ctx context.Context, tx *sql.Tx, id, finished, reason string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE backups SET status = ?, finished_at = ?, error = ?
+	res, err := tx.ExecContext(ctx, `UPDATE backups SET status = ?, finished_at = ?, error = ?, progress_at = NULL
 		WHERE id = ? AND status = ?`,
 		string(backup.StatusInterrupted), finished, reason, id, string(backup.StatusRunning))
 	if err != nil {

@@ -79,7 +79,7 @@ func (s *Store) query(ctx context.Context, where []string, args []any, limit int
 	var q strings.Builder
 	q.WriteString(`SELECT b.id, b.server, b."database", b.type, b.status, b.started_at, b.finished_at,
 		b.raw_bytes, b.stored_bytes, b.sha256, b.compression, b.encrypted, b.error, b.manifest,
-		b.deleted_at, b.delete_reason, b.owner_host, b.owner_pid,
+		b.deleted_at, b.delete_reason, b.owner_host, b.owner_pid, b.progress_at,
 		l.storage, l."key", l.status, l.error
 	FROM (SELECT * FROM backups b`)
 	if len(where) > 0 {
@@ -109,7 +109,7 @@ func (s *Store) query(ctx context.Context, where []string, args []any, limit int
 		)
 		if err := rows.Scan(&r.id, &r.server, &r.database, &r.typ, &r.status, &r.startedAt, &r.finishedAt,
 			&r.rawBytes, &r.storedBytes, &r.sha256, &r.compression, &r.encrypted, &r.errMsg, &r.manifest,
-			&r.deletedAt, &r.deleteReason, &r.ownerHost, &r.ownerPID,
+			&r.deletedAt, &r.deleteReason, &r.ownerHost, &r.ownerPID, &r.progressAt,
 			&storage, &key, &status, &lerr); err != nil {
 			return nil, err
 		}

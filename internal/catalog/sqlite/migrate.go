@@ -94,6 +94,28 @@ var migrations = [][]string{
 	{
 		`CREATE INDEX backups_job_status ON backups (server, "database", type, status, id)`,
 	},
+	// 5: processes sharing the catalog. progress_at: when a running
+	// backup's raw_bytes (its progress) was last written. slot_claims: one
+	// row per job and scheduled slot, taken by the process that runs it, so
+	// that replicas run each slot once. leases: time-limited rights, one per
+	// live process and one per task that runs on one replica at a time.
+	{
+		`ALTER TABLE backups ADD COLUMN progress_at TEXT`,
+		`CREATE TABLE slot_claims (
+			job        TEXT NOT NULL,
+			slot       TEXT NOT NULL,
+			holder     TEXT NOT NULL,
+			claimed_at TEXT NOT NULL,
+			PRIMARY KEY (job, slot)
+		)`,
+		`CREATE INDEX slot_claims_slot ON slot_claims (slot)`,
+		`CREATE TABLE leases (
+			name       TEXT NOT NULL PRIMARY KEY,
+			holder     TEXT NOT NULL,
+			renewed_at TEXT NOT NULL,
+			expires_at TEXT NOT NULL
+		)`,
+	},
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (

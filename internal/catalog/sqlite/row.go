@@ -44,6 +44,7 @@ type row struct {
 	deletedAt, deleteReason           sql.NullString
 	ownerHost                         string
 	ownerPID                          int
+	progressAt                        sql.NullString
 }
 
 // encode checks b and turns it into a row.
@@ -91,6 +92,13 @@ func encode(b *backup.Backup) (row, error) {
 		}
 		r.deletedAt = sql.NullString{String: s, Valid: true}
 	}
+	if b.ProgressAt != nil {
+		s, err := formatTime(*b.ProgressAt)
+		if err != nil {
+			return row{}, fmt.Errorf("progress_at: %w", err)
+		}
+		r.progressAt = sql.NullString{String: s, Valid: true}
+	}
 	if b.DeleteReason != "" {
 		r.deleteReason = sql.NullString{String: b.DeleteReason, Valid: true}
 	}
@@ -130,6 +138,13 @@ func (r *row) decode() (*backup.Backup, error) {
 			return nil, fmt.Errorf("backup %s: %w", r.id, err)
 		}
 		b.DeletedAt = &t
+	}
+	if r.progressAt.Valid {
+		t, err := parseTime(r.progressAt.String)
+		if err != nil {
+			return nil, fmt.Errorf("backup %s: %w", r.id, err)
+		}
+		b.ProgressAt = &t
 	}
 	b.DeleteReason = r.deleteReason.String
 	if r.manifest.Valid {
