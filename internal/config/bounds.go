@@ -42,6 +42,10 @@ var (
 	retentionIntervalRange = durationRange{time.Minute, duration.Week, "1m and 7d"}
 	// cleanupAgeRange: leftovers younger than this are kept.
 	cleanupAgeRange = durationRange{time.Minute, 365 * duration.Day, "1m and 365d"}
+	// leaseTTLRange: below 3s a renewal every third of it races the
+	// catalog's own latency; above 1h a dead replica's runs and tasks wait
+	// that long for another to take over.
+	leaseTTLRange = durationRange{3 * time.Second, time.Hour, "3s and 1h"}
 )
 
 // between reports a value outside lo..hi with the range in the message.

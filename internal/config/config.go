@@ -204,4 +204,9 @@ type Daemon struct {
 	// file, S3 multipart upload) must be before cleanup removes it, unless
 	// its run is known to be dead. It must exceed the longest backup.
 	CleanupAge Duration `yaml:"cleanup_age"`
+	// LeaseTTL is, with a shared catalog (postgres or mysql), how long a
+	// process's lease lasts unless renewed (every third of it): once it
+	// lapses, another replica takes the process for dead, ends its running
+	// backups as interrupted and takes over its tasks. Unused with SQLite.
+	LeaseTTL Duration `yaml:"lease_ttl"`
 }

@@ -18,6 +18,7 @@ var daemonDefaults = map[string]Duration{
 	"daemon.shutdown_timeout":   Duration(5 * time.Minute),
 	"daemon.retention_interval": Duration(time.Hour),
 	"daemon.cleanup_age":        Duration(24 * time.Hour),
+	"daemon.lease_ttl":          Duration(30 * time.Second),
 }
 
 // defaultPorts are used for servers reached over TCP.
@@ -82,6 +83,7 @@ func applyDefaults(c *Config, ps *problems) {
 		"daemon.shutdown_timeout":   &c.Daemon.ShutdownTimeout,
 		"daemon.retention_interval": &c.Daemon.RetentionInterval,
 		"daemon.cleanup_age":        &c.Daemon.CleanupAge,
+		"daemon.lease_ttl":          &c.Daemon.LeaseTTL,
 	} {
 		if *d == 0 && !ps.has(path) {
 			*d = daemonDefaults[path]

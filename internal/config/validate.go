@@ -63,6 +63,7 @@ func (c *checker) all() {
 	c.durationIn("daemon.shutdown_timeout", d.ShutdownTimeout, shutdownTimeoutRange)
 	c.durationIn("daemon.retention_interval", d.RetentionInterval, retentionIntervalRange)
 	c.durationIn("daemon.cleanup_age", d.CleanupAge, cleanupAgeRange)
+	c.durationIn("daemon.lease_ttl", d.LeaseTTL, leaseTTLRange)
 }
 
 // secretPath is the path of a Secret as written: "x_file" when the secret
