@@ -53,8 +53,11 @@ type Options struct {
 
 	// Expand turns a tick of the named entry into tasks. Each call runs in
 	// its own goroutine, so a slow Expand (database discovery) delays no
-	// other entry, and calls may overlap; ctx is Run's.
-	Expand func(ctx context.Context, entry string) []Task
+	// other entry, and calls may overlap; ctx is Run's. slot is the
+	// scheduled instant of the tick (for a catch-up run, the latest one
+	// missed), the same in every process that runs the same schedule, so
+	// that processes sharing work can tell one tick from another.
+	Expand func(ctx context.Context, entry string, slot time.Time) []Task
 
 	// OnSkip, if set, is called for each task skipped because its Key was
 	// still queued or running; calls may come from several goroutines.
@@ -143,16 +146,16 @@ func (s *Scheduler) Run(ctx context.Context, entries []Entry) error {
 
 	var fires sync.WaitGroup
 	defer fires.Wait()
-	fire := func(name string) {
+	fire := func(f firing) {
 		fires.Add(1)
 		go func() {
 			defer fires.Done()
-			s.fire(ctx, name)
+			s.fire(ctx, f.entry, f.slot)
 		}()
 	}
 
-	for _, e := range s.catchUp(entries, now) {
-		fire(e)
+	for _, f := range s.catchUp(entries, now) {
+		fire(f)
 	}
 	for {
 		s.mu.Lock()
@@ -160,8 +163,8 @@ func (s *Scheduler) Run(ctx context.Context, entries []Entry) error {
 		due := s.dueLocked(now)
 		wait := s.waitLocked(now)
 		s.mu.Unlock()
-		for _, name := range due {
-			fire(name)
+		for _, f := range due {
+			fire(f)
 		}
 
 		timer := s.clock.NewTimer(wait)
@@ -177,12 +180,19 @@ func (s *Scheduler) Run(ctx context.Context, entries []Entry) error {
 	}
 }
 
-// catchUp returns the entries to fire once on start.
-func (s *Scheduler) catchUp(entries []Entry, now time.Time) []string {
+// firing is one tick of an entry: its name and scheduled instant.
+type firing struct {
+	entry string
+	slot  time.Time
+}
+
+// catchUp returns the entries to fire once on start, each with the latest
+// of its scheduled instants before now (its own start time if it has none).
+func (s *Scheduler) catchUp(entries []Entry, now time.Time) []firing {
 	if s.opts.LastSuccess == nil {
 		return nil
 	}
-	var names []string
+	var out []firing
 	for _, e := range entries {
 		last, ok := s.opts.LastSuccess(e.Name)
 		if ok {
@@ -191,9 +201,34 @@ func (s *Scheduler) catchUp(entries []Entry, now time.Time) []string {
 			}
 		}
 		s.log.Info("catch-up run: a scheduled run was missed", "entry", e.Name, "last_success", lastString(last, ok))
-		names = append(names, e.Name)
+		out = append(out, firing{e.Name, latestBefore(e.Schedule, now)})
 	}
-	return names
+	return out
+}
+
+// latestBefore returns the latest instant of sch at or before now. It
+// looks back one period, then two, four... up to a little over a year, and
+// walks forward from the first window that holds a run. A schedule without
+// a run in that time gives now truncated to the second.
+func latestBefore(sch Schedule, now time.Time) time.Time {
+	p := Period(sch, now)
+	if p <= 0 {
+		return now.Truncate(time.Second)
+	}
+	for back := p; back <= 400*24*time.Hour+p; back *= 2 {
+		n := sch.Next(now.Add(-back))
+		if n.IsZero() || n.After(now) {
+			continue
+		}
+		for {
+			m := sch.Next(n)
+			if m.IsZero() || m.After(now) {
+				return n
+			}
+			n = m
+		}
+	}
+	return now.Truncate(time.Second)
 }
 
 func lastString(t time.Time, ok bool) string {
@@ -266,17 +301,17 @@ func (s *Scheduler) setEntriesLocked(entries []Entry, now time.Time) {
 	s.next = next
 }
 
-// dueLocked returns the entries due at now, in entry order, and moves each
-// to its next run after now: a loop woken late fires an entry once, not
-// once per missed run.
-func (s *Scheduler) dueLocked(now time.Time) []string {
-	var due []string
+// dueLocked returns the entries due at now, in entry order, each with its
+// scheduled instant, and moves each to its next run after now: a loop
+// woken late fires an entry once, not once per missed run.
+func (s *Scheduler) dueLocked(now time.Time) []firing {
+	var due []firing
 	for _, e := range s.entries {
 		t, ok := s.next[e.Name]
 		if !ok || t.After(now) {
 			continue
 		}
-		due = append(due, e.Name)
+		due = append(due, firing{e.Name, t})
 		if n := e.Schedule.Next(now); n.IsZero() {
 			delete(s.next, e.Name)
 		} else {

@@ -22,6 +22,7 @@ const guard = 10 * time.Second
 type fireEvent struct {
 	entry string
 	at    time.Time
+	slot  time.Time // the scheduled instant Expand was given
 }
 
 func (e fireEvent) String() string { return e.entry + "@" + e.at.UTC().Format(time.RFC3339) }
@@ -54,8 +55,8 @@ func newHarness(t *testing.T, start time.Time, opts Options, tasks func(entry st
 	}
 	opts.Clock = h.clock
 	opts.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	opts.Expand = func(ctx context.Context, entry string) []Task {
-		h.fires <- fireEvent{entry, h.clock.Now()}
+	opts.Expand = func(ctx context.Context, entry string, slot time.Time) []Task {
+		h.fires <- fireEvent{entry, h.clock.Now(), slot.UTC()}
 		if tasks == nil {
 			return nil
 		}
@@ -162,11 +163,12 @@ func TestTicksOverASimulatedDay(t *testing.T) {
 
 	var want []fireEvent
 	for at := mustTime(t, "2026-03-29T00:00:00Z"); !at.After(end); at = at.Add(time.Hour) {
-		want = append(want, fireEvent{"hourly", at})
+		want = append(want, fireEvent{"hourly", at, at})
 	}
-	want = append(want, fireEvent{"daily", mustTime(t, "2026-03-29T01:00:00Z")}) // 02:30 does not exist: 03:00 CEST
+	want = append(want, fireEvent{"daily", mustTime(t, "2026-03-29T01:00:00Z"), mustTime(t, "2026-03-29T01:00:00Z")}) // 02:30 does not exist: 03:00 CEST
 	for _, h := range []string{"00", "06", "12", "18"} {
-		want = append(want, fireEvent{"six", mustTime(t, "2026-03-29T"+h+":00:00Z")})
+		at := mustTime(t, "2026-03-29T"+h+":00:00Z")
+		want = append(want, fireEvent{"six", at, at})
 	}
 	sortEvents(want)
 
@@ -360,16 +362,19 @@ func TestCatchUp(t *testing.T) {
 		last       string // "" = never succeeded
 		wantCatch  bool
 		wantNextAt string // the first regular run after start
+		wantSlot   string // the catch-up's slot: the latest run missed
 	}{
-		{"never succeeded", "30 2 * * *", "2026-06-10T12:00:00Z", "", true, "2026-06-11T02:30:00Z"},
-		{"today's run missed", "30 2 * * *", "2026-06-10T12:00:00Z", "2026-06-09T02:41:00Z", true, "2026-06-11T02:30:00Z"},
-		{"many runs missed: still once", "0 * * * *", "2026-06-10T12:30:00Z", "2026-06-01T00:00:00Z", true, "2026-06-10T13:00:00Z"},
-		{"started right at a run", "0 * * * *", "2026-06-10T12:00:00Z", "2026-06-10T11:02:00Z", true, "2026-06-10T13:00:00Z"},
-		{"recent success", "30 2 * * *", "2026-06-10T12:00:00Z", "2026-06-10T02:41:00Z", false, "2026-06-11T02:30:00Z"},
-		{"recent success, hourly", "0 * * * *", "2026-06-10T12:30:00Z", "2026-06-10T12:02:00Z", false, "2026-06-10T13:00:00Z"},
+		{"never succeeded", "30 2 * * *", "2026-06-10T12:00:00Z", "", true, "2026-06-11T02:30:00Z", "2026-06-10T02:30:00Z"},
+		{"today's run missed", "30 2 * * *", "2026-06-10T12:00:00Z", "2026-06-09T02:41:00Z", true, "2026-06-11T02:30:00Z", "2026-06-10T02:30:00Z"},
+		{"many runs missed: still once", "0 * * * *", "2026-06-10T12:30:00Z", "2026-06-01T00:00:00Z", true, "2026-06-10T13:00:00Z", "2026-06-10T12:00:00Z"},
+		{"started right at a run", "0 * * * *", "2026-06-10T12:00:00Z", "2026-06-10T11:02:00Z", true, "2026-06-10T13:00:00Z", "2026-06-10T12:00:00Z"},
+		{"weekday job missed on Friday", "0 3 * * mon-fri", "2026-06-08T01:00:00Z", "2026-06-04T03:05:00Z", true, "2026-06-08T03:00:00Z", "2026-06-05T03:00:00Z"},
+		{"interval", "@every 2s", "2026-06-10T12:00:05.5Z", "2026-06-10T11:00:00Z", true, "2026-06-10T12:00:06Z", "2026-06-10T12:00:04Z"},
+		{"recent success", "30 2 * * *", "2026-06-10T12:00:00Z", "2026-06-10T02:41:00Z", false, "2026-06-11T02:30:00Z", ""},
+		{"recent success, hourly", "0 * * * *", "2026-06-10T12:30:00Z", "2026-06-10T12:02:00Z", false, "2026-06-10T13:00:00Z", ""},
 		// Monday 01:00: nothing was due over the weekend, though the last
 		// success is older than the job's period.
-		{"weekday job after a weekend", "0 3 * * mon-fri", "2026-06-08T01:00:00Z", "2026-06-05T03:05:00Z", false, "2026-06-08T03:00:00Z"},
+		{"weekday job after a weekend", "0 3 * * mon-fri", "2026-06-08T01:00:00Z", "2026-06-05T03:05:00Z", false, "2026-06-08T03:00:00Z", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -390,14 +395,18 @@ func TestCatchUp(t *testing.T) {
 				t.Errorf("LastSuccess called %d times, want 1", asked.Load())
 			}
 			if tt.wantCatch {
-				if got := recv(t, h.fires, "the catch-up run"); !got.at.Equal(start) {
+				got := recv(t, h.fires, "the catch-up run")
+				if !got.at.Equal(start) {
 					t.Errorf("catch-up at %v, want at start %v", got.at, start)
+				}
+				if want := mustTime(t, tt.wantSlot); !got.slot.Equal(want) {
+					t.Errorf("catch-up slot %v, want the latest run missed %v", got.slot, want)
 				}
 			}
 			next := mustTime(t, tt.wantNextAt)
 			h.setTime(next)
-			if got := recv(t, h.fires, "the regular run"); !got.at.Equal(next) {
-				t.Errorf("first fire after start at %v, want %v (no catch-up)", got.at, next)
+			if got := recv(t, h.fires, "the regular run"); !got.at.Equal(next) || !got.slot.Equal(next) {
+				t.Errorf("first fire after start at %v (slot %v), want at and for %v (no catch-up)", got.at, got.slot, next)
 			}
 			if rest := h.stop(); len(rest) != 0 {
 				t.Errorf("unexpected fires %v", rest)
@@ -566,7 +575,7 @@ func TestRunRejectsBadInput(t *testing.T) {
 	if err := New(Options{}).Run(ctx, nil); err == nil {
 		t.Error("Run without Expand succeeded")
 	}
-	s := New(Options{Expand: func(context.Context, string) []Task { return nil }})
+	s := New(Options{Expand: func(context.Context, string, time.Time) []Task { return nil }})
 	daily := entry(t, "daily", "@daily", time.UTC)
 	for name, entries := range map[string][]Entry{
 		"duplicate":   {daily, daily},
@@ -607,7 +616,7 @@ func TestLateWakeFiresOnce(t *testing.T) {
 // kept rather than moved to the new schedule's next run.
 func TestReloadKeepsADueRun(t *testing.T) {
 	fake := clock.NewFake(epoch.Add(30 * time.Second))
-	s := New(Options{Clock: fake, Expand: func(context.Context, string) []Task { return nil }})
+	s := New(Options{Clock: fake, Expand: func(context.Context, string, time.Time) []Task { return nil }})
 	hourly := entry(t, "hourly", "0 * * * *", time.UTC)
 	if err := s.Reload([]Entry{hourly}); err != nil {
 		t.Fatal(err)

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"time"
 )
 
 // fire expands one tick of an entry and starts its tasks.
-func (s *Scheduler) fire(ctx context.Context, entry string) {
+func (s *Scheduler) fire(ctx context.Context, entry string, slot time.Time) {
 	defer s.recoverPanic("expand", "entry", entry)
-	tasks := s.opts.Expand(ctx, entry)
+	tasks := s.opts.Expand(ctx, entry, slot)
 	s.log.Debug("schedule fired", "entry", entry, "tasks", len(tasks))
 	for _, t := range tasks {
 		s.start(ctx, entry, t)
