@@ -1,26 +1,21 @@
 package sqlite
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
-	"time"
-)
+import "github.com/gosqlguard/gosqlguard/internal/catalog/sqlstore"
 
 // ErrSchemaTooNew is returned (wrapped) by Open for a database whose schema
-// was written by a newer build than this one.
-var ErrSchemaTooNew = errors.New("catalog schema is newer than this build supports")
+// was written by a newer build than this one. It is sqlstore.ErrSchemaTooNew.
+var ErrSchemaTooNew = sqlstore.ErrSchemaTooNew
 
 // migrations[i] brings the schema from version i to version i+1. Entries are
 // only ever appended: a released migration is never edited, because databases
 // already at its version will not run it again. Each entry is a list of
 // single statements, applied in one transaction together with its
-// schema_migrations row.
-var migrations = [][]string{
+// schema_migrations row. The postgres and mysql drivers keep the same
+// numbering: a change here is appended there too.
+var migrations = sqlstore.Migrations{
 	// 1: backups and their storage locations.
 	{
-		// Times are UTC text of fixed width (see timeLayout), so comparing
+		// Times are UTC text of fixed width (see package sqlstore), so comparing
 		// them as text is comparing them as times, and a DBA reading the
 		// file with the sqlite3 shell sees readable values.
 		// deleted_at and delete_reason are reserved for deletion records.
@@ -118,62 +113,3 @@ var migrations = [][]string{
 	},
 }
 
-const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version    INTEGER NOT NULL PRIMARY KEY,
-	applied_at TEXT    NOT NULL
-)`
-
-// migrate applies every migration the database lacks, each in its own
-// transaction. Another process opening the same file at the same time is
-// harmless: the write lock serialises them and each re-checks the version
-// inside its transaction.
-func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, createMigrationsTable); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	current, err := schemaVersion(ctx, s.db)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if current > len(migrations) {
-		return fmt.Errorf("%w: database is at version %d, this build knows up to %d; upgrade gosqlguard",
-			ErrSchemaTooNew, current, len(migrations))
-	}
-	for v := current + 1; v <= len(migrations); v++ {
-		if err := s.applyMigration(ctx, v); err != nil {
-			return fmt.Errorf("migrate to version %d: %w", v, err)
-		}
-	}
-	return nil
-}
-
-func (s *Store) applyMigration(ctx context.Context, version int) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		current, err := schemaVersion(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if current >= version {
-			return nil // applied by another process since we looked
-		}
-		for _, stmt := range migrations[version-1] {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return err
-			}
-		}
-		_, err = tx.ExecContext(ctx,
-			`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			version, time.Now().UTC().Format(timeLayout))
-		return err
-	})
-}
-
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func schemaVersion(ctx context.Context, q queryer) (int, error) {
-	var v int
-	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
-	return v, err
-}

@@ -18,7 +18,7 @@ func TestMigrationToOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stmts := []string{createMigrationsTable}
+	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)`}
 	stmts = append(stmts, migrations[0]...)
 	stmts = append(stmts, migrations[1]...)
 	stmts = append(stmts,

@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlstore"
 )
 
 // busyTimeoutMillis is how long a statement waits for another connection's
@@ -24,6 +26,7 @@ const busyTimeoutMillis = 5000
 // use: readers run in parallel (WAL), writers take the write lock when their
 // transaction begins and queue behind each other for up to busy_timeout.
 type Store struct {
+	*sqlstore.Store
 	db *sql.DB
 }
 
@@ -63,20 +66,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
 
-	s := &Store{db: db}
-	if err := s.migrate(ctx); err != nil {
+	s := &Store{Store: sqlstore.New(db, dialect), db: db}
+	if err := s.Migrate(ctx, migrations); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
 	}
 	return s, nil
 }
 
-// Close closes the database. Calls after the first are no-ops.
-func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("catalog: close: %w", err)
-	}
-	return nil
+// dialect is SQLite's SQL: LIKE is ASCII case-insensitive already, and
+// BEGIN IMMEDIATE (see dsn) serialises write transactions, so no lock is
+// needed around InsertUnlessRunning or the migrations.
+var dialect = sqlstore.Dialect{
+	Name:                "sqlite",
+	Placeholders:        sqlstore.Question,
+	Like:                func(col string) string { return col + ` LIKE ? ESCAPE '\'` },
+	Greatest:            "MAX",
+	OnConflictDoNothing: func(string) string { return "ON CONFLICT DO NOTHING" },
+	ReturningID:         true,
+	JobPrefix:           sqlstore.SQLiteJobPrefix,
+	JobSource:           sqlstore.SQLiteJobSource,
+	IsDuplicateKey: func(err error) bool {
+		var e interface{ Code() int }
+		return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	},
 }
 
 // dsn builds a file: URI for path with the connection settings every pooled
@@ -95,17 +108,4 @@ func dsn(path string) string {
 	q.Set("_txlock", "immediate")
 	u := url.URL{Path: filepath.ToSlash(path)}
 	return "file:" + u.EscapedPath() + "?" + q.Encode()
-}
-
-// inTx runs fn in a read-write transaction, committing if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,39 +9,31 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
 
-// jobsQuery lists the jobs and the IDs of their newest backups of each
-// outcome without reading every backup:
+// jobsQuery returns the query that lists the jobs and the IDs of their
+// newest backups of each outcome without reading every backup:
 //
-//   - job walks the distinct (server, database, type) keys of the index
-//     backups_server_database_type, one seek per job (a loose index scan:
-//     each step seeks the first key after the previous one);
+//   - the dialect's JobSource yields each distinct (server, database, type)
+//     once: on SQLite a loose index scan of backups_server_database_type
+//     (SQLiteJobPrefix), which its planner needs; elsewhere SELECT DISTINCT,
+//     which the planner reads from the same index;
 //   - newest finds each job's newest backup of an outcome with one seek per
 //     status in backups_job_status, which ends in id;
 //   - the outer query reads those few backups by primary key.
 //
-// ?1 success, ?2..?4 the failure statuses, ?5 running. SQLite's max() of
-// several arguments is NULL when any is, hence the COALESCE to the empty
-// string.
-const jobsQuery = `WITH RECURSIVE job(id) AS (
-	SELECT (SELECT id FROM backups ORDER BY server, "database", type LIMIT 1)
-	UNION ALL
-	SELECT COALESCE(
-		(SELECT n.id FROM backups n WHERE n.server = b.server AND n."database" = b."database" AND n.type > b.type
-			ORDER BY n.type LIMIT 1),
-		(SELECT n.id FROM backups n WHERE n.server = b.server AND n."database" > b."database"
-			ORDER BY n."database", n.type LIMIT 1),
-		(SELECT n.id FROM backups n WHERE n.server > b.server
-			ORDER BY n.server, n."database", n.type LIMIT 1))
-	FROM job JOIN backups b ON b.id = job.id
-), newest AS (
+// Parameters: success, the three failure statuses, running. The largest of
+// several values (the dialect's Greatest: SQLite's max() of several
+// arguments, GREATEST elsewhere) is NULL on SQLite when any is, hence the
+// COALESCE to the empty string.
+func (s *Store) jobsQuery() string {
+	return `WITH ` + s.d.JobPrefix + ` newest AS (
 	SELECT b.server, b."database", b.type,
 		(SELECT MAX(x.id) FROM backups x
 			WHERE x.server = b.server AND x."database" = b."database" AND x.type = b.type) AS last_id,
-		(` + newestOf + `?1) AS success_id,
-		NULLIF(MAX(COALESCE((` + newestOf + `?2), ''), COALESCE((` + newestOf + `?3), ''),
-			COALESCE((` + newestOf + `?4), '')), '') AS failure_id,
-		(` + newestOf + `?5) AS running_id
-	FROM job CROSS JOIN backups b ON b.id = job.id
+		(` + newestOf + `?) AS success_id,
+		NULLIF(` + s.d.Greatest + `(COALESCE((` + newestOf + `?), ''), COALESCE((` + newestOf + `?), ''),
+			COALESCE((` + newestOf + `?), '')), '') AS failure_id,
+		(` + newestOf + `?) AS running_id
+	FROM ` + s.d.JobSource + `
 )
 SELECT n.server, n."database", n.type,
 	l.id, l.status, l.started_at, l.error,
@@ -54,6 +46,29 @@ LEFT JOIN backups s ON s.id = n.success_id
 LEFT JOIN backups f ON f.id = n.failure_id
 LEFT JOIN backups r ON r.id = n.running_id
 ORDER BY n.server, n."database", n.type`
+}
+
+// SQLiteJobPrefix and SQLiteJobSource walk the distinct (server, database,
+// type) keys of the index backups_server_database_type, one seek per job (a
+// loose index scan: each step seeks the first key after the previous one).
+const (
+	SQLiteJobPrefix = `RECURSIVE job(id) AS (
+	SELECT (SELECT id FROM backups ORDER BY server, "database", type LIMIT 1)
+	UNION ALL
+	SELECT COALESCE(
+		(SELECT n.id FROM backups n WHERE n.server = b.server AND n."database" = b."database" AND n.type > b.type
+			ORDER BY n.type LIMIT 1),
+		(SELECT n.id FROM backups n WHERE n.server = b.server AND n."database" > b."database"
+			ORDER BY n."database", n.type LIMIT 1),
+		(SELECT n.id FROM backups n WHERE n.server > b.server
+			ORDER BY n.server, n."database", n.type LIMIT 1))
+	FROM job JOIN backups b ON b.id = job.id
+),`
+	SQLiteJobSource = `job CROSS JOIN backups b ON b.id = job.id`
+	// DistinctJobSource is the JobSource of servers whose planners find
+	// the distinct keys of an index themselves.
+	DistinctJobSource = `(SELECT DISTINCT server, "database", type FROM backups) b`
+)
 
 // newestOf, followed by a status parameter and a closing parenthesis, is
 // the ID of the newest backup of job b with that status.
@@ -68,20 +83,20 @@ const newestOf = `SELECT MAX(x.id) FROM backups x
 // every drill once, and the backup of each counted drill by primary key:
 // drills are few next to backups (one per drilled backup and drill run).
 //
-// ?1 running, ?2 interrupted, ?3 deleted, ?4 success.
+// Parameters: running, interrupted, success, deleted, success.
 const jobDrillsQuery = `WITH counted AS (
-	SELECT MAX(id) AS id FROM drills WHERE status NOT IN (?1, ?2) GROUP BY backup_id
+	SELECT MAX(id) AS id FROM drills WHERE status NOT IN (?, ?) GROUP BY backup_id
 ), ranked AS (
 	SELECT b.server AS job_server, b."database" AS job_database, b.type AS job_type, d.*,
 		ROW_NUMBER() OVER (PARTITION BY b.server, b."database", b.type
 			ORDER BY d.started_at DESC, d.backup_id DESC) AS newest,
-		ROW_NUMBER() OVER (PARTITION BY b.server, b."database", b.type, d.status = ?4
+		ROW_NUMBER() OVER (PARTITION BY b.server, b."database", b.type, d.status = ?
 			ORDER BY d.started_at DESC, d.backup_id DESC) AS newest_success
 	FROM counted c JOIN drills d ON d.id = c.id JOIN backups b ON b.id = d.backup_id
-	WHERE b.status <> ?3
+	WHERE b.status <> ?
 )
 SELECT job_server, job_database, job_type, newest, newest_success, ` + drillColumns + `
-FROM ranked WHERE newest = 1 OR (newest_success = 1 AND status = ?4)`
+FROM ranked WHERE newest = 1 OR (newest_success = 1 AND status = ?)`
 
 // Jobs summarises every job with a backup in the catalog, ordered by
 // server, database and type. It reads a few index entries and rows per job
@@ -103,7 +118,7 @@ func (s *Store) jobs(ctx context.Context) ([]catalog.JobSummary, error) {
 		args = append(args, string(st))
 	}
 	args = append(args, string(backup.StatusRunning))
-	rows, err := s.db.QueryContext(ctx, jobsQuery, args...)
+	rows, err := s.queryRows(ctx, s.db, s.jobsQuery(), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -157,8 +172,8 @@ func (s *Store) jobDrills(ctx context.Context, js []catalog.JobSummary) error {
 	for i := range js {
 		byKey[[3]string{js[i].Server, js[i].Database, js[i].Type}] = &js[i]
 	}
-	rows, err := s.db.QueryContext(ctx, jobDrillsQuery, string(catalog.DrillRunning), string(backup.DrillInterrupted),
-		string(backup.StatusDeleted), string(backup.DrillSuccess))
+	rows, err := s.queryRows(ctx, s.db, jobDrillsQuery, string(catalog.DrillRunning), string(backup.DrillInterrupted),
+		string(backup.DrillSuccess), string(backup.StatusDeleted), string(backup.DrillSuccess))
 	if err != nil {
 		return err
 	}
@@ -190,7 +205,7 @@ func (s *Store) jobDrills(ctx context.Context, js []catalog.JobSummary) error {
 // Storages sums, in one query, the complete copies of successful and
 // partial backups per storage.
 func (s *Store) Storages(ctx context.Context) ([]catalog.StorageSummary, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT l.storage, COUNT(*), COALESCE(SUM(b.stored_bytes), 0)
+	rows, err := s.queryRows(ctx, s.db, `SELECT l.storage, COUNT(*), COALESCE(SUM(b.stored_bytes), 0)
 		FROM locations l JOIN backups b ON b.id = l.backup_id
 		WHERE l.status = ? AND b.status IN (?, ?)
 		GROUP BY l.storage ORDER BY l.storage`,

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -54,8 +54,9 @@ func (s *Store) List(ctx context.Context, f catalog.Filter) ([]*backup.Backup, e
 	}
 	if f.Query != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
-		where = append(where, `(b.id LIKE ? ESCAPE '\' OR b.server LIKE ? ESCAPE '\' OR b."database" LIKE ? ESCAPE '\'
-			OR b.type LIKE ? ESCAPE '\' OR b.error LIKE ? ESCAPE '\')`)
+		lk := s.d.Like
+		where = append(where, "("+lk("b.id")+" OR "+lk("b.server")+" OR "+lk(`b."database"`)+
+			" OR "+lk("b.type")+" OR "+lk("b.error")+")")
 		args = append(args, like, like, like, like, like)
 	}
 	if f.Before != "" {
@@ -86,15 +87,16 @@ func (s *Store) query(ctx context.Context, where []string, args []any, limit int
 		q.WriteString(" WHERE ")
 		q.WriteString(strings.Join(where, " AND "))
 	}
-	q.WriteString(` ORDER BY b.id DESC LIMIT ?) b
+	q.WriteString(` ORDER BY b.id DESC`)
+	if limit > 0 {
+		q.WriteString(` LIMIT ?`)
+		args = append(args, limit)
+	}
+	q.WriteString(`) b
 	LEFT JOIN locations l ON l.backup_id = b.id
 	ORDER BY b.id DESC, l.position`)
-	if limit == 0 {
-		limit = -1 // SQLite: no limit
-	}
-	args = append(args, limit)
 
-	rows, err := s.db.QueryContext(ctx, q.String(), args...)
+	rows, err := s.queryRows(ctx, s.db, q.String(), args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,10 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,9 +18,20 @@ func (s *Store) InsertDrill(ctx context.Context, d *catalog.DrillRecord) error {
 	if err != nil {
 		return fmt.Errorf("catalog: insert drill: %w", err)
 	}
-	err = s.db.QueryRowContext(ctx, `INSERT INTO drills (backup_id, started_at, status, server, scratch, host, pid)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.BackupID, at, string(catalog.DrillRunning), d.Server, d.Scratch, d.Host, d.PID).Scan(&d.ID)
+	const insert = `INSERT INTO drills (backup_id, started_at, status, server, scratch, host, pid)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	args := []any{d.BackupID, at, string(catalog.DrillRunning), d.Server, d.Scratch, d.Host, d.PID}
+	if err == nil {
+		err = checkLen("drill server name", d.Server, s.d.MaxLen)
+	}
+	if err == nil && s.d.ReturningID {
+		err = s.queryRow(ctx, s.db, insert+` RETURNING id`, args...).Scan(&d.ID)
+	} else if err == nil {
+		var res sql.Result
+		if res, err = s.exec(ctx, s.db, insert, args...); err == nil {
+			d.ID, err = res.LastInsertId()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("catalog: insert drill of %s: %w", d.BackupID, err)
 	}
@@ -37,12 +49,17 @@ func (s *Store) FinishDrill(ctx context.Context, d *catalog.DrillRecord) error {
 	if err != nil {
 		return fmt.Errorf("catalog: finish drill: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE drills SET status = ?, seconds = ?, compared = ?, differences = ?, error = ?
-		WHERE id = ?`, string(d.Status), d.Seconds, d.Compared, string(js), d.Error, d.ID)
+	res, err := s.exec(ctx, s.db, `UPDATE drills SET status = ?, seconds = ?, compared = ?, differences = ?, error = ?
+		WHERE id = ?`, string(d.Status), d.Seconds, boolInt(d.Compared), string(js), d.Error, d.ID)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = fmt.Errorf("drill %d: %w", d.ID, catalog.ErrNotFound)
+			// 0 is also MySQL's count for an update that changes nothing.
+			var one int
+			err = s.queryRow(ctx, s.db, `SELECT 1 FROM drills WHERE id = ?`, d.ID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = fmt.Errorf("drill %d: %w", d.ID, catalog.ErrNotFound)
+			}
 		}
 	}
 	if err != nil {
@@ -72,7 +89,7 @@ func (s *Store) RunningDrills(ctx context.Context) ([]catalog.DrillRecord, error
 const drillColumns = `id, backup_id, started_at, seconds, status, server, scratch, compared, differences, error, host, pid`
 
 func (s *Store) drills(ctx context.Context, where string, args ...any) ([]catalog.DrillRecord, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+drillColumns+` FROM drills WHERE `+where+` ORDER BY id DESC`, args...)
+	rows, err := s.queryRows(ctx, s.db, `SELECT `+drillColumns+` FROM drills WHERE `+where+` ORDER BY id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +151,7 @@ func (s *Store) fillDrills(ctx context.Context, bs []*backup.Backup) error {
 	if len(bs) > 500 {
 		in, args = "", args[:2]
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+drillColumns+` FROM drills WHERE id IN (
+	rows, err := s.queryRows(ctx, s.db, `SELECT `+drillColumns+` FROM drills WHERE id IN (
 			SELECT MAX(id) FROM drills WHERE status NOT IN (?, ?)`+in+` GROUP BY backup_id)`, args...)
 	if err != nil {
 		return err

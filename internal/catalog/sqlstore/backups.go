@@ -1,13 +1,12 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
-
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -15,33 +14,33 @@ import (
 
 // Insert adds b and its locations. An ID already in the catalog is an error.
 func (s *Store) Insert(ctx context.Context, b *backup.Backup) error {
-	r, err := encode(b)
+	r, err := s.encode(b)
 	if err != nil {
 		return fmt.Errorf("catalog: insert: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error { return insert(ctx, tx, r, b.Locations) })
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return s.insert(ctx, tx, r, b.Locations) })
 	if err != nil {
 		return fmt.Errorf("catalog: insert %s: %w", b.ID, err)
 	}
 	return nil
 }
 
-func insert(ctx context.Context, tx *sql.Tx, r row, locs []backup.Location) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO backups (
+func (s *Store) insert(ctx context.Context, tx *sql.Tx, r row, locs []backup.Location) error {
+	_, err := s.exec(ctx, tx, `INSERT INTO backups (
 			id, server, "database", type, status, started_at, finished_at,
 			raw_bytes, stored_bytes, sha256, compression, encrypted, error, manifest,
 			deleted_at, delete_reason, owner_host, owner_pid, progress_at
 		) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.id, r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
-		r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted, r.errMsg, r.manifest,
+		r.rawBytes, r.storedBytes, r.sha256, r.compression, boolInt(r.encrypted), r.errMsg, r.manifest,
 		r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID, r.progressAt)
-	if isPrimaryKeyViolation(err) {
+	if err != nil && s.d.IsDuplicateKey != nil && s.d.IsDuplicateKey(err) {
 		return fmt.Errorf("backup already exists: %w", err)
 	}
 	if err != nil {
 		return err
 	}
-	return insertLocations(ctx, tx, r.id, locs)
+	return s.insertLocations(ctx, tx, r.id, locs)
 }
 
 // InsertUnlessRunning inserts b (a new backup, usually running) unless a
@@ -52,15 +51,16 @@ func insert(ctx context.Context, tx *sql.Tx, r row, locs []backup.Location) erro
 // error) and its ID returned in interrupted; one it says blocks b is
 // returned as blocker, and then nothing is written. The check and the
 // insert are one write transaction, so two processes opening the same job
-// at once cannot both pass it.
+// at once cannot both pass it: on SQLite the transaction holds the write
+// lock from its start; elsewhere it holds the dialect's lock on the job.
 func (s *Store) InsertUnlessRunning(ctx context.Context, b *backup.Backup, claim catalog.Claim) (blocker *backup.Backup, interrupted []string, err error) {
-	r, err := encode(b)
+	r, err := s.encode(b)
 	if err != nil {
 		return nil, nil, fmt.Errorf("catalog: insert: %w", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		interrupted = nil
-		running, err := runningOf(ctx, tx, b.Server, b.Database, b.Type)
+	err = s.inLockedTx(ctx, jobLockName(b.Server, b.Database, b.Type), func(tx *sql.Tx) error {
+		interrupted, blocker = nil, nil
+		running, err := s.runningOf(ctx, tx, b.Server, b.Database, b.Type)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (s *Store) InsertUnlessRunning(ctx context.Context, b *backup.Backup, claim
 			reason, block := claim(old)
 			switch {
 			case reason != "":
-				if _, err := markInterrupted(ctx, tx, old.ID, r.startedAt, reason); err != nil {
+				if _, err := s.markInterrupted(ctx, tx, old.ID, r.startedAt, reason); err != nil {
 					return err
 				}
 				interrupted = append(interrupted, old.ID)
@@ -79,7 +79,7 @@ func (s *Store) InsertUnlessRunning(ctx context.Context, b *backup.Backup, claim
 		if blocker != nil {
 			return errBlocked
 		}
-		return insert(ctx, tx, r, b.Locations)
+		return s.insert(ctx, tx, r, b.Locations)
 	})
 	if errors.Is(err, errBlocked) {
 		return blocker, nil, nil
@@ -95,8 +95,8 @@ var errBlocked = errors.New("blocked by a running backup")
 
 // runningOf returns the running backups of one job, oldest first, without
 // locations, manifest or drill.
-func runningOf(ctx context.Context, tx *sql.Tx, server, database, typ string) ([]*backup.Backup, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, started_at, owner_host, owner_pid FROM backups
+func (s *Store) runningOf(ctx context.Context, tx *sql.Tx, server, database, typ string) ([]*backup.Backup, error) {
+	rows, err := s.queryRows(ctx, tx, `SELECT id, started_at, owner_host, owner_pid FROM backups
 		WHERE server = ? AND "database" = ? AND type = ? AND status = ? ORDER BY id`,
 		server, database, typ, string(backup.StatusRunning))
 	if err != nil {
@@ -121,19 +121,19 @@ func runningOf(ctx context.Context, tx *sql.Tx, server, database, typ string) ([
 // Update replaces every field stored for b.ID and all its locations, in one
 // transaction. An unknown ID gives catalog.ErrNotFound.
 func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
-	r, err := encode(b)
+	r, err := s.encode(b)
 	if err != nil {
 		return fmt.Errorf("catalog: update: %w", err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE backups SET
+		res, err := s.exec(ctx, tx, `UPDATE backups SET
 				server = ?, "database" = ?, type = ?, status = ?, started_at = ?, finished_at = ?,
 				raw_bytes = ?, stored_bytes = ?, sha256 = ?, compression = ?, encrypted = ?,
 				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?, owner_host = ?, owner_pid = ?,
 				progress_at = ?
 			WHERE id = ?`,
 			r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
-			r.rawBytes, r.storedBytes, r.sha256, r.compression, r.encrypted,
+			r.rawBytes, r.storedBytes, r.sha256, r.compression, boolInt(r.encrypted),
 			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID,
 			r.progressAt, r.id)
 		if err != nil {
@@ -144,12 +144,21 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 			return err
 		}
 		if n == 0 {
-			return catalog.ErrNotFound
+			// MySQL counts changed rows, not matched ones: an update that
+			// changes nothing counts 0 too.
+			var one int
+			err := s.queryRow(ctx, tx, `SELECT 1 FROM backups WHERE id = ?`, r.id).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return catalog.ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM locations WHERE backup_id = ?`, r.id); err != nil {
+		if _, err := s.exec(ctx, tx, `DELETE FROM locations WHERE backup_id = ?`, r.id); err != nil {
 			return err
 		}
-		return insertLocations(ctx, tx, r.id, b.Locations)
+		return s.insertLocations(ctx, tx, r.id, b.Locations)
 	})
 	if err != nil {
 		return fmt.Errorf("catalog: update %s: %w", b.ID, err)
@@ -157,20 +166,19 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 	return nil
 }
 
-func insertLocations(ctx context.Context, tx *sql.Tx, id string, locs []backup.Location) error {
+// insertLocations inserts locs in one statement.
+func (s *Store) insertLocations(ctx context.Context, tx *sql.Tx, id string, locs []backup.Location) error {
 	if len(locs) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO locations
-		(backup_id, storage, position, "key", status, error) VALUES (?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	q := `INSERT INTO locations (backup_id, storage, position, "key", status, error) VALUES (?, ?, ?, ?, ?, ?)` +
+		strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(locs)-1)
+	args := make([]any, 0, 6*len(locs))
 	for i, l := range locs {
-		if _, err := stmt.ExecContext(ctx, id, l.Storage, i, l.Key, string(l.Status), l.Error); err != nil {
-			return fmt.Errorf("location %s: %w", l.Storage, err)
-		}
+		args = append(args, id, l.Storage, i, l.Key, string(l.Status), l.Error)
+	}
+	if _, err := s.exec(ctx, tx, q, args...); err != nil {
+		return fmt.Errorf("locations: %w", err)
 	}
 	return nil
 }
@@ -200,7 +208,7 @@ func (s *Store) MarkInterrupted(ctx context.Context, id string, now time.Time, r
 	}
 	var done bool
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		done, err = markInterrupted(ctx, tx, id, finished, reason)
+		done, err = s.markInterrupted(ctx, tx, id, finished, reason)
 		return err
 	})
 	if err != nil {
@@ -209,8 +217,8 @@ func (s *Store) MarkInterrupted(ctx context.Context, id string, now time.Time, r
 	return done, nil
 }
 
-func markInterrupted(ctx context.Context, tx *sql.Tx, id, finished, reason string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE backups SET status = ?, finished_at = ?, error = ?, progress_at = NULL
+func (s *Store) markInterrupted(ctx context.Context, tx *sql.Tx, id, finished, reason string) (bool, error) {
+	res, err := s.exec(ctx, tx, `UPDATE backups SET status = ?, finished_at = ?, error = ?, progress_at = NULL
 		WHERE id = ? AND status = ?`,
 		string(backup.StatusInterrupted), finished, reason, id, string(backup.StatusRunning))
 	if err != nil {
@@ -220,7 +228,7 @@ func markInterrupted(ctx context.Context, tx *sql.Tx, id, finished, reason strin
 	return n > 0, err
 }
 
-func isPrimaryKeyViolation(err error) bool {
-	var e interface{ Code() int }
-	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+// jobLockName names the lock InsertUnlessRunning holds on one job.
+func jobLockName(server, database, typ string) string {
+	return "job\x00" + server + "\x00" + database + "\x00" + typ
 }

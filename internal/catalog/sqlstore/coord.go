@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func (s *Store) SetProgress(ctx context.Context, id string, rawBytes int64, at t
 	if err != nil {
 		return fmt.Errorf("catalog: progress of %s: %w", id, err)
 	}
-	_, err = s.db.ExecContext(ctx, `UPDATE backups SET raw_bytes = ?, progress_at = ? WHERE id = ? AND status = ?`,
+	_, err = s.exec(ctx, s.db, `UPDATE backups SET raw_bytes = ?, progress_at = ? WHERE id = ? AND status = ?`,
 		rawBytes, t, id, string(backup.StatusRunning))
 	if err != nil {
 		return fmt.Errorf("catalog: progress of %s: %w", id, err)
@@ -36,8 +36,11 @@ func (s *Store) ClaimSlot(ctx context.Context, job string, slot time.Time, holde
 	if err != nil {
 		return false, "", fmt.Errorf("catalog: claim %s: %w", job, err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO slot_claims (job, slot, holder, claimed_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, job, sl, holder, at)
+	if err := checkLen("job", job, s.d.MaxJobLen); err != nil {
+		return false, "", fmt.Errorf("catalog: claim: %w", err)
+	}
+	res, err := s.exec(ctx, s.db, `INSERT INTO slot_claims (job, slot, holder, claimed_at) VALUES (?, ?, ?, ?) `+
+		s.d.OnConflictDoNothing("job"), job, sl, holder, at)
 	if err != nil {
 		return false, "", fmt.Errorf("catalog: claim %s at %s: %w", job, sl, err)
 	}
@@ -47,7 +50,7 @@ func (s *Store) ClaimSlot(ctx context.Context, job string, slot time.Time, holde
 		return true, holder, nil
 	}
 	var owner string
-	err = s.db.QueryRowContext(ctx, `SELECT holder FROM slot_claims WHERE job = ? AND slot = ?`, job, sl).Scan(&owner)
+	err = s.queryRow(ctx, s.db, `SELECT holder FROM slot_claims WHERE job = ? AND slot = ?`, job, sl).Scan(&owner)
 	if err != nil {
 		return false, "", fmt.Errorf("catalog: claim %s at %s: %w", job, sl, err)
 	}
@@ -60,7 +63,7 @@ func (s *Store) PruneClaims(ctx context.Context, before time.Time) (int, error) 
 	if err != nil {
 		return 0, fmt.Errorf("catalog: prune claims: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM slot_claims WHERE slot < ?`, t)
+	res, err := s.exec(ctx, s.db, `DELETE FROM slot_claims WHERE slot < ?`, t)
 	if err != nil {
 		return 0, fmt.Errorf("catalog: prune claims: %w", err)
 	}
@@ -90,8 +93,11 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, expi
 	if err != nil {
 		return fail(err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO leases (name, holder, renewed_at, expires_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, name, holder, n, e)
+	if err := checkLen("lease name", name, s.d.MaxLeaseLen); err != nil {
+		return fail(err)
+	}
+	res, err := s.exec(ctx, s.db, `INSERT INTO leases (name, holder, renewed_at, expires_at) VALUES (?, ?, ?, ?) `+
+		s.d.OnConflictDoNothing("name"), name, holder, n, e)
 	if err != nil {
 		return fail(err)
 	}
@@ -100,7 +106,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, expi
 		return fail(err)
 	}
 	if got == 0 {
-		res, err = s.db.ExecContext(ctx, `UPDATE leases SET holder = ?, renewed_at = ?, expires_at = ?
+		res, err = s.exec(ctx, s.db, `UPDATE leases SET holder = ?, renewed_at = ?, expires_at = ?
 			WHERE name = ? AND (holder = ? OR expires_at <= ?)`, holder, n, e, name, holder, n)
 		if err != nil {
 			return fail(err)
@@ -116,12 +122,15 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, now, expi
 	if len(ls) == 0 {
 		return fail(errors.New("released while being taken"))
 	}
-	return ls[0], got == 1 && ls[0].Holder == holder, nil
+	// MySQL counts an update that changes nothing (a renewal with the same
+	// times) as 0 rows: the stored lease, ours to the nanosecond, says so.
+	mine := ls[0].Holder == holder && (got == 1 || ls[0].Renewed.Equal(now) && ls[0].Expires.Equal(expires))
+	return ls[0], mine, nil
 }
 
 // ReleaseLease gives up lease name if holder has it.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder); err != nil {
+	if _, err := s.exec(ctx, s.db, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder); err != nil {
 		return fmt.Errorf("catalog: release lease %s: %w", name, err)
 	}
 	return nil
@@ -133,7 +142,7 @@ func (s *Store) DeleteLease(ctx context.Context, name string, now time.Time) (bo
 	if err != nil {
 		return false, fmt.Errorf("catalog: delete lease %s: %w", name, err)
 	}
-	res, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND expires_at <= ?`, name, n)
+	res, err := s.exec(ctx, s.db, `DELETE FROM leases WHERE name = ? AND expires_at <= ?`, name, n)
 	if err != nil {
 		return false, fmt.Errorf("catalog: delete lease %s: %w", name, err)
 	}
@@ -155,7 +164,7 @@ func (s *Store) Leases(ctx context.Context, prefix string) ([]catalog.Lease, err
 }
 
 func (s *Store) leases(ctx context.Context, where string, args ...any) ([]catalog.Lease, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, holder, renewed_at, expires_at FROM leases WHERE `+where+` ORDER BY name`, args...)
+	rows, err := s.queryRows(ctx, s.db, `SELECT name, holder, renewed_at, expires_at FROM leases WHERE `+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -48,7 +48,7 @@ type row struct {
 }
 
 // encode checks b and turns it into a row.
-func encode(b *backup.Backup) (row, error) {
+func (s *Store) encode(b *backup.Backup) (row, error) {
 	if b == nil {
 		return row{}, errors.New("nil backup")
 	}
@@ -67,6 +67,16 @@ func encode(b *backup.Backup) (row, error) {
 			return row{}, fmt.Errorf("storage %q listed twice", l.Storage)
 		}
 		seen[l.Storage] = true
+		if err := checkLen("storage name", l.Storage, s.d.MaxLen); err != nil {
+			return row{}, err
+		}
+	}
+	for _, f := range []struct{ col, v string }{
+		{"backup ID", b.ID}, {"server name", b.Server}, {"database name", b.Database}, {"backup type", b.Type},
+	} {
+		if err := checkLen(f.col, f.v, s.d.MaxLen); err != nil {
+			return row{}, err
+		}
 	}
 	r := row{
 		id: b.ID, server: b.Server, database: b.Database, typ: b.Type, status: string(b.Status),

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -15,13 +15,15 @@ func (s *Store) IDsWithPrefix(ctx context.Context, prefix string, limit int) ([]
 	const match = `FROM backups WHERE substr(id, 1, ?) = ?`
 	n := utf8.RuneCountInString(prefix)
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) `+match, n, prefix).Scan(&total); err != nil {
+	if err := s.queryRow(ctx, s.db, `SELECT count(*) `+match, n, prefix).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("catalog: ids with prefix %q: %w", prefix, err)
 	}
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+	q, args := `SELECT id `+match+` ORDER BY id`, []any{n, prefix}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id `+match+` ORDER BY id LIMIT ?`, n, prefix, limit)
+	rows, err := s.queryRows(ctx, s.db, q, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog: ids with prefix %q: %w", prefix, err)
 	}
