@@ -62,7 +62,11 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 		b.Locations = append(b.Locations, backup.Location{Storage: s.Name(), Key: key, Status: backup.LocationPending})
 	}
 	b.OwnerHost, b.OwnerPID = selfOwner()
-	blocker, reclaimed, err := r.Catalog.InsertUnlessRunning(ctx, b, r.claim)
+	leases, err := r.ownerLeases(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("backup: catalog: %w", err)
+	}
+	blocker, reclaimed, err := r.Catalog.InsertUnlessRunning(ctx, b, r.claim(leases))
 	if err != nil {
 		return nil, fmt.Errorf("backup: catalog: %w", err)
 	}
@@ -120,7 +124,13 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 	pw, err := pipeline.NewWriter(fan, r.Pipeline)
 	var info dump.Info
 	if err == nil {
-		info, err = job.Dumper.Dump(ctx, job.Database, progressWriter{pw, job.Progress})
+		rec := r.recordProgress(ctx, b.ID)
+		progress := rec.set
+		if job.Progress != nil {
+			progress = func(n int64) { rec.set(n); job.Progress(n) }
+		}
+		info, err = job.Dumper.Dump(ctx, job.Database, progressWriter{pw, progress})
+		rec.end()
 		if err == nil {
 			err = pw.Close() // flush the compressor's and age's trailers into the storages
 		} else {

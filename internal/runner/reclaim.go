@@ -4,22 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/lease"
 	"github.com/gosqlguard/gosqlguard/internal/owner"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
 )
 
 // ErrAlreadyRunning is returned (wrapped) by Open for a job that a live
 // process runs right now. The message names that backup:
-// "already running: backup ID of S/D/T started TIME by pid N".
+// "already running: backup ID of S/D/T started TIME by pid N", followed by
+// " on host H" when that process is of another host.
 var ErrAlreadyRunning = errors.New("already running")
 
 func alreadyRunning(b *backup.Backup) error {
-	return fmt.Errorf("%w: backup %s of %s/%s/%s started %s by pid %d", ErrAlreadyRunning,
-		b.ID, b.Server, b.Database, b.Type, b.StartedAt.UTC().Format(time.RFC3339), b.OwnerPID)
+	where := ""
+	if o := owner.Parse(b.OwnerHost, b.OwnerPID); !o.Local() {
+		where = " on host " + o.Host
+	}
+	return fmt.Errorf("%w: backup %s of %s/%s/%s started %s by pid %d%s", ErrAlreadyRunning,
+		b.ID, b.Server, b.Database, b.Type, b.StartedAt.UTC().Format(time.RFC3339), b.OwnerPID, where)
 }
 
 // InterruptedReason starts the error recorded on a backup whose process
@@ -35,15 +42,54 @@ func selfOwner() (host string, pid int) {
 	return o.Record(), o.PID
 }
 
-// claim is Open's catalog.Claim: a running backup of the job whose process
-// is gone is ended, one of a live process of this host blocks, and one of
-// another host, which cannot be judged from here, lets the job start (a
-// host that is gone for good must not lock its jobs out).
-func (r *Runner) claim(b *backup.Backup) (interrupt string, block bool) {
+// ownerLeases returns the owner leases of the processes sharing the
+// catalog (see package lease), by name; none with SQLite, where every
+// process is of this host and judged by its PID.
+func (r *Runner) ownerLeases(ctx context.Context) (map[string]catalog.Lease, error) {
+	ls, err := r.Catalog.Leases(ctx, lease.OwnerPrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]catalog.Lease, len(ls))
+	for _, l := range ls {
+		out[l.Name] = l
+	}
+	return out, nil
+}
+
+// ownerState judges the process running b: gone says why it is known to be
+// gone ("" when it may run), live that it is known to run. A process with
+// an owner lease is judged by it alone: alive until it lapses, whatever
+// else is known, so that recovery never touches the runs of a process
+// whose lease is alive. One without is judged by its PID if it is of this
+// host (see owner), and is neither known gone nor live if it is of another.
+func ownerState(b *backup.Backup, leases map[string]catalog.Lease, now time.Time) (gone string, live bool) {
+	if l, ok := leases[lease.OwnerName(b.OwnerHost, b.OwnerPID)]; ok {
+		if now.Before(l.Expires) {
+			return "", true
+		}
+		return fmt.Sprintf("its lease expired at %s: the process stopped renewing it", l.Expires.UTC().Format(time.RFC3339)), false
+	}
 	if why := backupOwnerGone(b); why != "" {
-		return InterruptedReason + " (" + why + ")", false
+		return why, false
 	}
 	return "", owner.Parse(b.OwnerHost, b.OwnerPID).Local()
+}
+
+// claim returns Open's catalog.Claim: a running backup of the job whose
+// process is gone is ended; one of a live process (its lease alive, or of
+// this host) blocks; one of another host without a lease, which cannot be
+// judged from here, lets the job start (a host that is gone for good must
+// not lock its jobs out).
+func (r *Runner) claim(leases map[string]catalog.Lease) catalog.Claim {
+	now := r.Now()
+	return func(b *backup.Backup) (interrupt string, block bool) {
+		gone, live := ownerState(b, leases, now)
+		if gone != "" {
+			return InterruptedReason + " (" + gone + ")", false
+		}
+		return "", live
+	}
 }
 
 // ReclaimReport sorts the backups Reclaim found running.
@@ -56,44 +102,74 @@ type ReclaimReport struct {
 	// Foreign are recorded by a process of another host, whose end cannot
 	// be told from here: they are left running.
 	Foreign []*backup.Backup
+	// Leased run in a process of another host whose lease is alive.
+	Leased []*backup.Backup
+	// LeasesRemoved are the lapsed owner leases removed once none of their
+	// backups was left running.
+	LeasesRemoved []string
 }
 
 // Reclaim is crash recovery in the catalog: every backup still running
-// whose process is known to be gone (a process of this host that no longer
-// exists, whose ID now belongs to another process or program, or that ran
-// before the host rebooted; or a row of an older version, which recorded no
-// process) becomes interrupted, finished now. Live ones and those of
-// another host are left alone and reported. Their leftovers in storage go
-// with SweepLeftovers.
+// whose process is known to be gone becomes interrupted, finished now, with
+// the reason in its error. A process sharing the catalog with an owner
+// lease (package lease) is gone once its lease lapsed, and never before.
+// One without a lease is gone if it is of this host and no longer exists,
+// its ID now belongs to another process or program, or it ran before the
+// host rebooted; so is the owner of a row of an older version, which
+// recorded none. Live ones and those of another host are left alone and
+// reported. Lapsed owner leases none of whose backups is left running are
+// removed. Leftovers in storage go with SweepLeftovers.
 func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
 	var rep ReclaimReport
 	running, err := r.Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning})
 	if err != nil {
 		return rep, fmt.Errorf("reclaim: %w", err)
 	}
+	leases, err := r.ownerLeases(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("reclaim: %w", err)
+	}
+	now := r.Now()
 	var errs []error
+	held := map[string]bool{} // owner leases of the backups left running
 	for i := len(running) - 1; i >= 0; i-- { // oldest first
 		b := running[i]
-		why := backupOwnerGone(b)
+		why, live := ownerState(b, leases, now)
 		switch {
 		case why != "":
 			reason := InterruptedReason + " (" + why + ")"
-			now := r.Now()
 			done, err := r.Catalog.MarkInterrupted(ctx, b.ID, now, reason)
 			if err != nil {
 				errs = append(errs, err)
+				held[lease.OwnerName(b.OwnerHost, b.OwnerPID)] = true
 				continue
 			}
 			if done {
 				b.Status, b.FinishedAt, b.Error = backup.StatusInterrupted, &now, reason
 				rep.Interrupted = append(rep.Interrupted, b)
 			}
+			continue
 		case owner.Parse(b.OwnerHost, b.OwnerPID).Local():
 			rep.Live = append(rep.Live, b)
+		case live:
+			rep.Leased = append(rep.Leased, b)
 		default:
 			rep.Foreign = append(rep.Foreign, b)
 		}
+		held[lease.OwnerName(b.OwnerHost, b.OwnerPID)] = true
 	}
+	for name, l := range leases {
+		if held[name] || now.Before(l.Expires) {
+			continue
+		}
+		done, err := r.Catalog.DeleteLease(ctx, name, now)
+		if err != nil {
+			errs = append(errs, err)
+		} else if done {
+			rep.LeasesRemoved = append(rep.LeasesRemoved, name)
+		}
+	}
+	sort.Strings(rep.LeasesRemoved)
 	if err := errors.Join(errs...); err != nil {
 		return rep, fmt.Errorf("reclaim: %w", err)
 	}

@@ -39,6 +39,9 @@ type Runner struct {
 	// with what the pass is for: "verify <storage>" or "restore". A
 	// restore makes two passes: a full verify, then the restore.
 	ReadPhase func(phase string)
+	// ProgressInterval is how often a running backup's raw byte count is
+	// written to the catalog; 0: DefaultProgressInterval.
+	ProgressInterval time.Duration
 }
 
 // Job is one database to back up once.

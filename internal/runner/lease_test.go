@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/clock"
+	"github.com/gosqlguard/gosqlguard/internal/lease"
+	"github.com/gosqlguard/gosqlguard/internal/owner"
+	"github.com/gosqlguard/gosqlguard/internal/pipeline"
+)
+
+// takeLease records o's owner lease as expiring at expires.
+func takeLease(t *testing.T, f *fixture, o owner.Owner, expires time.Time) string {
+	t.Helper()
+	name := lease.OwnerName(o.Record(), o.PID)
+	now := expires.Add(-30 * time.Second)
+	if _, ok, err := f.r.Catalog.AcquireLease(context.Background(), name, name, now, expires); err != nil || !ok {
+		t.Fatalf("AcquireLease(%s) = %v, %v", name, ok, err)
+	}
+	return name
+}
+
+// With a shared catalog, a process with an owner lease is judged by it
+// alone: while it is alive, another host's running backup blocks its job
+// (the error names the host) and recovery leaves it, even a local one whose
+// PID is gone; once it lapsed, recovery ends its backups as interrupted
+// with the reason, and removes the lease.
+func TestReclaimJudgesByOwnerLease(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	now := time.Now()
+
+	other := foreign()
+	alive := openAs(t, f, "db", other)
+	takeLease(t, f, other, now.Add(time.Minute))
+	deadButLeased := dead()
+	leasedLocal := openAs(t, f, "crm", deadButLeased)
+	takeLease(t, f, deadButLeased, now.Add(time.Minute))
+
+	_, err := f.r.Open(ctx, f.job(&fakeDumper{content: sample()}))
+	if !errors.Is(err, ErrAlreadyRunning) || !strings.Contains(err.Error(), "on host "+other.Host) {
+		t.Fatalf("Open of a job another host's live lease runs = %v, want already running on host %s", err, other.Host)
+	}
+	rep, err := f.r.Reclaim(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Interrupted) != 0 || len(rep.Leased) != 1 || rep.Leased[0].ID != alive.ID {
+		t.Fatalf("Reclaim with live leases: interrupted %d, leased %v; want nothing interrupted, %s leased", len(rep.Interrupted), ids(rep.Leased), alive.ID)
+	}
+	if b := status(t, f, leasedLocal.ID); b.Status != backup.StatusRunning {
+		t.Fatalf("a backup whose owner's lease is alive became %s (its PID is gone, but the lease decides)", b.Status)
+	}
+
+	// The leases lapse: the next recovery ends both and removes the leases.
+	openAs(t, f, "erp", other) // same owner, same lease
+	f.r.Clock = clock.NewFake(now.Add(2 * time.Minute))
+	rep, err = f.r.Reclaim(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Interrupted) != 3 || len(rep.LeasesRemoved) != 2 {
+		t.Fatalf("Reclaim after the leases lapsed: interrupted %v, leases removed %v; want 3 and 2", ids(rep.Interrupted), rep.LeasesRemoved)
+	}
+	b := status(t, f, alive.ID)
+	if b.Status != backup.StatusInterrupted || !strings.HasPrefix(b.Error, InterruptedReason+" (its lease expired at ") {
+		t.Fatalf("backup of a lapsed lease: %s, %q; want interrupted because its lease expired", b.Status, b.Error)
+	}
+	if ls, err := f.r.Catalog.Leases(ctx, lease.OwnerPrefix); err != nil || len(ls) != 0 {
+		t.Fatalf("owner leases left = %v, %v; want none", ls, err)
+	}
+	if _, err := f.r.Open(ctx, f.job(&fakeDumper{content: sample()})); err != nil {
+		t.Fatalf("Open once the blocking lease lapsed = %v, want it to start", err)
+	}
+}
+
+func ids(bs []*backup.Backup) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, b.ID)
+	}
+	return out
+}
