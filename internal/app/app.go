@@ -12,12 +12,13 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/mysql"
 	"github.com/gosqlguard/gosqlguard/internal/dump/postgres"
+	"github.com/gosqlguard/gosqlguard/internal/lease"
 	"github.com/gosqlguard/gosqlguard/internal/notify"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
@@ -31,7 +32,7 @@ import (
 type App struct {
 	Config  *config.Config
 	Logger  *slog.Logger
-	Catalog *sqlite.Store
+	Catalog catalog.Store
 	Runner  *runner.Runner
 	// Notifier delivers the config's webhooks and is one of the runner's
 	// observers; nil unless built with buildOptions.Notify. Whoever built
@@ -56,19 +57,31 @@ type buildOptions struct {
 	// NewDumper makes the dumper of a configured server; nil: the MySQL or
 	// PostgreSQL engine of its type.
 	NewDumper func(config.Server, *slog.Logger) dump.Dumper
+	// Lease is this process's owner lease when the catalog is shared
+	// (postgres, mysql): then scheduled slots are claimed in the catalog
+	// and retention, sweeps and drills run under task leases (see
+	// coordination.go). Nil with SQLite, which one daemon uses alone.
+	Lease *lease.Keeper
 }
 
-// New opens the catalog and builds storages, dumpers and the runner.
+// New opens the catalog and builds storages, dumpers and the runner. With
+// a shared catalog (postgres, mysql) it takes this process's owner lease
+// first, which Close releases.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
-	if cfg.Catalog.Driver != "sqlite" {
-		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", cfg.Catalog.Driver)
-	}
-	cat, err := sqlite.Open(ctx, cfg.Catalog.DSN.Value())
+	cat, err := openCatalog(ctx, cfg.Catalog.Driver, cfg.Catalog.DSN.Value())
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
-	a, err := build(ctx, cfg, cat, buildOptions{Logger: logger})
+	o := buildOptions{Logger: logger}
+	if cfg.Catalog.Driver != config.DefaultCatalogDriver {
+		if o.Lease, err = lease.Start(ctx, cat, cfg.Daemon.LeaseTTL.D(), nil, logger); err != nil {
+			cat.Close()
+			return nil, fmt.Errorf("open catalog: %w", err)
+		}
+	}
+	a, err := build(ctx, cfg, cat, o)
 	if err != nil {
+		stopLease(o.Lease, logger)
 		cat.Close()
 		return nil, err
 	}
@@ -79,7 +92,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 
 // build wires everything but the catalog, which it is given (a reload keeps
 // it), as o says.
-func build(ctx context.Context, cfg *config.Config, cat *sqlite.Store, o buildOptions) (*App, error) {
+func build(ctx context.Context, cfg *config.Config, cat catalog.Store, o buildOptions) (*App, error) {
 	if o.NewDumper == nil {
 		o.NewDumper = newDumper
 	}
@@ -138,8 +151,9 @@ func newNotifier(cfg *config.Config, logger *slog.Logger, c clock.Clock) *notify
 	return notify.New(hooks, logger, opts...)
 }
 
-// Close releases the catalog.
+// Close releases this process's owner lease, if any, and the catalog.
 func (a *App) Close() error {
+	stopLease(a.opts.Lease, a.Logger)
 	if a.Catalog != nil {
 		return a.Catalog.Close()
 	}

@@ -93,7 +93,7 @@ func TestJobMetrics(t *testing.T) {
 	}
 
 	d := &daemon{app: a, logger: a.Logger, metrics: metrics.New()}
-	d.sched = scheduler.New(scheduler.Options{Clock: clock.NewFake(t0), Expand: func(context.Context, string) []scheduler.Task { return nil }})
+	d.sched = scheduler.New(scheduler.Options{Clock: clock.NewFake(t0), Expand: func(context.Context, string, time.Time) []scheduler.Task { return nil }})
 	entries, err := a.entries()
 	if err != nil {
 		t.Fatal(err)

@@ -44,9 +44,15 @@ func (a *App) entries() ([]scheduler.Entry, error) {
 }
 
 // expand turns a tick of a backup type into one task per server × database.
-func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
+// With a shared catalog each task first claims the job's slot, and runs
+// only if its claim is the first (see coordination.go).
+func (d *daemon) expand(ctx context.Context, typ string, slot time.Time) []scheduler.Task {
 	if typ == drillEntry {
-		d.expandDrills(ctx) // submits its drills itself, as drill slots free
+		// The drills of a slot run on the replica that claims it, and on
+		// one replica at a time.
+		if a := d.current(); a.claimSlot(ctx, drillEntry, slot) {
+			a.exclusive(ctx, "drills", d.expandDrills) // submits its drills itself, as drill slots free
+		}
 		return nil
 	}
 	a := d.current()
@@ -64,7 +70,11 @@ func (d *daemon) expand(ctx context.Context, typ string) []scheduler.Task {
 		tasks[i] = scheduler.Task{
 			Key:    jobKey(job),
 			Server: job.Server,
-			Run:    func(ctx context.Context) { d.runJob(ctx, a, job) },
+			Run: func(ctx context.Context) {
+				if a.claimSlot(ctx, jobKey(job), slot) {
+					d.runJob(ctx, a, job)
+				}
+			},
 		}
 	}
 	return tasks
@@ -118,11 +128,23 @@ func (d *daemon) runOpened(ctx context.Context, a *App, b *backup.Backup, job ru
 	d.prune(ctx, "after backup "+b.ID)
 }
 
-// prune applies retention to every storage, one pass at a time.
+// prune applies retention to every storage, one pass at a time: in this
+// process, and among replicas sharing the catalog.
 func (d *daemon) prune(ctx context.Context, why string) {
 	d.pruneMu.Lock()
 	defer d.pruneMu.Unlock()
 	a := d.current()
+	a.exclusive(ctx, "retention", func(ctx context.Context) { d.pruneOnce(ctx, a, why) })
+}
+
+func (d *daemon) pruneOnce(ctx context.Context, a *App, why string) {
+	if a.Shared() {
+		if n, err := a.Catalog.PruneClaims(ctx, a.Runner.Now().Add(-claimRetention)); err != nil {
+			d.logger.Warn("cannot prune old slot claims", "error", err)
+		} else if n > 0 {
+			d.logger.Debug("pruned old slot claims", "count", n)
+		}
+	}
 	plans, err := a.Runner.Prune(ctx, a.RetentionPolicies(), false)
 	deleted := 0
 	for _, p := range plans {
@@ -152,6 +174,23 @@ func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return list[0].StartedAt, true
+}
+
+// reclaimLoop runs crash recovery in the catalog (App.Reclaim) every half
+// lease_ttl, so that the backups of a replica (or one-shot command) that
+// died are ended as interrupted soon after its lease lapsed, and those of a
+// killed one-shot command beside an SQLite daemon soon after it died.
+func (d *daemon) reclaimLoop(ctx context.Context) {
+	for {
+		t := d.opts.Clock.NewTimer(d.current().Config.Daemon.LeaseTTL.D() / 2)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		d.current().Reclaim(ctx)
+	}
 }
 
 // retentionLoop runs retention and leftover cleanup every retention_interval.

@@ -50,6 +50,14 @@ func (a *App) Reclaim(ctx context.Context) {
 			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "host", o.Host, "pid", o.PID,
 			"started_at", b.StartedAt.Format(time.RFC3339))
 	}
+	for _, name := range rep.LeasesRemoved {
+		a.Logger.Info("crash recovery: removed the lapsed lease of a process that stopped", "lease", name)
+	}
+	for _, b := range rep.Leased {
+		o := owner.Parse(b.OwnerHost, b.OwnerPID)
+		a.Logger.Debug("crash recovery: a backup runs in another replica whose lease is alive; left alone",
+			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "host", o.Host, "pid", o.PID)
+	}
 	for _, b := range rep.Live {
 		a.Logger.Debug("crash recovery: a backup runs in a live process; left alone",
 			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "pid", b.OwnerPID)
@@ -95,13 +103,18 @@ func (a *App) SweepLeftovers(ctx context.Context, callTimeout time.Duration, nam
 // then storage and catalog are compared for strays. Serve's end cancels ctx.
 func (d *daemon) recover(ctx context.Context) {
 	a := d.current()
-	a.Recover(ctx, d.callTimeout)
-	d.reportStrays(ctx)
+	a.Reclaim(ctx)
+	a.exclusive(ctx, "sweep", func(ctx context.Context) {
+		a.SweepLeftovers(ctx, d.callTimeout)
+		d.reportStrays(ctx)
+	})
 }
 
-// sweep removes the leftovers of unfinished writes (see App.SweepLeftovers).
+// sweep removes the leftovers of unfinished writes (see App.SweepLeftovers),
+// on one replica at a time.
 func (d *daemon) sweep(ctx context.Context) {
-	d.current().SweepLeftovers(ctx, d.callTimeout)
+	a := d.current()
+	a.exclusive(ctx, "sweep", func(ctx context.Context) { a.SweepLeftovers(ctx, d.callTimeout) })
 }
 
 // reportStrays logs objects in storage that the catalog does not know, and

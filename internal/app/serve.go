@@ -170,8 +170,9 @@ func (d *daemon) run(ctx context.Context, entries []scheduler.Entry, listen stri
 	recovered := make(chan struct{}) // crash recovery, in the background: the API answers meanwhile
 	go func() { defer close(recovered); d.recover(ctx) }()
 	var loops sync.WaitGroup
-	loops.Add(3)
+	loops.Add(4)
 	go func() { defer loops.Done(); d.retentionLoop(ctx) }()
+	go func() { defer loops.Done(); d.reclaimLoop(ctx) }()
 	go func() { defer loops.Done(); d.reloadLoop(ctx) }()
 	go func() { // leftovers of runs killed before this start
 		defer loops.Done()

@@ -337,14 +337,28 @@ func apiWords(err error) string {
 
 func jobKey(j runner.Job) string { return j.Server + "/" + j.Database + "/" + j.Type }
 
-// Progress lists the running backups with the bytes their dumps have produced so far.
+// Progress lists the running backups with the bytes their dumps have
+// produced so far: this process's own, counted live, and every other one
+// the catalog knows (another replica's, a one-shot command's), as of its
+// last progress write (every few seconds; see runner.ProgressInterval).
+// When the catalog cannot be read, this process's own are listed.
 func (s *daemonService) Progress(ctx context.Context) []service.Progress {
-	var out []service.Progress
+	byID := map[string]service.Progress{}
+	if running, err := s.d.current().Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning}); err == nil {
+		for _, b := range running {
+			byID[b.ID] = service.Progress{ID: b.ID, Server: b.Server, Database: b.Database, Type: b.Type,
+				StartedAt: b.StartedAt, RawBytes: b.RawBytes}
+		}
+	}
 	s.d.progress.Range(func(_, v any) bool {
 		p := v.(*progress)
-		out = append(out, service.Progress{ID: p.id, Server: p.server, Database: p.database, Type: p.typ, StartedAt: p.started, RawBytes: p.raw.Load()})
+		byID[p.id] = service.Progress{ID: p.id, Server: p.server, Database: p.database, Type: p.typ, StartedAt: p.started, RawBytes: p.raw.Load()}
 		return true
 	})
+	out := make([]service.Progress, 0, len(byID))
+	for _, p := range byID {
+		out = append(out, p)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -1,0 +1,100 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
+	"github.com/gosqlguard/gosqlguard/internal/config"
+	"github.com/gosqlguard/gosqlguard/internal/lease"
+)
+
+// Several processes may share one catalog. With SQLite, one daemon uses it
+// (serve takes a file lock; one-shot commands run beside it, on the same
+// host). With a shared catalog (postgres, mysql), any number of replicas
+// and one-shot commands on any hosts do, coordinated by the catalog alone:
+//
+//   - each process holds an owner lease, renewed every third of
+//     daemon.lease_ttl (lease.Keeper); its running backups are judged by it
+//     (runner.Reclaim): once it lapsed, any other process ends them as
+//     interrupted;
+//   - a scheduled slot of a job runs where its claim was inserted first
+//     (catalog.Store.ClaimSlot): a unique row per job and slot rather than
+//     rows locked with SELECT ... FOR UPDATE SKIP LOCKED, because an
+//     insert that conflicts is atomic on every SQL server and driver, needs
+//     no transaction held while the backup runs, and leaves a record of who
+//     ran what; a replica that dies mid-backup loses that slot, and the
+//     job's next slot is claimed by a survivor;
+//   - retention, leftover sweeps and restore drills each run under a task
+//     lease, on one replica at a time (lease.RunExclusive).
+
+// claimRetention is how long slot claims are kept: far longer than any
+// clock skew or late tick that could claim the same slot again.
+const claimRetention = 7 * 24 * time.Hour
+
+// openCatalog opens the catalog of the given driver and DSN.
+func openCatalog(ctx context.Context, driver, dsn string) (catalog.Store, error) {
+	if driver != config.DefaultCatalogDriver {
+		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", driver)
+	}
+	return sqlite.Open(ctx, dsn)
+}
+
+// stopLease releases an owner lease, if any, within a few seconds.
+func stopLease(k *lease.Keeper, logger *slog.Logger) {
+	if k == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := k.Stop(ctx); err != nil {
+		logger.Warn("cannot release this process's lease; it lapses by itself", "lease", k.Name(), "error", err)
+	}
+}
+
+// Shared reports whether the catalog is shared with other replicas
+// (postgres, mysql), whose work this process coordinates with.
+func (a *App) Shared() bool { return a.opts.Lease != nil }
+
+// exclusive runs fn under task lease task when the catalog is shared, so
+// that one replica at a time runs it, and reports whether it ran: when
+// another replica holds the lease, fn is skipped (that replica does the
+// work). Without a shared catalog fn always runs.
+func (a *App) exclusive(ctx context.Context, task string, fn func(ctx context.Context)) bool {
+	if !a.Shared() {
+		fn(ctx)
+		return true
+	}
+	ran, cur, err := lease.RunExclusive(ctx, a.Catalog, task, a.opts.Lease.Name(), a.Config.Daemon.LeaseTTL.D(), a.opts.Clock, fn)
+	switch {
+	case err != nil:
+		a.Logger.Error("cannot take the lease of a task that runs on one replica at a time; skipped", "task", task, "error", err)
+	case !ran:
+		a.Logger.Debug("skipped: another replica runs this task", "task", task, "holder", cur.Holder,
+			"until", cur.Expires.UTC().Format(time.RFC3339))
+	}
+	return ran
+}
+
+// claimSlot reports whether this process runs job's scheduled slot: always
+// without a shared catalog; with one, when its claim is the first.
+func (a *App) claimSlot(ctx context.Context, job string, slot time.Time) bool {
+	if !a.Shared() {
+		return true
+	}
+	ok, holder, err := a.Catalog.ClaimSlot(ctx, job, slot, a.opts.Lease.Name(), a.Runner.Now())
+	switch {
+	case err != nil:
+		// Running it twice is better than not at all: the catalog refuses a
+		// second run of a job that runs, and a slot is lost only if every
+		// replica fails to claim it.
+		a.Logger.Error("cannot claim a scheduled slot; running it anyway", "job", job, "slot", slot.UTC().Format(time.RFC3339), "error", err)
+		return true
+	case !ok:
+		a.Logger.Debug("skipped: another replica runs this slot", "job", job, "slot", slot.UTC().Format(time.RFC3339), "holder", holder)
+	}
+	return ok
+}
