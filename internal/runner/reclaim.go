@@ -131,7 +131,7 @@ func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
 	}
 	now := r.Now()
 	var errs []error
-	held := map[string]bool{} // owner leases of the backups left running
+	held := map[string]bool{}                // owner leases of the backups left running
 	for i := len(running) - 1; i >= 0; i-- { // oldest first
 		b := running[i]
 		why, live := ownerState(b, leases, now)
