@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/postgres"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/lease"
@@ -35,12 +36,25 @@ import (
 // clock skew or late tick that could claim the same slot again.
 const claimRetention = 7 * 24 * time.Hour
 
-// openCatalog opens the catalog of the given driver and DSN.
+// openCatalog opens the catalog of the given driver and DSN. Errors never
+// quote the DSN, a secret for the shared drivers.
 func openCatalog(ctx context.Context, driver, dsn string) (catalog.Store, error) {
-	if driver != config.DefaultCatalogDriver {
-		return nil, fmt.Errorf("catalog driver %q is not supported by this version; use sqlite", driver)
+	switch driver {
+	case config.DefaultCatalogDriver:
+		return asStore(sqlite.Open(ctx, dsn))
+	case "postgres":
+		return asStore(postgres.Open(ctx, dsn))
 	}
-	return sqlite.Open(ctx, dsn)
+	return nil, fmt.Errorf("catalog driver %q is not supported by this version", driver)
+}
+
+// asStore returns a driver's store as a catalog.Store, nil on error (not a
+// non-nil interface holding a nil pointer).
+func asStore[S catalog.Store](s S, err error) (catalog.Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // stopLease releases an owner lease, if any, within a few seconds.
