@@ -157,7 +157,13 @@ func prune(ctx context.Context, g *globals, a *app.App, written map[string]bool)
 			policies[name] = p
 		}
 	}
-	plans, err := a.Runner.Prune(ctx, policies, false)
+	plans, err := a.Prune(ctx, policies, false)
+	if errors.Is(err, app.ErrTaskBusy) {
+		// Another process sharing the catalog applies retention right now,
+		// to these backups too.
+		fmt.Fprintln(g.stderr, "retention skipped:", oneLine(err.Error()))
+		return true
+	}
 	for _, p := range plans {
 		for _, d := range p.Deleted {
 			fmt.Fprintf(g.stdout, "pruned\t%s\t%s\t%s\n", d.BackupID, p.Storage, oneLine(d.Reason))

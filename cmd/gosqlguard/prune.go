@@ -21,7 +21,7 @@ func newPruneCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			plans, err := a.Runner.Prune(ctx, a.RetentionPolicies(), dryRun)
+			plans, err := a.Prune(ctx, a.RetentionPolicies(), dryRun)
 			if len(plans) == 0 && err == nil {
 				fmt.Fprintln(g.stdout, "no storage has a retention policy: every backup is kept")
 			}

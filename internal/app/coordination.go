@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -11,6 +13,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/lease"
+	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
 
 // Several processes may share one catalog. With SQLite, one daemon uses it
@@ -73,24 +76,62 @@ func stopLease(k *lease.Keeper, logger *slog.Logger) {
 // (postgres, mysql), whose work this process coordinates with.
 func (a *App) Shared() bool { return a.opts.Lease != nil }
 
+// ErrTaskBusy is returned (wrapped) by Prune when another process sharing
+// the catalog is applying retention right now.
+var ErrTaskBusy = errors.New("another process sharing the catalog runs this task now")
+
 // exclusive runs fn under task lease task when the catalog is shared, so
-// that one replica at a time runs it, and reports whether it ran: when
-// another replica holds the lease, fn is skipped (that replica does the
-// work). Without a shared catalog fn always runs.
-func (a *App) exclusive(ctx context.Context, task string, fn func(ctx context.Context)) bool {
+// that one replica at a time runs it. It returns nil if fn ran; when
+// another process holds the lease, fn is skipped (that process does the
+// work) and the error wraps ErrTaskBusy and names the holder; an error
+// taking the lease is returned too. Without a shared catalog fn always runs.
+func (a *App) exclusive(ctx context.Context, task string, fn func(ctx context.Context)) error {
 	if !a.Shared() {
 		fn(ctx)
-		return true
+		return nil
 	}
 	ran, cur, err := lease.RunExclusive(ctx, a.Catalog, task, a.opts.Lease.Name(), a.Config.Daemon.LeaseTTL.D(), a.opts.Clock, fn)
 	switch {
 	case err != nil:
-		a.Logger.Error("cannot take the lease of a task that runs on one replica at a time; skipped", "task", task, "error", err)
+		return fmt.Errorf("%s: cannot take its lease: %w", task, err)
 	case !ran:
-		a.Logger.Debug("skipped: another replica runs this task", "task", task, "holder", cur.Holder,
-			"until", cur.Expires.UTC().Format(time.RFC3339))
+		return fmt.Errorf("%s: %w (%s, until %s)", task, ErrTaskBusy, strings.TrimPrefix(cur.Holder, lease.OwnerPrefix),
+			cur.Expires.UTC().Format(time.RFC3339))
 	}
-	return ran
+	return nil
+}
+
+// background runs fn like exclusive, for the daemon's own passes: a pass
+// another process runs is skipped quietly (logged at DEBUG), one whose
+// lease cannot be taken is logged at ERROR.
+func (a *App) background(ctx context.Context, task string, fn func(ctx context.Context)) {
+	err := a.exclusive(ctx, task, fn)
+	switch {
+	case errors.Is(err, ErrTaskBusy):
+		a.Logger.Debug("skipped: another replica runs this task", "task", task, "error", err)
+	case err != nil && ctx.Err() == nil:
+		a.Logger.Error("skipped a task that runs on one replica at a time", "task", task, "error", err)
+	}
+}
+
+// Prune applies retention to the storages in policies (see runner.Prune).
+// With a shared catalog a pass that deletes runs on one process at a time:
+// when another one is applying retention, it returns an error wrapping
+// ErrTaskBusy and deletes nothing. A dry run reads only and always runs.
+func (a *App) Prune(ctx context.Context, policies map[string]retention.Policy, dryRun bool) ([]retention.StoragePlan, error) {
+	if dryRun {
+		return a.Runner.Prune(ctx, policies, true)
+	}
+	var (
+		plans []retention.StoragePlan
+		perr  error
+	)
+	if err := a.exclusive(ctx, "retention", func(ctx context.Context) {
+		plans, perr = a.Runner.Prune(ctx, policies, false)
+	}); err != nil {
+		return nil, err
+	}
+	return plans, perr
 }
 
 // claimSlot reports whether this process runs job's scheduled slot: always

@@ -51,7 +51,7 @@ func (d *daemon) expand(ctx context.Context, typ string, slot time.Time) []sched
 		// The drills of a slot run on the replica that claims it, and on
 		// one replica at a time.
 		if a := d.current(); a.claimSlot(ctx, drillEntry, slot) {
-			a.exclusive(ctx, "drills", d.expandDrills) // submits its drills itself, as drill slots free
+			a.background(ctx, "drills", d.expandDrills) // submits its drills itself, as drill slots free
 		}
 		return nil
 	}
@@ -134,7 +134,7 @@ func (d *daemon) prune(ctx context.Context, why string) {
 	d.pruneMu.Lock()
 	defer d.pruneMu.Unlock()
 	a := d.current()
-	a.exclusive(ctx, "retention", func(ctx context.Context) { d.pruneOnce(ctx, a, why) })
+	a.background(ctx, "retention", func(ctx context.Context) { d.pruneOnce(ctx, a, why) })
 }
 
 func (d *daemon) pruneOnce(ctx context.Context, a *App, why string) {

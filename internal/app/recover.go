@@ -104,7 +104,7 @@ func (a *App) SweepLeftovers(ctx context.Context, callTimeout time.Duration, nam
 func (d *daemon) recover(ctx context.Context) {
 	a := d.current()
 	a.Reclaim(ctx)
-	a.exclusive(ctx, "sweep", func(ctx context.Context) {
+	a.background(ctx, "sweep", func(ctx context.Context) {
 		a.SweepLeftovers(ctx, d.callTimeout)
 		d.reportStrays(ctx)
 	})
@@ -114,7 +114,7 @@ func (d *daemon) recover(ctx context.Context) {
 // on one replica at a time.
 func (d *daemon) sweep(ctx context.Context) {
 	a := d.current()
-	a.exclusive(ctx, "sweep", func(ctx context.Context) { a.SweepLeftovers(ctx, d.callTimeout) })
+	a.background(ctx, "sweep", func(ctx context.Context) { a.SweepLeftovers(ctx, d.callTimeout) })
 }
 
 // reportStrays logs objects in storage that the catalog does not know, and

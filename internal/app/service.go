@@ -281,7 +281,11 @@ func (s *daemonService) Retention(ctx context.Context, dryRun bool) ([]retention
 	a := s.d.current()
 	s.d.pruneMu.Lock()
 	defer s.d.pruneMu.Unlock()
-	return a.Runner.Prune(ctx, a.RetentionPolicies(), dryRun)
+	plans, err := a.Prune(ctx, a.RetentionPolicies(), dryRun)
+	if errors.Is(err, ErrTaskBusy) {
+		return nil, fmt.Errorf("%w: %v", service.ErrConflict, err)
+	}
+	return plans, err
 }
 
 func (s *daemonService) Status(ctx context.Context) (service.Status, error) {
