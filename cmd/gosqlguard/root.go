@@ -119,6 +119,11 @@ func (g *globals) openApp(ctx context.Context) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
+	return g.open(ctx, cfg)
+}
+
+// open wires the application of a loaded config.
+func (g *globals) open(ctx context.Context, cfg *config.Config) (*app.App, error) {
 	a, err := app.New(ctx, cfg, g.logger())
 	if err != nil {
 		return nil, &exitError{code: exitFailure, err: err}
