@@ -36,6 +36,12 @@ func Run(t *testing.T, open Open) {
 		{"Progress", testProgress},
 		{"Claims", testClaims},
 		{"Leases", testLeases},
+		{"DeletedRows", testDeletedRows},
+		{"CursorStableUnderInserts", testCursorStableUnderInserts},
+		{"ConcurrentWriters", testConcurrentWriters},
+		{"QueryFoldsCase", testQueryFoldsCase},
+		{"NamesRoundTrip", testNamesRoundTrip},
+		{"IDsWithPrefix", testIDsWithPrefix},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
