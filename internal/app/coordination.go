@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/mysql"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/postgres"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
 	"github.com/gosqlguard/gosqlguard/internal/config"
@@ -47,6 +48,8 @@ func openCatalog(ctx context.Context, driver, dsn string) (catalog.Store, error)
 		return asStore(sqlite.Open(ctx, dsn))
 	case "postgres":
 		return asStore(postgres.Open(ctx, dsn))
+	case "mysql":
+		return asStore(mysql.Open(ctx, dsn))
 	}
 	return nil, fmt.Errorf("catalog driver %q is not supported by this version", driver)
 }
