@@ -140,7 +140,9 @@ func (d *daemon) reportStrays(ctx context.Context) {
 		}
 		list, err := a.Catalog.List(ctx, catalog.Filter{Storage: s.Name()})
 		if err != nil {
-			d.logger.Error("cannot read the catalog", "error", err)
+			if ctx.Err() == nil { // not a shutdown cutting the check short
+				d.logger.Error("cannot read the catalog", "error", err)
+			}
 			return
 		}
 		known := map[string]bool{}
