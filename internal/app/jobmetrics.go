@@ -134,3 +134,37 @@ func catalogDatabases(ctx context.Context, a *App, server string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// syncSharedMetrics brings the last-outcome metrics (last success and
+// failure times, sizes) up to what the shared catalog knows, so that each
+// replica's /metrics shows the backups the other replicas ran: a job whose
+// slots all ran elsewhere would otherwise look stale here. It reads the
+// jobs' summary and each newest backup it has not seen yet (seen holds,
+// per job and outcome, the ID last read); counters (runs, durations) stay
+// per process, to be summed across replicas.
+func (d *daemon) syncSharedMetrics(ctx context.Context, seen map[[4]string]string) {
+	a := d.current()
+	jobs, err := a.Catalog.Jobs(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.logger.Warn("cannot read the catalog to update the metrics", "error", err)
+		}
+		return
+	}
+	var fresh []*backup.Backup
+	for _, j := range jobs {
+		for outcome, jb := range map[string]*catalog.JobBackup{"success": j.LastSuccess, "failure": j.LastFailure} {
+			key := [4]string{j.Server, j.Database, j.Type, outcome}
+			if jb == nil || seen[key] == jb.ID {
+				continue
+			}
+			b, err := a.Catalog.Get(ctx, jb.ID)
+			if err != nil {
+				continue // the catalog is away: the next pass
+			}
+			seen[key] = jb.ID
+			fresh = append(fresh, b)
+		}
+	}
+	d.metrics.Seed(fresh)
+}

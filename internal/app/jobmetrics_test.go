@@ -151,3 +151,48 @@ func TestJobMetrics(t *testing.T) {
 		t.Errorf("after a reload, next run series:\n got %q\nwant %q", got, jobSeries(next, afterReload...))
 	}
 }
+
+// With a shared catalog, a replica's last-outcome metrics follow what the
+// other replicas recorded: a success and a failure inserted behind the
+// daemon's back show once synced, and a newer success replaces the older.
+func TestSyncSharedMetrics(t *testing.T) {
+	ctx := context.Background()
+	a, _, _ := planApp(t, map[string]dump.Dumper{"fixed": listDumper{}})
+	a.Logger = slog.New(slog.DiscardHandler)
+	d := &daemon{app: a, logger: a.Logger, metrics: metrics.New()}
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	insert := func(at time.Time, db string, st backup.Status) {
+		t.Helper()
+		fin := at.Add(time.Minute)
+		b := &backup.Backup{ID: backup.NewID(at), Server: "fixed", Database: db, Type: "daily",
+			Status: st, StartedAt: at, FinishedAt: &fin, Warnings: []string{}, Locations: []backup.Location{}}
+		if err := a.Catalog.Insert(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const last, lastFail = "gosqlguard_backup_last_success_timestamp_seconds", "gosqlguard_backup_last_failure_timestamp_seconds"
+	insert(t0, "a", backup.StatusSuccess)
+	insert(t0.Add(time.Second), "a", backup.StatusFailed)
+	at := func(name string) int64 {
+		t.Helper()
+		_, values := scrape(t, d.metrics, name)
+		f, err := strconv.ParseFloat(values[jobSeries(name, "fixed/a/daily")[0]], 64)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return int64(f)
+	}
+	seen := map[[4]string]string{}
+	d.syncSharedMetrics(ctx, seen)
+	if got, want := at(last), t0.Add(time.Minute).Unix(); got != want {
+		t.Fatalf("last success after sync = %d, want the other replica's backup's end %d", got, want)
+	}
+	if got, want := at(lastFail), t0.Add(time.Second+time.Minute).Unix(); got != want {
+		t.Fatalf("last failure after sync = %d, want %d", got, want)
+	}
+	insert(t0.Add(10*time.Minute), "a", backup.StatusSuccess)
+	d.syncSharedMetrics(ctx, seen)
+	if got, want := at(last), t0.Add(11*time.Minute).Unix(); got != want {
+		t.Fatalf("last success after a newer one = %d, want %d", got, want)
+	}
+}

@@ -180,7 +180,11 @@ func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
 // lease_ttl, so that the backups of a replica (or one-shot command) that
 // died are ended as interrupted soon after its lease lapsed, and those of a
 // killed one-shot command beside an SQLite daemon soon after it died.
+//
+// With a shared catalog it also brings the last-outcome metrics up to what
+// the other replicas ran (syncSharedMetrics).
 func (d *daemon) reclaimLoop(ctx context.Context) {
+	seen := map[[4]string]string{}
 	for {
 		t := d.opts.Clock.NewTimer(d.current().Config.Daemon.LeaseTTL.D() / 2)
 		select {
@@ -189,7 +193,11 @@ func (d *daemon) reclaimLoop(ctx context.Context) {
 			return
 		case <-t.C():
 		}
-		d.current().Reclaim(ctx)
+		a := d.current()
+		a.Reclaim(ctx)
+		if a.Shared() {
+			d.syncSharedMetrics(ctx, seen)
+		}
 	}
 }
 
