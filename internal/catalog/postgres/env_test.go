@@ -2,46 +2,12 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"testing"
-	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-
-	"github.com/gosqlguard/gosqlguard/internal/testenv"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogtest/testdb"
 )
 
-// adminDSN reaches the shared test server as its superuser, over the socket.
-const adminDSN = "host=/run/postgresql user=postgres dbname=postgres"
-
-// freshDatabase creates a uniquely named database on the test server, drops
-// it when t ends and returns a DSN for it.
-func freshDatabase(t testing.TB) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", adminDSN)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = admin.PingContext(ctx)
-		cancel()
-	}
-	testenv.Require(t, "PostgreSQL", err)
-	var buf [6]byte
-	_, _ = rand.Read(buf[:])
-	name := "gsg_cat_" + hex.EncodeToString(buf[:])
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		_ = admin.Close()
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	return "host=/run/postgresql user=postgres dbname=" + name
-}
+func freshDatabase(t testing.TB) string { return testdb.Postgres(t) }
 
 func openStore(t testing.TB) *Store {
 	t.Helper()
