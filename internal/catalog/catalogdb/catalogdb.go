@@ -23,11 +23,20 @@ var Drivers = []string{"sqlite", "postgres", "mysql"}
 func Open(ctx context.Context, driver, dsn string) (catalog.Store, error) {
 	switch driver {
 	case "sqlite", "":
-		return sqlite.Open(ctx, dsn)
+		return asStore(sqlite.Open(ctx, dsn))
 	case "postgres":
-		return postgres.Open(ctx, dsn)
+		return asStore(postgres.Open(ctx, dsn))
 	case "mysql":
-		return mysql.Open(ctx, dsn)
+		return asStore(mysql.Open(ctx, dsn))
 	}
 	return nil, fmt.Errorf("catalog: unknown driver %q (want sqlite, postgres or mysql)", driver)
+}
+
+// asStore returns a driver's store as a catalog.Store, nil on error (not a
+// non-nil interface holding a nil pointer).
+func asStore[S catalog.Store](s S, err error) (catalog.Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -23,9 +23,12 @@ func TestOpen(t *testing.T) {
 	}
 	const pw = "hunter2-secret"
 	for _, d := range []string{"postgres", "mysql"} {
-		_, err := Open(ctx, d, "gsg:"+pw+"@@%%bad")
+		s, err := Open(ctx, d, "gsg:"+pw+"@@%%bad")
 		if err == nil || strings.Contains(err.Error(), pw) {
 			t.Errorf("Open(%s, malformed DSN) = %v, want an error without the password", d, err)
+		}
+		if s != nil {
+			t.Errorf("Open(%s) failed but returned a non-nil store %#v", d, s)
 		}
 	}
 }
