@@ -193,14 +193,37 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		// Nothing was stored; RawBytes still says how far the dump got.
 		b.StoredBytes, b.SHA256, b.Manifest, b.Warnings = 0, "", nil, []string{}
 	}
-	uerr := r.Catalog.Update(mctx, b)
+	uerr := r.finalUpdate(mctx, b)
 	obs.finished(b)
+	if errors.Is(uerr, ErrTakenOver) {
+		log.Error("backup ended by another process while it ran (this process's lease lapsed): the catalog keeps its end, and what it stored goes with the next leftover sweep",
+			"status", b.Status, errorAttr(b.Error))
+	}
 	if uerr != nil {
 		return errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
 	}
 	log.Log(mctx, backupLevel(b.Status), "backup finished", "status", b.Status, "raw_bytes", b.RawBytes,
 		"stored_bytes", b.StoredBytes, "seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), errorAttr(b.Error))
 	return err
+}
+
+// ErrTakenOver is returned (wrapped) by Run for a backup that another
+// process ended while it ran: one sharing the catalog took this process for
+// dead once its lease lapsed (a pause, a partition) and recorded the
+// backup interrupted, and may have removed its objects as leftovers.
+var ErrTakenOver = errors.New("another process ended this backup while it ran")
+
+// finalUpdate records b's end, unless another process ended it meanwhile
+// (see ErrTakenOver): then the catalog keeps that end, b takes it, and what
+// b stored stays pending, for the leftover sweep to remove, rather than
+// claim a copy that a sweep may already have deleted.
+func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup) error {
+	cur, err := r.Catalog.Get(ctx, b.ID)
+	if err == nil && cur.Status != backup.StatusRunning {
+		*b = *cur
+		return fmt.Errorf("%w: recorded %s: %s", ErrTakenOver, cur.Status, cur.Error)
+	}
+	return r.Catalog.Update(ctx, b)
 }
 
 // outcome decides the final status from the dump's and the storages' errors.

@@ -3,12 +3,14 @@ package runner
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
+	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/lease"
 	"github.com/gosqlguard/gosqlguard/internal/owner"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
@@ -85,4 +87,53 @@ func ids(bs []*backup.Backup) []string {
 		out = append(out, b.ID)
 	}
 	return out
+}
+
+// hookDumper calls hook in the middle of its dump.
+type hookDumper struct {
+	fakeDumper
+	hook func()
+}
+
+func (h *hookDumper) Dump(ctx context.Context, db string, w io.Writer) (dump.Info, error) {
+	h.hook()
+	return h.fakeDumper.Dump(ctx, db, w)
+}
+
+// A backup that another process ended while it ran (its lease lapsed: a
+// replica took this one for dead) does not overwrite that end with its own:
+// the row stays interrupted, its copies pending for the leftover sweep, and
+// Run says so.
+func TestRunKeepsAnEndRecordedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	var b *backup.Backup
+	d := &hookDumper{fakeDumper: fakeDumper{content: sample()}}
+	d.hook = func() {
+		if ok, err := f.r.Catalog.MarkInterrupted(ctx, b.ID, time.Now(), InterruptedReason+" (its lease expired at ...)"); err != nil || !ok {
+			t.Errorf("MarkInterrupted = %v, %v", ok, err)
+		}
+	}
+	job := f.job(d)
+	var err error
+	if b, err = f.r.Open(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	err = f.r.Run(ctx, b, job)
+	if !errors.Is(err, ErrTakenOver) {
+		t.Fatalf("Run = %v, want ErrTakenOver", err)
+	}
+	got := status(t, f, b.ID)
+	if got.Status != backup.StatusInterrupted || !strings.Contains(got.Error, "its lease expired") {
+		t.Fatalf("row after Run = %s %q, want the interrupted end the other process recorded", got.Status, got.Error)
+	}
+	for _, l := range got.Locations {
+		if l.Status != backup.LocationPending {
+			t.Fatalf("location %s = %s, want pending (the leftover sweep removes what was stored)", l.Storage, l.Status)
+		}
+	}
+	rep, err := f.r.SweepLeftovers(ctx, time.Hour, 0)
+	if err != nil || len(rep.Cleaned) != 1 {
+		t.Fatalf("SweepLeftovers = %+v, %v; want the taken-over backup cleaned", rep, err)
+	}
 }
