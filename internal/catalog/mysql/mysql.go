@@ -173,6 +173,7 @@ func Dialect(dbName string) sqlstore.Dialect {
 		MaxLen:         MaxNameLen,
 		MaxJobLen:      MaxJobLen,
 		MaxLeaseLen:    MaxLeaseLen,
+		Analyze:        []string{`ANALYZE TABLE backups, locations, drills`},
 	}
 }
 

@@ -123,6 +123,7 @@ var Dialect = sqlstore.Dialect{
 	MaxLen:      MaxNameLen,
 	MaxJobLen:   MaxJobLen,
 	MaxLeaseLen: MaxLeaseLen,
+	Analyze:     []string{`ANALYZE backups, locations, drills`},
 }
 
 // Bounds of the indexed text columns, in characters. Names (servers,

@@ -27,12 +27,13 @@ import (
 func (s *Store) jobsQuery() string {
 	return `WITH ` + s.d.JobPrefix + ` newest AS (
 	SELECT b.server, b."database", b.type,
-		(SELECT MAX(x.id) FROM backups x
-			WHERE x.server = b.server AND x."database" = b."database" AND x.type = b.type) AS last_id,
-		(` + newestOf + `?) AS success_id,
-		NULLIF(` + s.d.Greatest + `(COALESCE((` + newestOf + `?), ''), COALESCE((` + newestOf + `?), ''),
-			COALESCE((` + newestOf + `?), '')), '') AS failure_id,
-		(` + newestOf + `?) AS running_id
+		(SELECT x.id FROM backups x
+			WHERE x.server = b.server AND x."database" = b."database" AND x.type = b.type
+			ORDER BY x.id DESC LIMIT 1) AS last_id,
+		(` + newestOf + `) AS success_id,
+		NULLIF(` + s.d.Greatest + `(COALESCE((` + newestOf + `), ''), COALESCE((` + newestOf + `), ''),
+			COALESCE((` + newestOf + `), '')), '') AS failure_id,
+		(` + newestOf + `) AS running_id
 	FROM ` + s.d.JobSource + `
 )
 SELECT n.server, n."database", n.type,
@@ -70,10 +71,13 @@ const (
 	DistinctJobSource = `(SELECT DISTINCT server, "database", type FROM backups) b`
 )
 
-// newestOf, followed by a status parameter and a closing parenthesis, is
-// the ID of the newest backup of job b with that status.
-const newestOf = `SELECT MAX(x.id) FROM backups x
-			WHERE x.server = b.server AND x."database" = b."database" AND x.type = b.type AND x.status = `
+// newestOf is the ID of the newest backup of job b with the status of its
+// parameter. ORDER BY ... LIMIT 1 rather than MAX: MariaDB and MySQL do not
+// turn a correlated MAX into one index seek, and may even pick another
+// index; every engine reads the first entry of backups_job_status backwards.
+const newestOf = `SELECT x.id FROM backups x
+			WHERE x.server = b.server AND x."database" = b."database" AND x.type = b.type AND x.status = ?
+			ORDER BY x.id DESC LIMIT 1`
 
 // jobDrillsQuery returns, per job, the newest of the drills that count
 // (each backup's newest finished drill, deleted backups left out; see
