@@ -112,4 +112,3 @@ var migrations = sqlstore.Migrations{
 		)`,
 	},
 }
-
