@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -313,24 +314,30 @@ func testReplicas(t *testing.T, driver string) {
 			victim.dead, killedAt = true, time.Now()
 			t.Logf("killed %s (pid %d) running backup %s", victim.name, victim.pid, run.id)
 		case seenRemote < 3 || conflicts < 1:
-			other := replicas[0]
+			// Every other live replica lists the run in its status.
+			var other *replica
 			for _, r := range replicas {
-				if r != owner && !r.dead {
-					other = r
-					break
+				if r == owner || r.dead {
+					continue
 				}
-			}
-			if seenRemote < 3 {
-				code, out := other.api.do("GET", "/status", "")
+				other = r
+				if seenRemote >= 3 {
+					continue
+				}
+				code, out := r.api.do("GET", "/status", "")
 				var st struct{ Running []string }
 				if code != 200 || json.Unmarshal([]byte(out), &st) != nil {
-					t.Fatalf("%s GET /status: %d %s", other.name, code, out)
+					t.Fatalf("%s GET /status: %d %s", r.name, code, out)
 				}
-				for _, id := range st.Running {
-					if id == run.id {
-						seenRemote++
+				if !slices.Contains(st.Running, run.id) {
+					// It may have just ended: only a listing without it
+					// while the catalog still says it runs is wrong.
+					if again, err := cat.backups(typ, "id = '"+run.id+"' AND status = 'running'"); err == nil && len(again) == 1 {
+						t.Errorf("%s's /status lists %v, not %s's running backup %s", r.name, st.Running, owner.name, run.id)
 					}
+					continue
 				}
+				seenRemote++
 			}
 			if conflicts < 1 && posts < 10 {
 				posts++
@@ -413,6 +420,9 @@ func testReplicas(t *testing.T, driver string) {
 	}
 	for _, r := range replicas {
 		l := r.d.log()
+		if !strings.Contains(l, "daemon started") {
+			t.Errorf("%s never logged its start: the log check below would prove nothing", r.name)
+		}
 		for _, secret := range []string{cat.dsn, cat.secret, url.QueryEscape(cat.secret)} {
 			if strings.Contains(l, secret) {
 				t.Errorf("%s logged the catalog DSN or its password", r.name)
