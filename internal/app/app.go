@@ -13,6 +13,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogdb"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -68,7 +69,7 @@ type buildOptions struct {
 // a shared catalog (postgres, mysql) it takes this process's owner lease
 // first, which Close releases.
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
-	cat, err := openCatalog(ctx, cfg.Catalog.Driver, cfg.Catalog.DSN.Value())
+	cat, err := catalogdb.Open(ctx, cfg.Catalog.Driver, cfg.Catalog.DSN.Value())
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}

@@ -8,11 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/catalog/mysql"
-	"github.com/gosqlguard/gosqlguard/internal/catalog/postgres"
-	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
-	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/lease"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 )
@@ -39,29 +34,6 @@ import (
 // claimRetention is how long slot claims are kept: far longer than any
 // clock skew or late tick that could claim the same slot again.
 const claimRetention = 7 * 24 * time.Hour
-
-// openCatalog opens the catalog of the given driver and DSN. Errors never
-// quote the DSN, a secret for the shared drivers.
-func openCatalog(ctx context.Context, driver, dsn string) (catalog.Store, error) {
-	switch driver {
-	case config.DefaultCatalogDriver:
-		return asStore(sqlite.Open(ctx, dsn))
-	case "postgres":
-		return asStore(postgres.Open(ctx, dsn))
-	case "mysql":
-		return asStore(mysql.Open(ctx, dsn))
-	}
-	return nil, fmt.Errorf("catalog driver %q is not supported by this version", driver)
-}
-
-// asStore returns a driver's store as a catalog.Store, nil on error (not a
-// non-nil interface holding a nil pointer).
-func asStore[S catalog.Store](s S, err error) (catalog.Store, error) {
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
 
 // stopLease releases an owner lease, if any, within a few seconds.
 func stopLease(k *lease.Keeper, logger *slog.Logger) {

@@ -1,5 +1,7 @@
 // Package catalog defines the Store that records every backup, and its filters.
-// Implementations live in subpackages (sqlite).
+// Implementations live in subpackages: sqlite (embedded), postgres and
+// mysql (shared), all on the SQL store of sqlstore; catalogdb opens one by
+// driver name.
 package catalog
 
 import (
