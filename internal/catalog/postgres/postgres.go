@@ -105,7 +105,8 @@ var Dialect = sqlstore.Dialect{
 	Greatest:            "GREATEST",
 	OnConflictDoNothing: func(string) string { return "ON CONFLICT DO NOTHING" },
 	ReturningID:         true,
-	JobSource:           sqlstore.DistinctJobSource,
+	JobPrefix:           sqlstore.SQLiteJobPrefix,
+	JobSource:           sqlstore.LooseScanJobSource,
 	// READ COMMITTED (the default): every statement sees what committed
 	// before it, so a check made after taking a lock sees the work of the
 	// lock's previous holder.

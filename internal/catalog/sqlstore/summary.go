@@ -66,6 +66,10 @@ const (
 	FROM job JOIN backups b ON b.id = job.id
 ),`
 	SQLiteJobSource = `job CROSS JOIN backups b ON b.id = job.id`
+	// LooseScanJobSource is SQLiteJobSource for planners that choose the
+	// join order themselves (PostgreSQL: its SELECT DISTINCT reads the
+	// whole index, this one seek per job).
+	LooseScanJobSource = `job JOIN backups b ON b.id = job.id`
 	// DistinctJobSource is the JobSource of servers whose planners find
 	// the distinct keys of an index themselves.
 	DistinctJobSource = `(SELECT DISTINCT server, "database", type FROM backups) b`
