@@ -33,6 +33,14 @@ func Load(path string, env func(string) (string, bool)) (*Config, error) {
 // wrong that do not make the config invalid) are in Config.Warnings, or in
 // Error.Warnings beside the problems.
 func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Config, error) {
+	c, _, err := parse(data, baseDir, env, nil)
+	return c, err
+}
+
+// parse is Parse with the GOSQLGUARD_* settings of vars (nil for none)
+// applied to the document before it is decoded. It also returns what
+// Settings needs: the paths written and which variable set each.
+func parse(data []byte, baseDir string, env func(string) (string, bool), vars *envSettings) (*Config, *loadState, error) {
 	if env == nil {
 		env = noEnv
 	}
@@ -40,8 +48,9 @@ func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Confi
 	root, err := parseDocument(data)
 	if err != nil {
 		ps.add("", err.Error())
-		return nil, ps.err()
+		return nil, nil, ps.err()
 	}
+	vars.apply(root, ps)
 	var c Config
 	d := &decoder{env: env, baseDir: baseDir, ps: ps}
 	d.decode(root, "", reflect.ValueOf(&c).Elem())
@@ -49,10 +58,10 @@ func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Confi
 	check := &checker{cfg: &c, ps: ps, baseDir: baseDir}
 	check.all()
 	if err := ps.err(); err != nil {
-		return nil, err
+		return nil, nil, vars.rename(err)
 	}
-	c.Warnings = ps.warningList()
-	return &c, nil
+	c.Warnings = vars.renameAll(ps.warningList())
+	return &c, &loadState{ps: ps, vars: vars}, nil
 }
 
 // parseDocument returns the root node of a single-document YAML stream; an
