@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -14,16 +16,20 @@ import (
 
 func newConfigCommand(g *globals) *cobra.Command {
 	c := newGroupCommand("config", "Work with the configuration file")
-	c.AddCommand(&cobra.Command{
+	var sources bool
+	validate := &cobra.Command{
 		Use:   "validate",
 		Short: "Load and check the config, printing every problem with its path",
-		Long: "Load and check the config. Problems are printed with their path and exit 2;\n" +
+		Long: "Load and check the config (the file with the GOSQLGUARD_* variables set over it).\n" +
+			"Problems are printed with their path (or variable) and exit 2;\n" +
 			"warnings print as \"warning: <path>: ...\" and do not change the exit code.\n" +
 			"For each S3 storage it prints the memory an upload may buffer:\n" +
-			"part_size x (upload_concurrency + 1).",
+			"part_size x (upload_concurrency + 1).\n" +
+			"With --sources it then prints every effective value with where it came from:\n" +
+			"file, env GOSQLGUARD_... or default; secrets print as <secret>.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.loadConfig() // prints the warnings of a valid config
+			cfg, settings, err := g.loadSettings() // prints the warnings of a valid config
 			var cfgErr *config.Error
 			if errors.As(err, &cfgErr) {
 				for _, w := range cfgErr.Warnings {
@@ -40,10 +46,27 @@ func newConfigCommand(g *globals) *cobra.Command {
 					fmt.Fprintln(g.stdout, uploadMemoryBound(s))
 				}
 			}
+			if sources {
+				writeSettings(g.stdout, settings)
+			}
 			return nil
 		},
-	})
+	}
+	validate.Flags().BoolVar(&sources, "sources", false,
+		"also print every effective value and its source (file, env GOSQLGUARD_..., default); secrets print as <secret>")
+	c.AddCommand(validate)
 	return c
+}
+
+// writeSettings prints one aligned line per value: its path, its value and
+// where it came from, e.g. "servers[0].host  db1  env GOSQLGUARD_SERVERS_0_HOST".
+func writeSettings(w io.Writer, settings []config.Setting) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
+	for _, s := range settings {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Path, oneLine(s.Value), s.Source)
+	}
+	tw.Flush()
 }
 
 // uploadMemoryBound describes the most an upload to the S3 storage s buffers:

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +19,8 @@ import (
 // globals are the flags every command takes.
 type globals struct {
 	configPath string
+	// configGiven reports whether --config was given.
+	configGiven func() bool
 	logFormat  string
 	logLevel   string
 	stdout     io.Writer
@@ -50,7 +54,9 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		defaultConfig = "./gosqlguard.yaml"
 	}
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.configPath, "config", defaultConfig, "config file (default: $GOSQLGUARD_CONFIG, else ./gosqlguard.yaml)")
+	pf.StringVar(&g.configPath, "config", defaultConfig,
+		"config file (default: $GOSQLGUARD_CONFIG, else ./gosqlguard.yaml; none when that does not exist and GOSQLGUARD_* variables set keys)")
+	g.configGiven = func() bool { return pf.Lookup("config").Changed }
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.AddCommand(
@@ -99,18 +105,49 @@ func (g *globals) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(g.stderr, opts))
 }
 
+// configFile returns the configuration file to load: --config, else
+// $GOSQLGUARD_CONFIG, else ./gosqlguard.yaml, or "" for none when neither
+// is given, ./gosqlguard.yaml does not exist and a GOSQLGUARD_* variable
+// sets a key (the configuration then comes from the environment alone). A
+// file that is named but missing stays an error when it is read.
+func (g *globals) configFile() string {
+	if g.configGiven() || os.Getenv(config.ConfigPathVar) != "" {
+		return g.configPath
+	}
+	if _, err := os.Stat(g.configPath); errors.Is(err, fs.ErrNotExist) && config.HasEnvSettings(os.Environ()) {
+		return ""
+	}
+	return g.configPath
+}
+
+// readConfig loads the configuration file (configFile) with the GOSQLGUARD_*
+// variables set over it, and lists each value's source.
+func (g *globals) readConfig() (*config.Config, []config.Setting, error) {
+	return config.LoadSettings(g.configFile(), os.Environ())
+}
+
 // loadConfig loads and validates the config; any problem is a usage error
 // (exit 2). The warnings of a valid config are printed on stderr as
 // "warning: <path>: <message>".
 func (g *globals) loadConfig() (*config.Config, error) {
-	cfg, err := config.Load(g.configPath, os.LookupEnv)
+	cfg, _, err := g.loadSettings()
+	return cfg, err
+}
+
+// loadSettings is loadConfig that also lists each value's source.
+func (g *globals) loadSettings() (*config.Config, []config.Setting, error) {
+	cfg, settings, err := g.readConfig()
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s:\n%w", filepath.Clean(g.configPath), err)}
+		from := "from the environment"
+		if path := g.configFile(); path != "" {
+			from = filepath.Clean(path)
+		}
+		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s:\n%w", from, err)}
 	}
 	for _, w := range cfg.Warnings {
 		fmt.Fprintln(g.stderr, "warning:", w.Error())
 	}
-	return cfg, nil
+	return cfg, settings, nil
 }
 
 // openApp loads the config and wires the application.

@@ -63,7 +63,8 @@ func newServeCommand(g *globals) *cobra.Command {
 				Reload:  reload,
 				Force:   forceStop(ctx),
 				Load: func() (*config.Config, error) {
-					return config.Load(g.configPath, os.LookupEnv)
+					cfg, _, err := g.readConfig()
+					return cfg, err
 				},
 			})
 			if err != nil {
