@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,10 +21,10 @@ type globals struct {
 	configPath string
 	// configGiven reports whether --config was given.
 	configGiven func() bool
-	logFormat  string
-	logLevel   string
-	stdout     io.Writer
-	stderr     io.Writer
+	logFormat   string
+	logLevel    string
+	stdout      io.Writer
+	stderr      io.Writer
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
