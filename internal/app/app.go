@@ -131,6 +131,9 @@ func build(ctx context.Context, cfg *config.Config, cat catalog.Store, o buildOp
 		Checks:    map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
 		Anomalies: runner.AnomalyPolicy{Window: cfg.Anomalies.Window, MinPercent: cfg.Anomalies.MinPercent},
 	}
+	if o.Lease != nil {
+		a.Runner.LeaseJudge = o.Lease.CanJudge
+	}
 	return a, nil
 }
 

@@ -47,6 +47,15 @@ func stopLease(k *lease.Keeper, logger *slog.Logger) {
 	}
 }
 
+// leaseTTL is the lease TTL in force: the one this process's lease was
+// taken with (daemon.lease_ttl at start; a reload does not change it).
+func (a *App) leaseTTL() time.Duration {
+	if a.Shared() {
+		return a.opts.Lease.TTL()
+	}
+	return a.Config.Daemon.LeaseTTL.D()
+}
+
 // Shared reports whether the catalog is shared with other replicas
 // (postgres, mysql), whose work this process coordinates with.
 func (a *App) Shared() bool { return a.opts.Lease != nil }
@@ -65,7 +74,7 @@ func (a *App) exclusive(ctx context.Context, task string, fn func(ctx context.Co
 		fn(ctx)
 		return nil
 	}
-	ran, cur, err := lease.RunExclusive(ctx, a.Catalog, task, a.opts.Lease.Name(), a.Config.Daemon.LeaseTTL.D(), a.opts.Clock, fn)
+	ran, cur, err := lease.RunExclusive(ctx, a.Catalog, task, a.opts.Lease.Name(), a.leaseTTL(), a.opts.Clock, fn)
 	switch {
 	case err != nil:
 		return fmt.Errorf("%s: cannot take its lease: %w", task, err)
@@ -120,8 +129,9 @@ func (a *App) claimSlot(ctx context.Context, job string, slot time.Time) bool {
 	case err != nil:
 		// Running it twice is better than not at all: the catalog refuses a
 		// second run of a job that runs, and a slot is lost only if every
-		// replica fails to claim it.
-		a.Logger.Error("cannot claim a scheduled slot; running it anyway", "job", job, "slot", slot.UTC().Format(time.RFC3339), "error", err)
+		// replica fails to claim it. Mostly the catalog is away, and the
+		// backup's start fails and says so.
+		a.Logger.Debug("cannot claim a scheduled slot; running it anyway", "job", job, "slot", slot.UTC().Format(time.RFC3339), "error", err)
 		return true
 	case !ok:
 		a.Logger.Debug("skipped: another replica runs this slot", "job", job, "slot", slot.UTC().Format(time.RFC3339), "holder", holder)

@@ -186,7 +186,7 @@ func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
 func (d *daemon) reclaimLoop(ctx context.Context) {
 	seen := map[[4]string]string{}
 	for {
-		t := d.opts.Clock.NewTimer(d.current().Config.Daemon.LeaseTTL.D() / 2)
+		t := d.opts.Clock.NewTimer(d.current().leaseTTL() / 2)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -194,6 +194,9 @@ func (d *daemon) reclaimLoop(ctx context.Context) {
 		case <-t.C():
 		}
 		a := d.current()
+		if a.Shared() && !a.opts.Lease.Reachable() {
+			continue // the catalog is away: the lease keeper says so, once
+		}
 		a.Reclaim(ctx)
 		if a.Shared() {
 			d.syncSharedMetrics(ctx, seen)

@@ -60,6 +60,9 @@ func (d *daemon) reload(ctx context.Context) error {
 	if cfg.Concurrency != old.Config.Concurrency {
 		d.logger.Warn("concurrency limits change only with a restart")
 	}
+	if cfg.Daemon.LeaseTTL != old.Config.Daemon.LeaseTTL {
+		d.logger.Warn("daemon.lease_ttl changes only with a restart")
+	}
 	d.logger.Info("config reloaded", "backup_types", len(entries), "next_runs", fmtNextRuns(entries, d.opts.Clock.Now()))
 	return nil
 }

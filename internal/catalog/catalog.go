@@ -6,7 +6,11 @@ package catalog
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"syscall"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -142,4 +146,19 @@ type DrillRecord struct {
 	// process can tell whether a running drill's database is a leftover.
 	Host string
 	PID  int
+}
+
+// IsUnreachable reports whether err (from any Store method) says the
+// catalog's server could not be reached or the connection broke (refused,
+// reset, timed out, a socket that is gone), rather than what was asked
+// being wrong: a condition that passes, which callers report as
+// "unavailable" and retry. It knows network and database/sql errors, not
+// any one driver's.
+func IsUnreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }

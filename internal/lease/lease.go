@@ -54,6 +54,12 @@ type Store interface {
 
 // Keeper holds this process's owner lease and renews it every TTL/3 until
 // Stop. Build it with Start.
+//
+// It also tells how long this process has reached the catalog without a
+// break (CanJudge): all leases lapse together while the catalog is away, so
+// a lapsed lease proves its holder dead only to a process that itself kept
+// reaching the catalog for a whole TTL since, time in which a live holder
+// renews its lease.
 type Keeper struct {
 	store  Store
 	name   string
@@ -61,9 +67,13 @@ type Keeper struct {
 	clock  clock.Clock
 	logger *slog.Logger
 
-	stop     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
+	mu           sync.Mutex
+	reachedSince time.Time // start of the current run of successful renewals; zero while failing
+	lastRenewed  time.Time
+	outageLogged bool // the lapse was logged; a recovery is logged once
+	stop         chan struct{}
+	done         chan struct{}
+	stopOnce     sync.Once
 }
 
 // Start takes this process's owner lease for ttl and renews it in the
@@ -82,12 +92,33 @@ func Start(ctx context.Context, store Store, ttl time.Duration, c clock.Clock, l
 	if err := k.renew(ctx); err != nil {
 		return nil, err
 	}
+	now := c.Now()
+	k.reachedSince, k.lastRenewed = now, now
 	go k.loop()
 	return k, nil
 }
 
 // Name is the lease's name, which is also its holder.
 func (k *Keeper) Name() string { return k.name }
+
+// TTL is the lease's time to live, as the keeper was started with.
+func (k *Keeper) TTL() time.Duration { return k.ttl }
+
+// CanJudge reports whether this process has renewed its lease without a
+// break for at least a TTL: only then does another holder's lapsed lease
+// prove that holder gone (see Keeper).
+func (k *Keeper) CanJudge() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return !k.reachedSince.IsZero() && k.clock.Now().Sub(k.reachedSince) >= k.ttl
+}
+
+// Reachable reports whether the last renewal reached the catalog.
+func (k *Keeper) Reachable() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return !k.reachedSince.IsZero()
+}
 
 func (k *Keeper) renew(ctx context.Context) error {
 	now := k.clock.Now()
@@ -102,12 +133,13 @@ func (k *Keeper) renew(ctx context.Context) error {
 }
 
 // loop renews the lease every ttl/3. A renewal that fails is tried again at
-// the next tick and logged; once the lease may have lapsed, other processes
-// may take this one for dead, which is logged at ERROR.
+// the next tick. The first failure is logged at WARN, the lapse of the
+// lease (other processes may take this one for dead) once at ERROR, and the
+// return of the catalog once at INFO: an outage is a few lines, not one per
+// tick.
 func (k *Keeper) loop() {
 	defer close(k.done)
 	every := k.ttl / 3
-	last := k.clock.Now()
 	for {
 		t := k.clock.NewTimer(every)
 		select {
@@ -119,16 +151,29 @@ func (k *Keeper) loop() {
 		ctx, cancel := context.WithTimeout(context.Background(), every)
 		err := k.renew(ctx)
 		cancel()
-		now := k.clock.Now()
-		switch {
-		case err == nil:
-			last = now
-		case now.Sub(last) >= k.ttl:
-			k.logger.Error("lease lapsed: other processes sharing the catalog may take this one for dead and end its running backups",
-				"lease", k.name, "last_renewed", last.UTC().Format(time.RFC3339), "error", err)
-		default:
-			k.logger.Warn("cannot renew this process's lease; trying again", "lease", k.name, "error", err)
+		k.record(err)
+	}
+}
+
+func (k *Keeper) record(err error) {
+	now := k.clock.Now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case err == nil:
+		if k.reachedSince.IsZero() {
+			k.reachedSince = now
+			k.logger.Info("this process's lease is renewed again: the catalog answers", "lease", k.name,
+				"unreachable_for", now.Sub(k.lastRenewed).Round(time.Second).String())
 		}
+		k.lastRenewed, k.outageLogged = now, false
+	case !k.reachedSince.IsZero():
+		k.reachedSince = time.Time{}
+		k.logger.Warn("cannot renew this process's lease; trying again every "+(k.ttl/3).String(), "lease", k.name, "error", err)
+	case !k.outageLogged && now.Sub(k.lastRenewed) >= k.ttl:
+		k.outageLogged = true
+		k.logger.Error("lease lapsed: other processes sharing the catalog may take this one for dead and end its running backups",
+			"lease", k.name, "last_renewed", k.lastRenewed.UTC().Format(time.RFC3339), "error", err)
 	}
 }
 

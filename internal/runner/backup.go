@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
 	"github.com/gosqlguard/gosqlguard/internal/storage"
@@ -193,7 +195,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		// Nothing was stored; RawBytes still says how far the dump got.
 		b.StoredBytes, b.SHA256, b.Manifest, b.Warnings = 0, "", nil, []string{}
 	}
-	uerr := r.finalUpdate(mctx, b)
+	uerr := r.finalUpdate(mctx, b, log)
 	obs.finished(b)
 	if errors.Is(uerr, ErrTakenOver) {
 		log.Error("backup ended by another process while it ran (this process's lease lapsed): the catalog keeps its end, and what it stored goes with the next leftover sweep",
@@ -213,17 +215,54 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 // backup interrupted, and may have removed its objects as leftovers.
 var ErrTakenOver = errors.New("another process ended this backup while it ran")
 
+// finalUpdateWindow bounds how long finalUpdate keeps trying to record a
+// backup's end while the catalog does not answer (a restart, a failover).
+const finalUpdateWindow = 2 * time.Minute
+
+// finalUpdateBackoff is finalUpdate's first wait between attempts.
+var finalUpdateBackoff = time.Second
+
 // finalUpdate records b's end, unless another process ended it meanwhile
 // (see ErrTakenOver): then the catalog keeps that end, b takes it, and what
 // b stored stays pending, for the leftover sweep to remove, rather than
 // claim a copy that a sweep may already have deleted.
-func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup) error {
-	cur, err := r.Catalog.Get(ctx, b.ID)
-	if err == nil && cur.Status != backup.StatusRunning {
-		*b = *cur
-		return fmt.Errorf("%w: recorded %s: %s", ErrTakenOver, cur.Status, cur.Error)
+//
+// A catalog that fails is tried again, backing off from 1s to 15s, for up
+// to finalUpdateWindow: the backup is stored, and a row left running would
+// in the end be taken for a dead run and its copies swept. The first
+// failure is logged at WARN, giving up at ERROR.
+func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup, log *slog.Logger) error {
+	deadline := time.Now().Add(finalUpdateWindow)
+	wait := finalUpdateBackoff
+	for attempt := 1; ; attempt++ {
+		cur, err := r.Catalog.Get(ctx, b.ID)
+		if err == nil && cur.Status != backup.StatusRunning {
+			*b = *cur
+			return fmt.Errorf("%w: recorded %s: %s", ErrTakenOver, cur.Status, cur.Error)
+		}
+		if err == nil {
+			if err = r.Catalog.Update(ctx, b); err == nil {
+				if attempt > 1 {
+					log.Info("recorded the backup's end in the catalog after all", "attempts", attempt)
+				}
+				return nil
+			}
+		}
+		if errors.Is(err, catalog.ErrNotFound) || time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
+			log.Error("cannot record the backup's end in the catalog: its row stays running, and once taken for a dead run its copies are removed",
+				"status", b.Status, "attempts", attempt, "error", err)
+			return err
+		}
+		if attempt == 1 {
+			log.Warn("cannot record the backup's end in the catalog; trying again for up to "+finalUpdateWindow.String(),
+				"status", b.Status, "error", err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+		wait = min(2*wait, 15*time.Second)
 	}
-	return r.Catalog.Update(ctx, b)
 }
 
 // outcome decides the final status from the dump's and the storages' errors.

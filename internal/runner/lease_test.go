@@ -5,10 +5,12 @@ import (
 	"errors"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/lease"
@@ -59,9 +61,26 @@ func TestReclaimJudgesByOwnerLease(t *testing.T) {
 		t.Fatalf("a backup whose owner's lease is alive became %s (its PID is gone, but the lease decides)", b.Status)
 	}
 
-	// The leases lapse: the next recovery ends both and removes the leases.
+	// The leases lapse: the next recovery ends both and removes the leases;
+	// but not while this process has not itself reached the catalog for a
+	// whole TTL (after an outage every lease has lapsed, live ones too):
+	// then it neither ends those backups nor waits for them.
 	openAs(t, f, "erp", other) // same owner, same lease
 	f.r.Clock = clock.NewFake(now.Add(2 * time.Minute))
+	f.r.LeaseJudge = func() bool { return false }
+	rep, err = f.r.Reclaim(ctx)
+	if err != nil || len(rep.Interrupted) != 0 || len(rep.LeasesRemoved) != 0 {
+		t.Fatalf("Reclaim that cannot judge lapsed leases = %+v, %v; want nothing ended or removed", rep, err)
+	}
+	unjudged := f.job(&fakeDumper{content: sample()})
+	unjudged.Database = "crm"
+	if _, err := f.r.Open(ctx, unjudged); err != nil {
+		t.Fatalf("Open of a job whose runner's lease lapsed, unjudged = %v; want it to start, not to wait", err)
+	}
+	if b := status(t, f, leasedLocal.ID); b.Status != backup.StatusRunning {
+		t.Fatalf("an unjudged lapsed lease's backup became %s", b.Status)
+	}
+	f.r.LeaseJudge = func() bool { return true }
 	rep, err = f.r.Reclaim(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -135,5 +154,44 @@ func TestRunKeepsAnEndRecordedByAnotherProcess(t *testing.T) {
 	rep, err := f.r.SweepLeftovers(ctx, time.Hour, 0)
 	if err != nil || len(rep.Cleaned) != 1 {
 		t.Fatalf("SweepLeftovers = %+v, %v; want the taken-over backup cleaned", rep, err)
+	}
+}
+
+// flakyCatalog fails the first failures calls of Update, as a catalog
+// server that restarts does.
+type flakyCatalog struct {
+	catalog.Store
+	failures atomic.Int32
+}
+
+func (c *flakyCatalog) Update(ctx context.Context, b *backup.Backup) error {
+	if c.failures.Add(-1) >= 0 {
+		return errors.New("connection refused")
+	}
+	return c.Store.Update(ctx, b)
+}
+
+// A backup that ends while the catalog does not answer records its end
+// once the catalog is back, rather than leave its row running (to be taken
+// for a dead run and its copies swept).
+func TestRunRecordsItsEndOnceTheCatalogIsBack(t *testing.T) {
+	old := finalUpdateBackoff
+	finalUpdateBackoff = 10 * time.Millisecond
+	t.Cleanup(func() { finalUpdateBackoff = old })
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	flaky := &flakyCatalog{Store: f.r.Catalog}
+	flaky.failures.Store(3)
+	f.r.Catalog = flaky
+	job := f.job(&fakeDumper{content: sample()})
+	b, err := f.r.Open(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.r.Run(ctx, b, job); err != nil {
+		t.Fatalf("Run = %v, want the end recorded once the catalog answers", err)
+	}
+	if got := status(t, f, b.ID); got.Status != backup.StatusSuccess || got.Locations[0].Status != backup.LocationSuccess {
+		t.Fatalf("row = %s, location %s; want success", got.Status, got.Locations[0].Status)
 	}
 }

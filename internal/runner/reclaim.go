@@ -42,6 +42,10 @@ func selfOwner() (host string, pid int) {
 	return o.Record(), o.PID
 }
 
+// canJudge reports whether a lapsed owner lease proves its holder gone to
+// this process (see LeaseJudge).
+func (r *Runner) canJudge() bool { return r.LeaseJudge == nil || r.LeaseJudge() }
+
 // ownerLeases returns the owner leases of the processes sharing the
 // catalog (see package lease), by name; none with SQLite, where every
 // process is of this host and judged by its PID.
@@ -61,12 +65,17 @@ func (r *Runner) ownerLeases(ctx context.Context) (map[string]catalog.Lease, err
 // gone ("" when it may run), live that it is known to run. A process with
 // an owner lease is judged by it alone: alive until it lapses, whatever
 // else is known, so that recovery never touches the runs of a process
-// whose lease is alive. One without is judged by its PID if it is of this
-// host (see owner), and is neither known gone nor live if it is of another.
-func ownerState(b *backup.Backup, leases map[string]catalog.Lease, now time.Time) (gone string, live bool) {
+// whose lease is alive; a lapsed one proves it gone only when canJudge
+// (see Runner.LeaseJudge), and is otherwise neither gone nor live. One
+// without a lease is judged by its PID if it is of this host (see owner),
+// and is neither known gone nor live if it is of another.
+func ownerState(b *backup.Backup, leases map[string]catalog.Lease, now time.Time, canJudge bool) (gone string, live bool) {
 	if l, ok := leases[lease.OwnerName(b.OwnerHost, b.OwnerPID)]; ok {
-		if now.Before(l.Expires) {
+		switch {
+		case now.Before(l.Expires):
 			return "", true
+		case !canJudge:
+			return "", false
 		}
 		return fmt.Sprintf("its lease expired at %s: the process stopped renewing it", l.Expires.UTC().Format(time.RFC3339)), false
 	}
@@ -82,9 +91,9 @@ func ownerState(b *backup.Backup, leases map[string]catalog.Lease, now time.Time
 // judged from here, lets the job start (a host that is gone for good must
 // not lock its jobs out).
 func (r *Runner) claim(leases map[string]catalog.Lease) catalog.Claim {
-	now := r.Now()
+	now, canJudge := r.Now(), r.canJudge()
 	return func(b *backup.Backup) (interrupt string, block bool) {
-		gone, live := ownerState(b, leases, now)
+		gone, live := ownerState(b, leases, now, canJudge)
 		if gone != "" {
 			return InterruptedReason + " (" + gone + ")", false
 		}
@@ -129,12 +138,12 @@ func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("reclaim: %w", err)
 	}
-	now := r.Now()
+	now, canJudge := r.Now(), r.canJudge()
 	var errs []error
 	held := map[string]bool{}                // owner leases of the backups left running
 	for i := len(running) - 1; i >= 0; i-- { // oldest first
 		b := running[i]
-		why, live := ownerState(b, leases, now)
+		why, live := ownerState(b, leases, now, canJudge)
 		switch {
 		case why != "":
 			reason := InterruptedReason + " (" + why + ")"
@@ -159,7 +168,7 @@ func (r *Runner) Reclaim(ctx context.Context) (ReclaimReport, error) {
 		held[lease.OwnerName(b.OwnerHost, b.OwnerPID)] = true
 	}
 	for name, l := range leases {
-		if held[name] || now.Before(l.Expires) {
+		if held[name] || now.Before(l.Expires) || !canJudge {
 			continue
 		}
 		done, err := r.Catalog.DeleteLease(ctx, name, now)

@@ -42,6 +42,13 @@ type Runner struct {
 	// ProgressInterval is how often a running backup's raw byte count is
 	// written to the catalog; 0: DefaultProgressInterval.
 	ProgressInterval time.Duration
+	// LeaseJudge reports whether another process's lapsed owner lease
+	// proves it gone (lease.Keeper.CanJudge: this process has reached the
+	// catalog without a break for a whole TTL, in which a live process
+	// renews its lease; all leases lapse together while the catalog is
+	// away). Until it does, such a process's backups are neither ended nor
+	// waited for. Nil: always.
+	LeaseJudge func() bool
 }
 
 // Job is one database to back up once.

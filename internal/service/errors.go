@@ -56,7 +56,7 @@ func Classify(err error) (Kind, string) {
 		return Conflict, clientText(err, ErrConflict)
 	case errors.Is(err, ErrInvalid):
 		return Invalid, clientText(err, ErrInvalid)
-	case errors.Is(err, ErrUnavailable):
+	case errors.Is(err, ErrUnavailable), catalog.IsUnreachable(err):
 		return Unavailable, ""
 	case errors.Is(err, context.Canceled):
 		return Canceled, ""
