@@ -81,6 +81,7 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 		return nil, fmt.Errorf("%w: no database to back up (%v)", service.ErrUnavailable, errors.Join(planErrs...))
 	}
 	ids, busy := failed, []string(nil)
+	runningWhere := "" // who runs the busy job, when another process does
 	for _, job := range jobs {
 		var b *backup.Backup
 		task := scheduler.Task{
@@ -97,8 +98,11 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 			return err
 		})
 		switch {
-		case errors.Is(err, scheduler.ErrBusy), errors.Is(err, runner.ErrAlreadyRunning):
-			busy = append(busy, jobKey(job)) // here, or in another process
+		case errors.Is(err, scheduler.ErrBusy):
+			busy = append(busy, jobKey(job))
+		case errors.Is(err, runner.ErrAlreadyRunning): // in another process, maybe another replica
+			busy = append(busy, jobKey(job))
+			runningWhere = strings.TrimPrefix(err.Error(), runner.ErrAlreadyRunning.Error()+": ")
 		case errors.Is(err, scheduler.ErrNotRunning):
 			return ids, fmt.Errorf("%w: the daemon is shutting down", service.ErrUnavailable)
 		case err != nil:
@@ -108,6 +112,9 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 		}
 	}
 	if len(ids) == len(failed) && len(busy) > 0 {
+		if len(busy) == 1 && runningWhere != "" {
+			return nil, fmt.Errorf("%w: the backup job %s is already running (%s)", service.ErrConflict, busy[0], runningWhere)
+		}
 		if len(busy) == 1 {
 			return nil, fmt.Errorf("%w: the backup job %s is already running", service.ErrConflict, busy[0])
 		}
