@@ -14,7 +14,8 @@
 # Needs root, podman, zstd, curl, mariadb and psql clients, and the local MariaDB (127.0.0.1:3306,
 # root) and PostgreSQL (127.0.0.1:5432, postgres, trust) servers.
 # Usage: scripts/test-image.sh [IMAGE]   (default localhost/gosqlguard:VERSION, as build-image.sh)
-# Environment: VERSION, COMMIT (expected stamps; default from git), STORAGE_DRIVER.
+# Environment: VERSION, COMMIT (expected stamps; default from git), STORAGE_DRIVER,
+#   RUN_MODE=chroot to skip podman run and use the chroot fallback.
 # Ends with "N passed, N failed"; exits 1 when a check failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,7 +89,9 @@ echo "test-image: image size $((size / 1000000)) MB"
 # raising resource limits need runc and limits no higher than the caller's.
 mode=
 run_opts=()
-for candidate in "" "--runtime runc --ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=4096:4096"; do
+candidates=("" "--runtime runc --ulimit nofile=$(ulimit -Hn):$(ulimit -Hn) --ulimit nproc=4096:4096")
+[ "${RUN_MODE:-}" = chroot ] && candidates=()
+for candidate in "${candidates[@]}"; do
   read -r -a opts <<<"$candidate"
   if out=$(pm run --rm "${opts[@]}" "$IMAGE" version 2>&1); then
     mode=podman run_opts=("${opts[@]}")
@@ -119,10 +122,13 @@ run_image() {
     # The image's own settings, by hand: user, workdir and env from its config, and the mounts.
     local script='set -e; r=$1; shift; mount --bind "$r" "$r"; mount -o remount,bind,ro "$r";'
     script+=' mount -t proc proc "$r/proc"; mount -t tmpfs -o mode=1777 tmpfs "$r/tmp";'
+    script+=' mount -t tmpfs -o mode=0755 tmpfs "$r/run";'
     script+=' mount --bind /etc/resolv.conf "$r/etc/resolv.conf" 2>/dev/null || true;'
     for m in "${vols[@]}"; do
       IFS=: read -r h c o <<<"$m"
-      script+=" mount --bind '$h' \"\$r$c\";"
+      # A file whose target is missing in the read-only image: bind its directory instead.
+      if [ -f "$h" ] && [ ! -e "$mnt$c" ]; then h=$(dirname "$h") c=$(dirname "$c"); fi
+      script+=" mkdir -p \"\$r$c\"; mount --bind '$h' \"\$r$c\";"
       [ "$o" = ro ] && script+=" mount -o remount,bind,ro \"\$r$c\";"
     done
     script+=' exec chroot --userspec=10001:10001 "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
