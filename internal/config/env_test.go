@@ -2,8 +2,10 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -377,6 +379,29 @@ func TestHasEnvSettings(t *testing.T) {
 	} {
 		if got := HasEnvSettings(tc.environ); got != tc.want {
 			t.Errorf("HasEnvSettings(%q) = %v, want %v", tc.environ, got, tc.want)
+		}
+	}
+}
+
+// Every variable docs/configuration.md names sets a key, except the ones it
+// shows as mistakes.
+func TestEnvDocsVariables(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notKeys := map[string]bool{ConfigPathVar: true, "GOSQLGUARD_SERVERS_0_HOSTNAME": true}
+	names := regexp.MustCompile(`GOSQLGUARD_[A-Za-z0-9_-]*[A-Za-z0-9-]\b`).FindAllString(string(doc), -1)
+	if len(names) < 30 {
+		t.Fatalf("found %d variables in the reference, want its examples", len(names))
+	}
+	for _, name := range names {
+		if notKeys[name] {
+			continue
+		}
+		rest := strings.TrimPrefix(name, EnvPrefix)
+		if _, res := resolve(reflect.TypeFor[Config](), strings.Split(strings.ToLower(rest), "_")); res != isSetting {
+			t.Errorf("%s sets no key", name)
 		}
 	}
 }
