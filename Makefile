@@ -13,8 +13,17 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt needed"; exit 1; }
 
-test: vet
+test: vet chart-test
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
+
+# The Helm chart: helm lint, then the tools module's tests (the chart rendered
+# and decoded into the Kubernetes API types, its configs checked by
+# `gosqlguard config validate`, deploy/kubernetes up to date). helm is built
+# from the pinned tools module on first use (a few minutes, then cached).
+.PHONY: chart-test
+chart-test:
+	cd tools && $(GO) tool helm lint --strict ../deploy/helm/gosqlguard
+	cd tools && $(GO) test -count=1 -timeout 20m ./...
 
 bench:
 	bash scripts/bench-memory.sh
