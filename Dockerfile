@@ -57,7 +57,7 @@ RUN set -eux; \
         test -s /usr/share/keyrings/apt.postgresql.org.gpg; \
         echo "deb [signed-by=/usr/share/keyrings/apt.postgresql.org.gpg] https://apt.postgresql.org/pub/repos/apt ${codename}-pgdg main" \
           > /etc/apt/sources.list.d/pgdg.list; \
-        apt-get update; \
+        apt-get update --error-on=any; \
         apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}"; \
         ;; \
       debian) \

@@ -18,6 +18,7 @@
 #   BASE_MAX_AGE_DAYS     default 7 (the base gets Debian's updates when it is remade)
 #   STORAGE_DRIVER        passed to buildah/podman as --storage-driver when set (e.g. vfs)
 #   BUILDAH_ISOLATION     default chroot
+#   KEEP_IMAGES           older builds of the image's repository beyond this many are removed (3)
 # Prints the image name on the last line of stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -147,7 +148,14 @@ buildah "${store[@]}" build \
   --tag "$IMAGE" \
   --tag "${IMAGE%:*}:latest" \
   --file Dockerfile \
-  . >&2
+  . >"$CACHE_DIR/buildah.log" 2>&1 || { tail -40 "$CACHE_DIR/buildah.log" >&2; exit 1; }
+grep -E '^(mariadb-dump|pg_dump|gosqlguard) ' "$CACHE_DIR/buildah.log" | sort -u | sed 's/^/build-image:   /' >&2
+
+# Keep the newest KEEP_IMAGES builds of this repository name; older ones only fill the disk.
+mapfile -t old < <(podman "${store[@]}" images --noheading --sort created \
+  --format '{{.Repository}}:{{.Tag}}' --filter "reference=${IMAGE%:*}" |
+  grep -v -e ":latest\$" -e "^$IMAGE\$" | tail -n +"${KEEP_IMAGES:-3}")
+[ ${#old[@]} -gt 0 ] && podman "${store[@]}" rmi "${old[@]}" >/dev/null 2>&1 || true
 step ""
 
 size=$(podman "${store[@]}" image inspect --format '{{.Size}}' "$IMAGE")
