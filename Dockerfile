@@ -73,7 +73,13 @@ RUN set -eux; \
     useradd --uid 10001 --gid 10001 --no-log-init --no-create-home \
       --home-dir /var/lib/gosqlguard --shell /usr/sbin/nologin gosqlguard; \
     install -d -o 10001 -g 10001 -m 0750 /var/lib/gosqlguard; \
-    install -d -o root -g 10001 -m 0750 /etc/gosqlguard
+    install -d -o root -g 10001 -m 0750 /etc/gosqlguard; \
+    printf '%s\n' \
+      '# The image default: no settings, so that GOSQLGUARD_* environment variables configure' \
+      '# everything (GOSQLGUARD_CONFIG names this file, which must exist). Mount a configuration' \
+      '# file here, or a directory holding gosqlguard.yaml at /etc/gosqlguard, to replace it.' \
+      > /etc/gosqlguard/gosqlguard.yaml; \
+    chmod 0644 /etc/gosqlguard/gosqlguard.yaml
 
 ARG BASE_IMAGE
 ARG VERSION=dev

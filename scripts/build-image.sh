@@ -120,7 +120,7 @@ if [ "$have" = "$base_id" ]; then
   echo "build-image: $BASE_IMAGE is up to date" >&2
 else
   step "import $BASE_IMAGE"
-  zstd -q -dc "$base_tar" | podman "${store[@]}" import \
+  zstd -q -dc "$base_tar" | podman "${store[@]}" import --quiet \
     --change "LABEL org.gosqlguard.rootfs.sha256=$base_id" \
     --change 'CMD ["bash"]' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

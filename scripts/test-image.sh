@@ -107,15 +107,19 @@ if [ -z "$mode" ]; then
   echo "test-image: (not proven in this mode: the OCI runtime's handling of --read-only, --tmpfs, --user, ENTRYPOINT/CMD)"
 fi
 
-# run_image [-v HOST:CTR[:ro]]... -- ARGS...: the image's entrypoint with ARGS, as its user, with a
-# read-only root, a tmpfs /tmp and the host network.
+# run_image [-v HOST:CTR[:ro] | -e NAME=VALUE]... -- ARGS...: the image's entrypoint with ARGS, as
+# its user, with a read-only root, a tmpfs /tmp and the host network.
 run_image() {
-  local vols=()
-  while [ "$1" != "--" ]; do vols+=("$2"); shift 2; done
+  local vols=() envs=()
+  while [ "$1" != "--" ]; do
+    case "$1" in -v) vols+=("$2") ;; -e) envs+=("$2") ;; esac
+    shift 2
+  done
   shift
   if [ "$mode" = podman ]; then
     local v=()
     for m in "${vols[@]}"; do v+=(-v "$m"); done
+    for e in "${envs[@]}"; do v+=(-e "$e"); done
     pm run --rm "${run_opts[@]}" --network host --read-only --tmpfs /tmp:rw,nosuid,nodev,mode=1777 \
       "${v[@]}" "$IMAGE" "$@"
   else
@@ -133,6 +137,7 @@ run_image() {
     done
     script+=' exec chroot --userspec=10001:10001 "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
     script+=' GOSQLGUARD_CONFIG=/etc/gosqlguard/gosqlguard.yaml HOME=/var/lib/gosqlguard'
+    for e in "${envs[@]}"; do script+=" '$e'"; done
     script+=' sh -c '\''cd /var/lib/gosqlguard && exec gosqlguard "$@"'\'' gosqlguard "$@"'
     unshare --mount --pid --fork --propagation private sh -c "$script" sh "$mnt" "$@"
   fi
@@ -208,6 +213,21 @@ check "catalog at /var/lib/gosqlguard/catalog.db" test -s "$work/state/catalog.d
 check "no secret in the output" bash -c '! grep -qF "$1" <<<"$2"' _ "$password" "$out"
 out=$(run_image "${vols[@]}" -- list 2>&1) || true
 check "gosqlguard list shows both backups" test "$(grep -c "$db" <<<"$out")" -ge 2
+
+# Configuration from GOSQLGUARD_* variables alone, on the image's own (empty) config file.
+if out=$(run_image -v "$work/secrets:/run/secrets:ro" -v "$work/state:/var/lib/gosqlguard" \
+  -e GOSQLGUARD_CATALOG_DSN=/var/lib/gosqlguard/catalog.db \
+  -e GOSQLGUARD_SERVERS_0_NAME=maria -e GOSQLGUARD_SERVERS_0_TYPE=mysql \
+  -e GOSQLGUARD_SERVERS_0_HOST=127.0.0.1 -e GOSQLGUARD_SERVERS_0_USER="$dbuser" \
+  -e GOSQLGUARD_SERVERS_0_PASSWORD_FILE=/run/secrets/mysql-password \
+  -e GOSQLGUARD_SERVERS_0_DATABASES="$db" \
+  -e GOSQLGUARD_STORAGES_0_NAME=local -e GOSQLGUARD_STORAGES_0_TYPE=local \
+  -e GOSQLGUARD_STORAGES_0_PATH=/var/lib/gosqlguard/backups \
+  -- backup 2>&1); then rc=0; else rc=$?; fi
+echo "$out" | sed 's/^/    | /'
+check "backup configured by GOSQLGUARD_* variables only exits 0 (got $rc)" test "$rc" = 0
+env_obj=$(find "$work/state/backups/maria/$db/manual" -name '*.sql.zst' 2>/dev/null | head -1)
+check "its MariaDB dump has the table's CREATE" grep -q 'CREATE TABLE `widgets`' <<<"$(zstd -dc "$env_obj" 2>/dev/null)"
 
 # --- serve as PID 1: /healthz, then SIGTERM --------------------------------------------------------
 if [ "$mode" = podman ]; then
