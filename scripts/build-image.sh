@@ -149,7 +149,9 @@ buildah "${store[@]}" build \
   --tag "${IMAGE%:*}:latest" \
   --file Dockerfile \
   . >"$CACHE_DIR/buildah.log" 2>&1 || { tail -40 "$CACHE_DIR/buildah.log" >&2; exit 1; }
-grep -E '^(mariadb-dump|pg_dump|gosqlguard) ' "$CACHE_DIR/buildah.log" | sort -u | sed 's/^/build-image:   /' >&2
+# The tools' versions, as the build printed them (nothing when every step came from the cache).
+{ grep -E '^(mariadb-dump|pg_dump|gosqlguard) ' "$CACHE_DIR/buildah.log" || true; } | sort -u |
+  sed 's/^/build-image:   /' >&2
 
 # Keep the newest KEEP_IMAGES builds of this repository name; older ones only fill the disk.
 mapfile -t old < <(podman "${store[@]}" images --noheading --sort created \
