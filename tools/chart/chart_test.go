@@ -12,6 +12,7 @@ package chart
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,12 @@ import (
 	"testing"
 	"time"
 
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
+	kubefake "helm.sh/helm/v3/pkg/kube/fake"
+	"helm.sh/helm/v3/pkg/storage"
+	"helm.sh/helm/v3/pkg/storage/driver"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -891,5 +898,53 @@ func TestPlainManifestsUpToDate(t *testing.T) {
 		}
 		// The plain manifests decode strictly too.
 		decode(t, string(want))
+	}
+}
+
+// TestNotes renders NOTES.txt (helm template leaves it out) through helm's
+// own install action, client-only, for the defaults and each example.
+func TestNotes(t *testing.T) {
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range examples {
+		t.Run(e.name(), func(t *testing.T) {
+			vals := map[string]any{}
+			if e.path() != "" {
+				if vals, err = chartutil.ReadValuesFile(e.path()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := &action.Configuration{
+				Releases:     storage.Init(driver.NewMemory()),
+				KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
+				Capabilities: chartutil.DefaultCapabilities,
+				Log:          func(string, ...any) {},
+			}
+			inst := action.NewInstall(cfg)
+			inst.ClientOnly, inst.DryRun = true, true
+			inst.ReleaseName, inst.Namespace = release, namespace
+			rel, err := inst.Run(ch, vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			notes := rel.Info.Notes
+			t.Logf("NOTES:\n%s", notes)
+			want := []string{"(" + e.mode + " mode)", "Catalog: " + e.driver}
+			if e.mode == "daemon" {
+				want = append(want, "port-forward svc/gs-gosqlguard 8080:8080", fmt.Sprintf("replicas: %d", e.replicas))
+			} else {
+				want = append(want, "gosqlguard backup --type daily", "create job --from=cronjob/gs-gosqlguard-daily")
+			}
+			for _, w := range want {
+				if !strings.Contains(notes, w) {
+					t.Errorf("NOTES lack %q:\n%s", w, notes)
+				}
+			}
+			if strings.Contains(notes, "<no value>") {
+				t.Errorf("NOTES print <no value>:\n%s", notes)
+			}
+		})
 	}
 }
