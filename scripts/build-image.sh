@@ -134,6 +134,8 @@ bin/gosqlguard version >&2
 
 # --- 4. the image -----------------------------------------------------------------------------
 step "buildah build --target prebuilt ($IMAGE)"
+# The version labels are given again with --label: buildah's layer cache (--layers) reuses a
+# LABEL step whose build arguments changed, which would keep the previous build's version.
 pg_args=(--build-arg "PG_CLIENT=$PG_CLIENT")
 [ -n "${PG_MAJOR:-}" ] && pg_args+=(--build-arg "PG_MAJOR=$PG_MAJOR")
 buildah "${store[@]}" build \
@@ -145,6 +147,8 @@ buildah "${store[@]}" build \
   --build-arg "VERSION=$VERSION" \
   --build-arg "COMMIT=$COMMIT" \
   "${pg_args[@]}" \
+  --label "org.opencontainers.image.version=$VERSION" \
+  --label "org.opencontainers.image.revision=$COMMIT" \
   --tag "$IMAGE" \
   --tag "${IMAGE%:*}:latest" \
   --file Dockerfile \
