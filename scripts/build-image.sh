@@ -46,7 +46,7 @@ case "$tag" in ''|[.-]*) tag="v$tag" ;; esac
 IMAGE=${IMAGE:-localhost/gosqlguard:$tag}
 PG_CLIENT=${PG_CLIENT:-debian}
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gosqlguard-image}
+CACHE_DIR=${CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/gosqlguard-image}
 BASE_MAX_AGE_DAYS=${BASE_MAX_AGE_DAYS:-7}
 BASE_IMAGE=localhost/debian-base:bookworm
 export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
@@ -161,7 +161,7 @@ buildah "${store[@]}" build \
 mapfile -t old < <(podman "${store[@]}" images --noheading --sort created \
   --format '{{.Repository}}:{{.Tag}}' --filter "reference=${IMAGE%:*}" |
   grep -v -e ":latest\$" -e "^$IMAGE\$" | tail -n +"${KEEP_IMAGES:-3}")
-[ ${#old[@]} -gt 0 ] && podman "${store[@]}" rmi "${old[@]}" >/dev/null 2>&1 || true
+if [ ${#old[@]} -gt 0 ]; then podman "${store[@]}" rmi "${old[@]}" >/dev/null 2>&1 || true; fi
 step ""
 
 size=$(podman "${store[@]}" image inspect --format '{{.Size}}' "$IMAGE")

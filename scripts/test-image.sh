@@ -17,6 +17,7 @@
 # Environment: VERSION, COMMIT (expected stamps; default from git), STORAGE_DRIVER,
 #   RUN_MODE=chroot to skip podman run and use the chroot fallback.
 # Ends with "N passed, N failed"; exits 1 when a check failed.
+# shellcheck disable=SC2016,SC2001 # single-quoted $ and backquotes are meant literally
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -178,7 +179,12 @@ printf '%s\n' "$password" >"$work/secrets/mysql-password"
 chown 10001:10001 "$work/secrets/mysql-password" "$work/state"
 chmod 0400 "$work/secrets/mysql-password"
 chmod 0750 "$work/state"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=
+for _ in $(seq 1 50); do
+  p=$(shuf -i 20000-59999 -n 1)
+  ss -Htln "sport = :$p" | grep -q . || { port=$p; break; }
+done
+[ -n "$port" ] || { echo "test-image: no free port" >&2; exit 1; }
 cat >"$work/etc/gosqlguard.yaml" <<EOF
 catalog: {driver: sqlite, dsn: /var/lib/gosqlguard/catalog.db}
 servers:
