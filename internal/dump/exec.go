@@ -104,9 +104,9 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 	cmd.WaitDelay = waitDelay
 	// The child leads a process group of its own, so that a terminal's
 	// Ctrl-C (SIGINT to the foreground group) reaches only us: the child
-	// hears of it through ctx. It dies with us (Pdeathsig) rather than
-	// outlive a killed parent.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// hears of it through ctx. On Linux it dies with us rather than outlive
+	// a killed parent (see childAttr).
+	cmd.SysProcAttr = childAttr()
 	group := &groupKiller{delay: waitDelay}
 	cmd.Cancel = func() error { return group.cancel(cmd.Process.Pid) }
 	tail := newTailBuffer(StderrCap)
@@ -320,14 +320,3 @@ func (c childWriter) Write(p []byte) (int, error) {
 type writeError struct{ error }
 
 func (e *writeError) Unwrap() error { return e.error }
-
-// enlargePipe asks for a 1 MiB pipe; failure (old kernel, limits) only costs speed.
-func enlargePipe(f *os.File) {
-	sc, err := f.SyscallConn()
-	if err != nil {
-		return
-	}
-	_ = sc.Control(func(fd uintptr) {
-		_, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize)
-	})
-}
