@@ -4,7 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
 
-.PHONY: build test vet bench
+.PHONY: build test vet bench release
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)" -o bin/gosqlguard ./cmd/gosqlguard
@@ -27,3 +27,8 @@ chart-test:
 
 bench:
 	bash scripts/bench-memory.sh
+
+# Static binaries for linux/amd64, linux/arm64 and darwin/arm64 in dist/,
+# with the version stamped, and dist/SHA256SUMS (see the README's "Deploy").
+release:
+	GO=$(GO) bash scripts/release.sh $(VERSION) $(COMMIT)
