@@ -11,7 +11,7 @@ build:
 
 vet:
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; echo "gofmt needed"; exit 1; }
+	@test -z "$$(gofmt -l cmd internal e2e tools)" || { gofmt -l cmd internal e2e tools; echo "gofmt needed"; exit 1; }
 
 test: vet chart-test
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
