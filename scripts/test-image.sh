@@ -133,7 +133,7 @@ run_image() {
       IFS=: read -r h c o <<<"$m"
       # A file whose target is missing in the read-only image: bind its directory instead.
       if [ -f "$h" ] && [ ! -e "$mnt$c" ]; then h=$(dirname "$h") c=$(dirname "$c"); fi
-      script+=" mkdir -p \"\$r$c\"; mount --bind '$h' \"\$r$c\";"
+      script+=" [ -e \"\$r$c\" ] || mkdir -p \"\$r$c\"; mount --bind '$h' \"\$r$c\";"
       [ "$o" = ro ] && script+=" mount -o remount,bind,ro \"\$r$c\";"
     done
     script+=' exec chroot --userspec=10001:10001 "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
