@@ -71,13 +71,13 @@ type buildOptions struct {
 func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, error) {
 	cat, err := catalogdb.Open(ctx, cfg.Catalog.Driver, cfg.Catalog.DSN.Value())
 	if err != nil {
-		return nil, fmt.Errorf("open catalog: %w", err)
+		return nil, err // the drivers say "catalog: ..."
 	}
 	o := buildOptions{Logger: logger}
 	if cfg.Catalog.Driver != config.DefaultCatalogDriver {
 		if o.Lease, err = lease.Start(ctx, cat, cfg.Daemon.LeaseTTL.D(), nil, logger); err != nil {
 			cat.Close()
-			return nil, fmt.Errorf("open catalog: %w", err)
+			return nil, err
 		}
 	}
 	a, err := build(ctx, cfg, cat, o)

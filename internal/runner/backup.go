@@ -66,11 +66,11 @@ func (r *Runner) Open(ctx context.Context, job Job) (*backup.Backup, error) {
 	b.OwnerHost, b.OwnerPID = selfOwner()
 	leases, err := r.ownerLeases(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("backup: catalog: %w", err)
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	blocker, reclaimed, err := r.Catalog.InsertUnlessRunning(ctx, b, r.claim(leases))
 	if err != nil {
-		return nil, fmt.Errorf("backup: catalog: %w", err)
+		return nil, fmt.Errorf("backup: %w", err)
 	}
 	if blocker != nil {
 		return nil, alreadyRunning(blocker)
@@ -202,7 +202,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 			"status", b.Status, errorAttr(b.Error))
 	}
 	if uerr != nil {
-		return errors.Join(err, fmt.Errorf("backup: catalog: %w", uerr))
+		return errors.Join(err, fmt.Errorf("backup: %w", uerr))
 	}
 	log.Log(mctx, backupLevel(b.Status), "backup finished", "status", b.Status, "raw_bytes", b.RawBytes,
 		"stored_bytes", b.StoredBytes, "seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), errorAttr(b.Error))
@@ -217,7 +217,7 @@ var ErrTakenOver = errors.New("another process ended this backup while it ran")
 
 // finalUpdateWindow bounds how long finalUpdate keeps trying to record a
 // backup's end while the catalog does not answer (a restart, a failover).
-const finalUpdateWindow = 2 * time.Minute
+var finalUpdateWindow = 2 * time.Minute
 
 // finalUpdateBackoff is finalUpdate's first wait between attempts.
 var finalUpdateBackoff = time.Second
@@ -228,9 +228,10 @@ var finalUpdateBackoff = time.Second
 // claim a copy that a sweep may already have deleted.
 //
 // A catalog that fails is tried again, backing off from 1s to 15s, for up
-// to finalUpdateWindow: the backup is stored, and a row left running would
-// in the end be taken for a dead run and its copies swept. The first
-// failure is logged at WARN, giving up at ERROR.
+// to finalUpdateWindow, then in the background for as long as the process
+// runs (recordEndLater): the backup is stored, and a row left running
+// would keep its job from running. The first failure is logged at WARN,
+// the move to the background at ERROR.
 func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup, log *slog.Logger) error {
 	deadline := time.Now().Add(finalUpdateWindow)
 	wait := finalUpdateBackoff
@@ -249,8 +250,12 @@ func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup, log *slog.Lo
 			}
 		}
 		if errors.Is(err, catalog.ErrNotFound) || time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
-			log.Error("cannot record the backup's end in the catalog: its row stays running, and once taken for a dead run its copies are removed",
+			log.Error("cannot record the backup's end in the catalog: trying again every "+laterRetry.String()+
+				" while this process runs; if it stops first, the next leftover sweep adopts the stored copies",
 				"status", b.Status, "attempts", attempt, "error", err)
+			if !errors.Is(err, catalog.ErrNotFound) {
+				go r.recordEndLater(*b, log)
+			}
 			return err
 		}
 		if attempt == 1 {
@@ -262,6 +267,33 @@ func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup, log *slog.Lo
 		case <-ctx.Done():
 		}
 		wait = min(2*wait, 15*time.Second)
+	}
+}
+
+// laterRetry is how often recordEndLater tries.
+var laterRetry = 30 * time.Second
+
+// recordEndLater goes on trying to record b's end, every laterRetry, for as
+// long as this process runs, once finalUpdate gave up: else the row would
+// stay running, owned by a live process, and the job would be refused as
+// running until a restart.
+func (r *Runner) recordEndLater(b backup.Backup, log *slog.Logger) {
+	ctx := context.Background()
+	for {
+		time.Sleep(laterRetry)
+		cur, err := r.Catalog.Get(ctx, b.ID)
+		switch {
+		case err == nil && cur.Status != backup.StatusRunning:
+			return // ended by another process meanwhile
+		case errors.Is(err, catalog.ErrNotFound):
+			return
+		case err == nil:
+			err = r.Catalog.Update(ctx, &b)
+		}
+		if err == nil {
+			log.Info("recorded the backup's end in the catalog after all", "status", b.Status)
+			return
+		}
 	}
 }
 

@@ -62,7 +62,7 @@ func (r *Runner) DeleteCopies(ctx context.Context, b *backup.Backup, storages []
 		b.Status, b.DeletedAt, b.DeleteReason = backup.StatusDeleted, &now, reason
 	}
 	if err := r.Catalog.Update(context.WithoutCancel(ctx), b); err != nil {
-		errs = append(errs, fmt.Errorf("catalog: %w", err))
+		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete %s: %w", b.ID, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -151,9 +153,29 @@ func TestRunKeepsAnEndRecordedByAnotherProcess(t *testing.T) {
 			t.Fatalf("location %s = %s, want pending (the leftover sweep removes what was stored)", l.Storage, l.Status)
 		}
 	}
+	// Its copies were complete (object and manifest, checksum right): the
+	// sweep gives the backup back its end rather than delete them.
 	rep, err := f.r.SweepLeftovers(ctx, time.Hour, 0)
-	if err != nil || len(rep.Cleaned) != 1 {
-		t.Fatalf("SweepLeftovers = %+v, %v; want the taken-over backup cleaned", rep, err)
+	if err != nil || len(rep.Cleaned) != 0 {
+		t.Fatalf("SweepLeftovers = %+v, %v; want nothing removed", rep, err)
+	}
+	got = status(t, f, b.ID)
+	if got.Status != backup.StatusSuccess || got.Error != "" || got.SHA256 == "" || got.Manifest == nil {
+		t.Fatalf("row after the sweep = %s %q (sha %q); want success, adopted from its manifest", got.Status, got.Error, got.SHA256)
+	}
+	for _, l := range got.Locations {
+		if l.Status != backup.LocationSuccess {
+			t.Fatalf("location %s = %s, want success", l.Storage, l.Status)
+		}
+	}
+	res, err := f.r.Verify(ctx, got, "")
+	if err != nil {
+		t.Fatalf("verify of the adopted backup: %v", err)
+	}
+	for _, v := range res {
+		if v.Err != nil {
+			t.Fatalf("verify of the adopted backup's copy in %s: %v", v.Storage, v.Err)
+		}
 	}
 }
 
@@ -193,5 +215,113 @@ func TestRunRecordsItsEndOnceTheCatalogIsBack(t *testing.T) {
 	}
 	if got := status(t, f, b.ID); got.Status != backup.StatusSuccess || got.Locations[0].Status != backup.LocationSuccess {
 		t.Fatalf("row = %s, location %s; want success", got.Status, got.Locations[0].Status)
+	}
+}
+
+// A run killed after it stored a complete copy in one storage, before it
+// recorded its end, comes back partial from the sweep (that copy adopted,
+// the other storage's leftovers removed); a copy whose checksum is not its
+// manifest's is removed, not adopted.
+func TestSweepAdoptsOnlyVerifiedCopies(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	killed := func(db string) *backup.Backup {
+		t.Helper()
+		job := f.job(&fakeDumper{content: sample()})
+		job.Database = db
+		b, err := f.r.Backup(ctx, job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As its process left it: running, owned by a dead process, no copy
+		// recorded.
+		b.Status, b.FinishedAt, b.Error = backup.StatusRunning, nil, ""
+		b.OwnerHost, b.OwnerPID = dead().Record(), deadPID
+		for i := range b.Locations {
+			b.Locations[i].Status = backup.LocationPending
+		}
+		if err := f.r.Catalog.Update(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	partial := killed("db")
+	two := f.stores[1]
+	for _, key := range []string{partial.Locations[1].Key, backup.ManifestKey(partial)} {
+		if err := two.Delete(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	forged := killed("crm")
+	// The object no longer has the checksum its manifest records, at the
+	// same size.
+	obj := storedFile(t, "one", forged.Locations[0].Key)
+	data, err := os.ReadFile(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0xff
+	if err := os.WriteFile(obj, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(storedFile(t, "two", forged.Locations[1].Key)); err != nil {
+		t.Fatal(err)
+	}
+
+	if rep, err := f.r.Reclaim(ctx); err != nil || len(rep.Interrupted) != 2 {
+		t.Fatalf("Reclaim = %+v, %v; want both interrupted", rep, err)
+	}
+	rep, err := f.r.SweepLeftovers(ctx, time.Hour, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := status(t, f, partial.ID)
+	if got.Status != backup.StatusPartial || got.Locations[0].Status != backup.LocationSuccess || got.Locations[1].Status != backup.LocationFailed {
+		t.Fatalf("the run with one complete copy: %s, locations %+v; want partial, one success, two failed", got.Status, got.Locations)
+	}
+	if _, err := f.stores[0].Stat(ctx, partial.Locations[0].Key); err != nil {
+		t.Fatalf("the adopted copy went: %v", err)
+	}
+	got = status(t, f, forged.ID)
+	if got.Status != backup.StatusInterrupted || !slices.Contains(rep.Cleaned, forged.ID) {
+		t.Fatalf("the run whose copy fails its checksum: %s (cleaned %v); want interrupted and its files removed", got.Status, rep.Cleaned)
+	}
+	if _, err := f.stores[0].Stat(ctx, forged.Locations[0].Key); err == nil {
+		t.Fatal("the copy that fails its checksum is still there")
+	}
+}
+
+// A backup whose end cannot be recorded within finalUpdateWindow goes on
+// trying in the background, so that its row does not stay running (and
+// its job refused as running) for as long as the process lives.
+func TestRunRecordsItsEndLaterAfterALongOutage(t *testing.T) {
+	oldWindow, oldBackoff, oldLater := finalUpdateWindow, finalUpdateBackoff, laterRetry
+	finalUpdateWindow, finalUpdateBackoff, laterRetry = 50*time.Millisecond, 10*time.Millisecond, 20*time.Millisecond
+	t.Cleanup(func() { finalUpdateWindow, finalUpdateBackoff, laterRetry = oldWindow, oldBackoff, oldLater })
+	ctx := context.Background()
+	f := newFixture(t, pipeline.Options{Codec: "zstd"})
+	flaky := &flakyCatalog{Store: f.r.Catalog}
+	flaky.failures.Store(20)
+	f.r.Catalog = flaky
+	job := f.job(&fakeDumper{content: sample()})
+	b, err := f.r.Open(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.r.Run(ctx, b, job); err == nil {
+		t.Fatal("Run = nil while the catalog refused every update of its window")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for status(t, f, b.ID).Status == backup.StatusRunning {
+		if time.Now().After(deadline) {
+			t.Fatal("the backup's end was never recorded once the catalog answered again")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := status(t, f, b.ID); got.Status != backup.StatusSuccess {
+		t.Fatalf("row = %s, want success", got.Status)
+	}
+	if _, err := f.r.Open(ctx, job); err != nil {
+		t.Fatalf("the job after its end was recorded: %v", err)
 	}
 }

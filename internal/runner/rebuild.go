@@ -118,17 +118,17 @@ func (r *Runner) RebuildCatalog(ctx context.Context) (RebuildReport, error) {
 		switch {
 		case errors.Is(err, catalog.ErrNotFound):
 			if err := r.Catalog.Insert(ctx, b); err != nil {
-				return rep, fmt.Errorf("catalog: %w", err)
+				return rep, err
 			}
 			rep.Added++
 		case err != nil:
-			return rep, fmt.Errorf("catalog: %w", err)
+			return rep, err
 		case existing.Status != backup.StatusSuccess && existing.Status != backup.StatusPartial:
 			rep.Problems = append(rep.Problems, fmt.Sprintf("backup %s is %s in the catalog: its copies in storage are not adopted", id, existing.Status))
 		default:
 			if mergeLocations(existing, b.Locations) {
 				if err := r.Catalog.Update(ctx, existing); err != nil {
-					return rep, fmt.Errorf("catalog: %w", err)
+					return rep, err
 				}
 				rep.Updated++
 			}
@@ -150,20 +150,26 @@ func readManifest(ctx context.Context, s storage.Backend, key string) (*backup.M
 	}
 	var m backup.Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("not a manifest: %w", err)
+		return nil, badManifest{fmt.Errorf("not a manifest: %w", err)}
 	}
 	switch {
 	case m.FormatVersion < 1 || m.FormatVersion > backup.ManifestFormatVersion:
-		return nil, fmt.Errorf("unsupported manifest format_version %d", m.FormatVersion)
+		return nil, badManifest{fmt.Errorf("unsupported manifest format_version %d", m.FormatVersion)}
 	case !backup.ValidID(m.ID):
-		return nil, fmt.Errorf("invalid backup id %q", m.ID)
+		return nil, badManifest{fmt.Errorf("invalid backup id %q", m.ID)}
 	case m.Object == "" || strings.ContainsAny(m.Object, "/\\") || m.Object == "." || m.Object == "..":
-		return nil, fmt.Errorf("invalid object name %q", m.Object)
+		return nil, badManifest{fmt.Errorf("invalid object name %q", m.Object)}
 	case m.Server == "" || m.Database == "" || m.Type == "" || len(m.SHA256) != 64:
-		return nil, errors.New("incomplete manifest")
+		return nil, badManifest{errors.New("incomplete manifest")}
 	}
 	return &m, nil
 }
+
+// badManifest marks the error of a manifest that was read but is not one
+// this build can trust, as opposed to a storage that failed to give it.
+type badManifest struct{ error }
+
+func (e badManifest) Unwrap() error { return e.error }
 
 func fromManifest(m *backup.Manifest) *backup.Backup {
 	finished := m.FinishedAt

@@ -2,9 +2,15 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -211,6 +217,113 @@ func (r *Runner) InterruptOwn(ctx context.Context, reason string) ([]string, err
 	return ids, errors.Join(errs...)
 }
 
+// adoptComplete gives back its end to an interrupted backup whose run
+// stored a complete copy before its process stopped recording (killed, or
+// the catalog away when it ended): in a storage where it is pending, its
+// object and manifest exist under their final names, the manifest is of
+// this backup and object, and the object has the size and SHA-256 the
+// manifest records (a run writes its manifest only once its object is
+// complete). The backup then becomes success, or
+// partial when some storage holds no such copy, with the manifest's
+// times, sizes and checksum, and is recorded; other pending locations stay
+// pending, for the sweep. uncertain reports that a storage failed to say
+// (then nothing is decided, and the sweep leaves the backup for its next
+// pass).
+func (r *Runner) adoptComplete(ctx context.Context, b *backup.Backup, call func(func(ctx context.Context) error) error) (uncertain bool, err error) {
+	var m *backup.Manifest
+	complete := map[string]bool{}
+	for _, l := range b.Locations {
+		if l.Status != backup.LocationPending || l.Key == "" || storage.CheckKey(l.Key) != nil {
+			continue
+		}
+		s, err := r.backend(l.Storage)
+		if err != nil {
+			continue // no longer configured
+		}
+		var lm *backup.Manifest
+		err = call(func(ctx context.Context) (err error) {
+			lm, err = readManifest(ctx, s, backup.ManifestKey(b))
+			return err
+		})
+		var bad badManifest
+		switch {
+		case storage.IsNotExist(err), errors.As(err, &bad):
+			continue
+		case err != nil:
+			return true, nil
+		case lm.ID != b.ID || backup.ObjectKeyOf(backup.ManifestKey(b), lm.Object) != l.Key:
+			continue
+		}
+		var info storage.Info
+		err = call(func(ctx context.Context) (err error) {
+			info, err = s.Stat(ctx, l.Key)
+			return err
+		})
+		switch {
+		case storage.IsNotExist(err):
+			continue
+		case err != nil:
+			return true, nil
+		case info.Size != lm.StoredBytes:
+			continue
+		}
+		// The whole object is read back: only a copy whose checksum is the
+		// manifest's comes back. The read is bounded by the storage's
+		// idle_timeout, not by the call timeout, which a large object may
+		// outlast.
+		sum, err := objectSHA256(ctx, s, l.Key)
+		switch {
+		case storage.IsNotExist(err):
+			continue
+		case err != nil:
+			return true, nil
+		case sum == lm.SHA256:
+			complete[l.Storage], m = true, lm
+		}
+	}
+	if m == nil {
+		return false, nil
+	}
+	adopted := fromManifest(m)
+	adopted.OwnerHost, adopted.OwnerPID = b.OwnerHost, b.OwnerPID
+	adopted.Warnings = m.WarningList()
+	adopted.Locations = slices.Clone(b.Locations)
+	var missing []string
+	for i := range adopted.Locations {
+		l := &adopted.Locations[i]
+		if complete[l.Storage] {
+			l.Status, l.Error = backup.LocationSuccess, ""
+		} else if l.Status != backup.LocationDeleted {
+			missing = append(missing, l.Storage)
+		}
+	}
+	if len(missing) > 0 {
+		adopted.Status = backup.StatusPartial
+		adopted.Error = "the run stopped before it recorded its end; no complete copy in " + strings.Join(missing, ", ")
+	}
+	if err := r.Catalog.Update(context.WithoutCancel(ctx), adopted); err != nil {
+		return false, err
+	}
+	r.logger().Warn("a backup recorded interrupted had stored a complete copy before its process stopped recording: adopted",
+		"id", b.ID, "status", adopted.Status, "complete_in", slices.Sorted(maps.Keys(complete)))
+	*b = *adopted
+	return false, nil
+}
+
+// objectSHA256 reads the object at key and returns its SHA-256, hex.
+func objectSHA256(ctx context.Context, s storage.Backend, key string) (string, error) {
+	rc, err := s.Open(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // SweepReport says what SweepLeftovers removed.
 type SweepReport struct {
 	// Removed counts, per storage, the objects, manifests, temp files and
@@ -242,9 +355,28 @@ func (r *Runner) SweepLeftovers(ctx context.Context, olderThan, callTimeout time
 	if err != nil {
 		return rep, fmt.Errorf("sweep: %w", err)
 	}
-	var dirty []*backup.Backup // interrupted, with leftovers to remove
+	call := func(fn func(ctx context.Context) error) error {
+		if callTimeout <= 0 {
+			return fn(ctx)
+		}
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		return fn(cctx)
+	}
+	var (
+		dirty []*backup.Backup // interrupted, with leftovers to remove
+		errs  []error
+	)
 	final := map[string][]string{}
 	for _, b := range list {
+		uncertain, err := r.adoptComplete(ctx, b, call)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		case uncertain:
+			continue // a storage did not answer: no key is removed before it does
+		}
 		has := false
 		for _, l := range b.Locations {
 			if l.Status == backup.LocationPending && l.Key != "" && storage.CheckKey(l.Key) == nil {
@@ -256,15 +388,6 @@ func (r *Runner) SweepLeftovers(ctx context.Context, olderThan, callTimeout time
 			dirty = append(dirty, b)
 		}
 	}
-	call := func(fn func(ctx context.Context) error) error {
-		if callTimeout <= 0 {
-			return fn(ctx)
-		}
-		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
-		return fn(cctx)
-	}
-	var errs []error
 	clean := map[string]bool{} // storages whose dead keys are all gone
 	for _, s := range r.Storages {
 		if ctx.Err() != nil {
@@ -313,7 +436,7 @@ func (r *Runner) SweepLeftovers(ctx context.Context, olderThan, callTimeout time
 		}
 		if changed {
 			if err := r.Catalog.Update(context.WithoutCancel(ctx), b); err != nil {
-				errs = append(errs, fmt.Errorf("catalog: %w", err))
+				errs = append(errs, err)
 				continue
 			}
 		}
