@@ -30,6 +30,7 @@ var goldenPaths = map[string][]string{
 	"encryption_without_value":         {"encryption: has no value: set recipients or recipients_file, or remove encryption to store backups unencrypted"},
 	"catalog_dsn_mismatch":             {"catalog.dsn: looks like a postgres DSN, but catalog.driver is sqlite; set catalog.driver: postgres"},
 	"catalog_dsn_mysql_form":           {"catalog.dsn: looks like a mysql DSN, but catalog.driver is postgres; set catalog.driver: mysql"},
+	"catalog_dsn_unencoded":            {"catalog.dsn: the DSN's user or password holds a character that must be percent-encoded"},
 	"catalog_dsn_url_sqlite":           {"catalog.dsn: is a URL, not the file path the sqlite driver takes; set catalog.driver"},
 	"malformed_identity":               {`encryption.identity_file: "malformed-identity.txt" line 2, 3: not an age identity (AGE-SECRET-KEY-1...)`},
 	"upper_bounds": {"storages[0].idle_timeout: must be between 1s and 1h", "storages[0].retention.daily.keep: must be between 0 and 100000",

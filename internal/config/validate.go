@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog/dsn"
 )
 
 // Webhook events.
@@ -83,32 +85,19 @@ func (c *checker) catalog() {
 			c.ps.addf(c.secretPath("catalog.dsn"), "required for driver %s", cat.Driver)
 		}
 		// Never quote the value: it may hold a password.
-		switch form := dsnDriver(cat.DSN.Value()); {
+		switch form := dsn.Form(cat.DSN.Value()); {
 		case form == "url" && cat.Driver == "sqlite":
 			c.ps.addf(c.secretPath("catalog.dsn"), "is a URL, not the file path the sqlite driver takes; set catalog.driver")
 		case form != "" && form != "url" && form != cat.Driver:
 			c.ps.addf(c.secretPath("catalog.dsn"), "looks like a %s DSN, but catalog.driver is %s; set catalog.driver: %s",
 				form, cat.Driver, form)
 		}
+		if err := dsn.CheckPostgresURL(cat.DSN.Value()); err != nil && cat.Driver == "postgres" {
+			c.ps.add(c.secretPath("catalog.dsn"), err.Error())
+		}
 	default:
 		c.ps.addf("catalog.driver", "must be sqlite, postgres or mysql, not %q", cat.Driver)
 	}
-}
-
-// dsnDriver tells which driver a DSN's form is unmistakably for: "postgres"
-// for a postgres:// or postgresql:// URL, "mysql" for the Go MySQL
-// driver's user:password@tcp(...) or @unix(...) form, "url" for another
-// URL; "" when it cannot tell (a file path, libpq key=value pairs).
-func dsnDriver(dsn string) string {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "postgres"
-	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("):
-		return "mysql"
-	case strings.Contains(dsn, "://"):
-		return "url"
-	}
-	return ""
 }
 
 func (c *checker) compression() {

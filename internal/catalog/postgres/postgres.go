@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	catalogdsn "github.com/gosqlguard/gosqlguard/internal/catalog/dsn"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlstore"
 )
 
@@ -44,8 +45,8 @@ const (
 // and is left untouched. The DSN is a secret: no error names it or its
 // password, only the user, host and database.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	if err := checkURLUserinfo(dsn); err != nil {
-		return nil, err
+	if err := catalogdsn.CheckPostgresURL(dsn); err != nil {
+		return nil, fmt.Errorf("catalog: postgres: %w", err)
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -81,26 +82,6 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, safe(err)
 	}
 	return s, nil
-}
-
-// checkURLUserinfo refuses a URL DSN whose user or password holds a
-// character that must be percent-encoded there: an "@" would split it
-// elsewhere, and part of the password would be taken for (and named as)
-// the host.
-func checkURLUserinfo(dsn string) error {
-	rest, ok := strings.CutPrefix(dsn, "postgres://")
-	if !ok {
-		if rest, ok = strings.CutPrefix(dsn, "postgresql://"); !ok {
-			return nil
-		}
-	}
-	authority, _, _ := strings.Cut(rest, "/")
-	authority, _, _ = strings.Cut(authority, "?")
-	if strings.Count(authority, "@") > 1 {
-		return errors.New("catalog: postgres: the DSN's user or password holds an unencoded \"@\": " +
-			"percent-encode them in a postgres:// URL (@ as %40, : as %3A, / as %2F, ? as %3F, # as %23)")
-	}
-	return nil
 }
 
 func hostOf(cfg *pgx.ConnConfig) string {
