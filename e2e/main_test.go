@@ -44,12 +44,13 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
-// run runs the binary with args and a clean environment plus env.
-func run(t *testing.T, env []string, args ...string) result {
+// runIn runs the binary in dir ("": this one) with a clean environment plus env.
+func runIn(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -61,6 +62,12 @@ func run(t *testing.T, env []string, args ...string) result {
 		t.Fatalf("run %v: %v", args, err)
 	}
 	return res
+}
+
+// run runs the binary with args and a clean environment plus env.
+func run(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	return runIn(t, "", env, args...)
 }
 
 // mustRun runs the binary and fails the test unless it exits 0.

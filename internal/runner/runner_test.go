@@ -14,6 +14,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogdb"
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogtest/testdb"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlite"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/pipeline"
@@ -263,6 +265,20 @@ func TestEncryptedNeedsIdentity(t *testing.T) {
 }
 
 func TestRebuildCatalog(t *testing.T) {
+	// It works into a catalog of any driver: it only uses catalog.Store.
+	for _, tc := range []struct {
+		driver string
+		dsn    func(testing.TB) string
+	}{
+		{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "new.db") }},
+		{"postgres", testdb.Postgres},
+		{"mysql", testdb.MySQL},
+	} {
+		t.Run(tc.driver, func(t *testing.T) { testRebuildCatalog(t, tc.driver, tc.dsn(t)) })
+	}
+}
+
+func testRebuildCatalog(t *testing.T, driver, dsn string) {
 	ctx := context.Background()
 	f := newFixture(t, pipeline.Options{Codec: "zstd"})
 	var want []*backup.Backup
@@ -278,7 +294,7 @@ func TestRebuildCatalog(t *testing.T) {
 	// A stray, broken manifest is reported, not imported.
 	f.stores[0].Put(ctx, "srv/db/manual/junk.manifest.json", strings.NewReader("{not json"))
 
-	fresh, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "new.db"))
+	fresh, err := catalogdb.Open(ctx, driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +312,8 @@ func TestRebuildCatalog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.SHA256 != w.SHA256 || got.StoredBytes != w.StoredBytes || got.Status != backup.StatusSuccess || len(got.Locations) != 2 {
+		if got.SHA256 != w.SHA256 || got.StoredBytes != w.StoredBytes || got.Status != backup.StatusSuccess ||
+			len(got.Locations) != 2 || got.Manifest == nil || got.Manifest.ID != w.ID {
 			t.Errorf("rebuilt %s = %+v", w.ID, got)
 		}
 		if _, err := f.r.Verify(ctx, got, ""); err != nil {
@@ -304,8 +321,8 @@ func TestRebuildCatalog(t *testing.T) {
 		}
 	}
 	// A second rebuild changes nothing.
-	if rep, _ := f.r.RebuildCatalog(ctx); rep.Added != 0 || rep.Updated != 0 {
-		t.Errorf("second rebuild = %+v", rep)
+	if rep, err := f.r.RebuildCatalog(ctx); err != nil || rep.Added != 0 || rep.Updated != 0 {
+		t.Errorf("second rebuild = %+v, %v", rep, err)
 	}
 }
 

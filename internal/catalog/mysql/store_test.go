@@ -2,11 +2,11 @@ package mysql
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogtest"
 )
 
 // Errors from a malformed or unreachable DSN never carry its password.
@@ -69,48 +69,7 @@ func TestSessionAndCollation(t *testing.T) {
 // A schema from a newer build is refused; several processes opening a new
 // catalog at once migrate it once.
 func TestMigrations(t *testing.T) {
-	ctx := context.Background()
-	dsn := freshDatabase(t)
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s, err := Open(ctx, dsn)
-			if err == nil {
-				err = s.Close()
-			}
-			errs[i] = err
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("concurrent Open %d: %v", i, err)
-		}
-	}
-	s, err := Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n, max int
-	if err := s.DB().QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(schema) || max != len(schema) {
-		t.Errorf("schema_migrations: %d rows up to %d, want %d", n, max, len(schema))
-	}
-	if _, err := s.DB().Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, 'later')`, len(schema)+1); err != nil {
-		t.Fatal(err)
-	}
-	_ = s.Close()
-	if s, err := Open(ctx, dsn); !errors.Is(err, ErrSchemaTooNew) {
-		if err == nil {
-			_ = s.Close()
-		}
-		t.Errorf("Open of a newer schema: %v, want ErrSchemaTooNew", err)
-	}
+	catalogtest.Migrations(t, freshDatabase(t), len(schema), Open)
 }
 
 // A value longer than its column allows is refused, not truncated.
