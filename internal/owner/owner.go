@@ -24,6 +24,7 @@ import (
 const (
 	bootSep  = " boot "
 	startSep = " start "
+	nsSep    = " pidns "
 )
 
 // procRoot is where the process table is read.
@@ -34,14 +35,32 @@ type Owner struct {
 	Host  string // host name
 	Boot  string // the kernel's boot ID; "" where unknown
 	Start string // the process's start time, in clock ticks since boot; "" where unknown
-	PID   int
+	// NS is the process's PID namespace (the inode of /proc/self/ns/pid);
+	// "" where unknown. Containers that share a host name (host network)
+	// have PIDs of their own: a PID of another namespace says nothing here.
+	NS  string
+	PID int
 }
 
 var self = sync.OnceValue(func() Owner {
 	host, _ := os.Hostname()
 	pid := os.Getpid()
-	return Owner{Host: host, Boot: BootID(), Start: processStart(procRoot, pid), PID: pid}
+	return Owner{Host: host, Boot: BootID(), Start: processStart(procRoot, pid), NS: pidNamespace(procRoot), PID: pid}
 })
+
+// pidNamespace is the inode number of this process's PID namespace, or ""
+// where it cannot be read.
+func pidNamespace(procRoot string) string {
+	link, err := os.Readlink(filepath.Join(procRoot, "self", "ns", "pid"))
+	if err != nil {
+		return ""
+	}
+	n, ok := strings.CutPrefix(link, "pid:[")
+	if !ok || !strings.HasSuffix(n, "]") {
+		return ""
+	}
+	return strings.TrimSuffix(n, "]")
+}
 
 // Self is this process.
 func Self() Owner { return self() }
@@ -49,11 +68,12 @@ func Self() Owner { return self() }
 // Of is process pid of this host, as it would record itself.
 func Of(pid int) Owner {
 	me := Self()
-	return Owner{Host: me.Host, Boot: me.Boot, Start: processStart(procRoot, pid), PID: pid}
+	return Owner{Host: me.Host, Boot: me.Boot, Start: processStart(procRoot, pid), NS: me.NS, PID: pid}
 }
 
-// Record is the host string stored with the PID: "host", "host boot B",
-// "host start S" or "host boot B start S".
+// Record is the host string stored with the PID: the host name, then
+// " boot B", " start S" and " pidns N" for what is known, in that order
+// ("host boot B start S pidns N").
 func (o Owner) Record() string {
 	s := o.Host
 	if o.Boot != "" {
@@ -62,14 +82,21 @@ func (o Owner) Record() string {
 	if o.Start != "" {
 		s += startSep + o.Start
 	}
+	if o.NS != "" {
+		s += nsSep + o.NS
+	}
 	return s
 }
 
 // Parse reads a recorded host string and PID back (see Record). Records
-// written before start times were kept have none; older ones no boot ID.
+// written before PID namespaces were kept have none, older ones no start
+// time, yet older ones no boot ID: those are taken for this namespace.
 func Parse(record string, pid int) Owner {
 	o := Owner{PID: pid}
 	rest := record
+	if i := strings.LastIndex(rest, nsSep); i >= 0 {
+		rest, o.NS = rest[:i], rest[i+len(nsSep):]
+	}
 	if i := strings.LastIndex(rest, startSep); i >= 0 {
 		rest, o.Start = rest[:i], rest[i+len(startSep):]
 	}
@@ -86,8 +113,12 @@ func BootID() string {
 	return strings.TrimSpace(string(b))
 }
 
-// Local reports whether o is a process of this host.
-func (o Owner) Local() bool { return o.Host == Self().Host }
+// Local reports whether o is a process of this host whose PID means the
+// same here: of this host, and of this PID namespace where both are known.
+func (o Owner) Local() bool {
+	me := Self()
+	return o.Host == me.Host && (o.NS == "" || me.NS == "" || o.NS == me.NS)
+}
 
 // Gone says why o is known to be gone, or "" when it may still run (or is
 // of another host, which cannot be told from here).
@@ -100,6 +131,8 @@ func (o Owner) gone(procRoot string) string {
 		return ""
 	case o.Boot != "" && me.Boot != "" && o.Boot != me.Boot:
 		return "the host rebooted since"
+	case !o.Local():
+		return "" // another PID namespace (a container sharing the host name): its PID says nothing here
 	case !processExists(o.PID):
 		return "its process is gone"
 	case o.PID == me.PID && (o.Start == "" || me.Start == "" || o.Start == me.Start):

@@ -9,6 +9,7 @@ import (
 
 func TestRecordParse(t *testing.T) {
 	for _, o := range []Owner{
+		{Host: "db1", Boot: "5f0c2a8e-1d4b", Start: "4711", NS: "4026531836", PID: 12},
 		{Host: "db1", Boot: "5f0c2a8e-1d4b", Start: "4711", PID: 12},
 		{Host: "db1", Boot: "5f0c2a8e-1d4b", PID: 12},
 		{Host: "db1", Start: "4711", PID: 12},
@@ -74,6 +75,11 @@ func TestGone(t *testing.T) {
 		// this code (a test binary, a renamed build); never a leftover.
 		{"a live process of another program, recorded with its start", other, true},
 		{"rebooted since", with(me, func(o *Owner) { o.Boot = "00000000-0000-0000-0000-000000000000" }), me.Boot == ""},
+		// A container sharing the host name has PIDs of its own: its PID 1
+		// is not ours, and nothing can be told from here.
+		{"another PID namespace, no such process here", with(me, func(o *Owner) { o.NS = "1"; o.PID = 1<<22 + 12345 }), true},
+		{"another PID namespace, its ID another process's here", with(ours, func(o *Owner) { o.NS = "1"; o.Start = "1" }), true},
+		{"recorded before namespaces were kept", with(me, func(o *Owner) { o.NS = ""; o.PID = 1<<22 + 12345 }), false},
 	} {
 		// Through the recorded form, as the catalog keeps it.
 		why := Parse(tc.o.Record(), tc.o.PID).Gone()
