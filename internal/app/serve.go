@@ -78,6 +78,9 @@ type daemon struct {
 // its clock, metrics and webhook notifier; a is left as it is, and its
 // caller closes it (and so the catalog) once Serve returned.
 func (a *App) Serve(ctx context.Context, o ServeOptions) error {
+	if err := a.CheckWritable(); err != nil {
+		return err
+	}
 	d, entries, err := a.newDaemon(ctx, o)
 	if err != nil {
 		return err
