@@ -73,6 +73,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newDownloadCommand(g),
 		newVersionCommand(g),
 	)
+	addProfileFlags(root)
 	argumentErrorsAreUsage(root)
 	return root
 }
