@@ -15,6 +15,10 @@ root="$(cd "$here/../.." && pwd)"
 out="${1:-$here}"
 mkdir -p "$out"
 chart="$root/deploy/helm/gosqlguard"
+# The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion). Helm
+# built from source (as go tool helm is) assumes an older one offline and
+# would refuse the chart.
+kube_version=1.25.0
 for values in "$chart"/examples/*.yaml; do
   name="$(basename "$values" .yaml)"
   {
@@ -23,7 +27,7 @@ for values in "$chart"/examples/*.yaml; do
     echo "# change the chart or the example and run the script again. The Secrets named"
     echo "# below must exist first (see the example's comments and docs/kubernetes.md)."
     (cd "$root/tools" && go tool helm template gosqlguard "$chart" \
-      --namespace gosqlguard --values "$values")
+      --namespace gosqlguard --kube-version "$kube_version" --values "$values")
   } >"$out/$name.yaml.tmp"
   mv "$out/$name.yaml.tmp" "$out/$name.yaml"
 done

@@ -34,6 +34,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -43,6 +44,10 @@ const (
 	configDir  = "/etc/gosqlguard"
 	configPath = configDir + "/gosqlguard.yaml"
 	uid        = int64(10001)
+	// kubeVersion is the Kubernetes version the chart is rendered for: the
+	// oldest its Chart.yaml allows. The pinned helm is built without the
+	// version stamp of helm's releases and assumes 1.20 offline.
+	kubeVersion = "1.25.0"
 )
 
 var (
@@ -103,7 +108,7 @@ func helm(args ...string) (string, error) {
 
 func render(t *testing.T, valuesFile string, set ...string) string {
 	t.Helper()
-	args := []string{"template", release, chartDir, "--namespace", namespace}
+	args := []string{"template", release, chartDir, "--namespace", namespace, "--kube-version", kubeVersion}
 	if valuesFile != "" {
 		args = append(args, "--values", valuesFile)
 	}
@@ -570,6 +575,7 @@ func checkRender(t *testing.T, e example, o objects, c config, raw string) {
 		if !sel.Matches(labels.Set(podLabels)) {
 			t.Errorf("the Deployment's selector %v does not match its pods %v", d.Spec.Selector, podLabels)
 		}
+		checkSpread(t, "Deployment", d.Spec.Template.Spec, podLabels)
 		if d.Spec.Template.Annotations["checksum/config"] == "" {
 			t.Errorf("no checksum/config annotation on the pod template")
 		}
@@ -643,6 +649,7 @@ func checkRender(t *testing.T, e example, o objects, c config, raw string) {
 		if len(o.cronJobs) != len(e.jobs) {
 			t.Fatalf("%d CronJobs, want %d", len(o.cronJobs), len(e.jobs))
 		}
+		checkCronJobNames(t, o.cronJobs)
 		for _, cj := range o.cronJobs {
 			typ, ok := e.jobs[cj.Name]
 			if !ok {
@@ -652,14 +659,15 @@ func checkRender(t *testing.T, e example, o objects, c config, raw string) {
 			if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
 				t.Errorf("%s: concurrencyPolicy %q", cj.Name, cj.Spec.ConcurrencyPolicy)
 			}
-			if cj.Spec.Schedule == "" {
-				t.Errorf("%s: no schedule", cj.Name)
+			if !cronSchedule.MatchString(cj.Spec.Schedule) {
+				t.Errorf("%s: schedule %q is neither 5 fields nor a macro", cj.Name, cj.Spec.Schedule)
 			}
 			pod := cj.Spec.JobTemplate.Spec.Template.Spec
 			if pod.RestartPolicy != corev1.RestartPolicyNever {
 				t.Errorf("%s: restartPolicy %q", cj.Name, pod.RestartPolicy)
 			}
 			ctr := checkPod(t, "CronJob "+cj.Name, pod, c, cm.Name)
+			checkSpread(t, "CronJob "+cj.Name, pod, cj.Spec.JobTemplate.Spec.Template.Labels)
 			i := slices.Index(ctr.Args, "--type")
 			if len(ctr.Args) == 0 || ctr.Args[0] != "backup" || i < 0 || ctr.Args[i+1] != typ || slices.Contains(ctr.Args, "--no-prune") {
 				t.Errorf("%s: args %q, want backup ... --type %s (with retention)", cj.Name, ctr.Args, typ)
@@ -675,6 +683,43 @@ func checkRender(t *testing.T, e example, o objects, c config, raw string) {
 }
 
 type labelSet map[string]string
+
+// cronSchedule is what a CronJob's schedule may be: 5 fields or a macro.
+var cronSchedule = regexp.MustCompile(`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|\S+(\s+\S+){4})$`)
+
+// checkCronJobNames fails unless every CronJob's name is a DNS-1123 label of
+// at most 52 characters (the Job controller appends 11) and no two are equal.
+func checkCronJobNames(t *testing.T, cronJobs []batchv1.CronJob) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, cj := range cronJobs {
+		if errs := validation.IsDNS1123Label(cj.Name); len(errs) > 0 || len(cj.Name) > 52 {
+			t.Errorf("CronJob name %q (%d characters) is not a DNS-1123 label of at most 52: %v", cj.Name, len(cj.Name), errs)
+		}
+		if seen[cj.Name] {
+			t.Errorf("two CronJobs named %q", cj.Name)
+		}
+		seen[cj.Name] = true
+	}
+}
+
+// checkSpread fails unless every topology spread constraint of pod selects
+// exactly the pods of its own release and component (podLabels).
+func checkSpread(t *testing.T, what string, pod corev1.PodSpec, podLabels map[string]string) {
+	t.Helper()
+	for i, c := range pod.TopologySpreadConstraints {
+		sel, err := metav1.LabelSelectorAsSelector(c.LabelSelector)
+		if err != nil || c.LabelSelector == nil || !sel.Matches(labels.Set(podLabels)) {
+			t.Errorf("%s: topologySpreadConstraints[%d] selector %v does not match the pods %v (%v)", what, i, c.LabelSelector, podLabels, err)
+			continue
+		}
+		for _, k := range []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"} {
+			if c.LabelSelector.MatchLabels[k] != podLabels[k] {
+				t.Errorf("%s: topologySpreadConstraints[%d] selector %v lacks %s=%s: it would count other releases' pods", what, i, c.LabelSelector.MatchLabels, k, podLabels[k])
+			}
+		}
+	}
+}
 
 func ptrString[T any](p *T) string {
 	if p == nil {
@@ -836,24 +881,80 @@ func ageKey(t *testing.T) (identity, recipient string) {
 
 // TestRenderRefuses checks the values the chart refuses, with their message.
 func TestRenderRefuses(t *testing.T) {
+	pg := []string{"config.catalog.driver=postgres", "config.catalog.dsn_file=/run/secrets/gosqlguard/dsn"}
+	local := func(path string) []string {
+		return []string{"config.storages[0].name=l", "config.storages[0].type=local", "config.storages[0].path=" + path}
+	}
+	cron := func(set ...string) []string {
+		return append([]string{"mode=cronjob", "config.backup_types.nightly_full.schedule=@daily"}, set...)
+	}
 	for _, tc := range []struct {
 		name string
 		set  []string
 		want string
+		kube string // --kube-version; kubeVersion when empty
 	}{
-		{"replicas on sqlite", []string{"replicaCount=2"}, "replicaCount is 2 but the catalog is the embedded SQLite one"},
-		{"replicas on a ReadWriteOnce claim", []string{"replicaCount=2", "config.catalog.driver=postgres", "config.catalog.dsn_file=/run/secrets/gosqlguard/dsn"}, "ReadWriteOnce"},
-		{"inline password", []string{"config.servers[0].name=main", "config.servers[0].type=mysql", "config.servers[0].host=db", "config.servers[0].user=u", "config.servers[0].password=hunter2"}, "config.servers[0].password is inline"},
-		{"inline S3 key", []string{"config.storages[0].name=s3", "config.storages[0].type=s3", "config.storages[0].bucket=b", "config.storages[0].secret_access_key=abc"}, "config.storages[0].secret_access_key is inline"},
-		{"inline shared catalog DSN", []string{"config.catalog.driver=postgres", "config.catalog.dsn=postgres://u:pw@db/x"}, "config.catalog.dsn is inline"},
-		{"no token", []string{"config.http.auth.tokens=null"}, "config.http.auth.tokens is empty"},
-		{"listen set", []string{"config.http.listen=127.0.0.1:8080"}, "config.http.listen is set by the chart"},
-		{"monitor without token", []string{"serviceMonitor.enabled=true"}, "serviceMonitor.bearerTokenSecret"},
-		{"cronjob of an unknown type", []string{"mode=cronjob", "cronjob.jobs[0].type=hourly", "cronjob.jobs[0].schedule=@hourly"}, `"hourly" is not a key of config.backup_types`},
-		{"shutdown_timeout from the environment", []string{"config.daemon.shutdown_timeout=${T}"}, "set terminationGracePeriodSeconds"},
+		{"replicas on sqlite", []string{"replicaCount=2"}, "replicaCount is 2 but the catalog is the embedded SQLite one", ""},
+		{"replicas on a ReadWriteOnce claim", []string{"replicaCount=2", "config.catalog.driver=postgres", "config.catalog.dsn_file=/run/secrets/gosqlguard/dsn"}, "ReadWriteOnce", ""},
+		{"inline password", []string{"config.servers[0].name=main", "config.servers[0].type=mysql", "config.servers[0].host=db", "config.servers[0].user=u", "config.servers[0].password=hunter2"}, "config.servers[0].password is inline", ""},
+		{"inline S3 key", []string{"config.storages[0].name=s3", "config.storages[0].type=s3", "config.storages[0].bucket=b", "config.storages[0].secret_access_key=abc"}, "config.storages[0].secret_access_key is inline", ""},
+		{"inline shared catalog DSN", []string{"config.catalog.driver=postgres", "config.catalog.dsn=postgres://u:pw@db/x"}, "config.catalog.dsn is inline", ""},
+		{"no token", []string{"config.http.auth.tokens=null"}, "config.http.auth.tokens is empty", ""},
+		{"listen set", []string{"config.http.listen=127.0.0.1:8080"}, "config.http.listen is set by the chart", ""},
+		{"monitor without token", []string{"serviceMonitor.enabled=true"}, "serviceMonitor.bearerTokenSecret", ""},
+		{"cronjob of an unknown type", []string{"mode=cronjob", "cronjob.jobs[0].type=hourly", "cronjob.jobs[0].schedule=@hourly"}, `"hourly" is not a key of config.backup_types`, ""},
+		{"shutdown_timeout from the environment", []string{"config.daemon.shutdown_timeout=${T}"}, "set terminationGracePeriodSeconds", ""},
+		{"Kubernetes older than 1.25", nil, "chart requires kubeVersion: >=1.25.0-0", "1.24.9"},
+		// CronJob names and schedules.
+		{"two CronJobs of one type", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@daily", "cronjob.jobs[1].type=daily", "cronjob.jobs[1].schedule=@hourly"),
+			`cronjob.jobs[0] and cronjob.jobs[1] both make the CronJob "gs-gosqlguard-daily"`, ""},
+		{"two CronJob names equal once sanitised", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@daily", "cronjob.jobs[0].name=Nightly_Full",
+			"cronjob.jobs[1].type=nightly_full", "cronjob.jobs[1].schedule=@daily"), `both make the CronJob "gs-gosqlguard-nightly-full"`, ""},
+		{"two CronJob names equal once cut to 52", cron("fullnameOverride="+strings.Repeat("a", 45),
+			"cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@daily", "cronjob.jobs[0].name=nightly-backup-a",
+			"cronjob.jobs[1].type=daily", "cronjob.jobs[1].schedule=@daily", "cronjob.jobs[1].name=nightly-backup-b"),
+			"set distinct, short cronjob.jobs[].name", ""},
+		{"CronJob name of no usable character", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@daily", "cronjob.jobs[0].name=__"),
+			"set cronjob.jobs[0].name", ""},
+		{"schedule of 4 fields", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=30 2 * *"),
+			`cronjob.jobs[0].schedule "30 2 * *" is not a Kubernetes CronJob schedule`, ""},
+		{"schedule of 6 fields", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=0 30 2 * * *"), "is not a Kubernetes CronJob schedule", ""},
+		{"schedule of an unknown macro", cron("cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@nightly"), "is not a Kubernetes CronJob schedule", ""},
+		// Writable paths.
+		{"local storage off the data volume", local("/backups"),
+			`config.storages[0].path "/backups" is not under persistence.mountPath "/var/lib/gosqlguard"`, ""},
+		{"local storage escaping the data volume", local("/var/lib/gosqlguard/../backups"), "is not under persistence.mountPath", ""},
+		{"local storage relative, out of the data volume", local("../backups"), "is not under persistence.mountPath", ""},
+		{"local storage on a read-only extra mount", append(local("/backups/x"), "extraVolumes[0].name=b", "extraVolumes[0].emptyDir.medium=",
+			"extraVolumeMounts[0].name=b", "extraVolumeMounts[0].mountPath=/backups", "extraVolumeMounts[0].readOnly=true"), "is not under persistence.mountPath", ""},
+		{"mountPath moved away from the local storage", []string{"persistence.mountPath=/data"},
+			`config.storages[0].path "/var/lib/gosqlguard/backups" is not under persistence.mountPath "/data"`, ""},
+		{"SQLite catalog off the data volume", []string{"config.catalog.dsn=/catalog/catalog.db"},
+			`config.catalog.dsn "/catalog/catalog.db" (the SQLite catalog file) is not under persistence.mountPath`, ""},
+		{"relative mountPath", []string{"persistence.mountPath=data"}, "must be an absolute path", ""},
+		{"mountPath on /tmp", append(local("backups"), "persistence.mountPath=/tmp/"), `persistence.mountPath "/tmp" is the /tmp emptyDir`, ""},
+		// Secret mounts.
+		{"two Secrets at one mountPath", []string{"secrets[0].name=a", "secrets[0].mountPath=/run/secrets/gosqlguard",
+			"secrets[1].name=b", "secrets[1].mountPath=/run/secrets/gosqlguard/"}, `secrets[1].mountPath "/run/secrets/gosqlguard" is also secrets[0].mountPath`, ""},
+		{"a Secret on the data volume", []string{"secrets[0].name=a", "secrets[0].mountPath=/var/lib/gosqlguard"},
+			`secrets[0].mountPath "/var/lib/gosqlguard" is the data volume's persistence.mountPath`, ""},
+		{"a Secret on the config", []string{"secrets[0].name=a", "secrets[0].mountPath=/etc/gosqlguard"}, "is the config's mount", ""},
+		// Tokens.
+		{"tokens of one empty string", []string{"config.http.auth.tokens={}"}, `config.http.auth.tokens[0] is "", not a token`, ""},
+		{"token without a secret", []string{"config.http.auth.tokens[0].name=admin", "config.http.auth.tokens[0].role=admin"},
+			"config.http.auth.tokens is empty (no entry with token_file or token_sha256)", ""},
+		{"tokens not a list", []string{"config.http.auth.tokens=abc"}, "config.http.auth.tokens is not a list", ""},
+		// Ports and claims.
+		{"privileged containerPort", []string{"containerPort=80"}, "containerPort 80: the daemon runs as a non-root user", ""},
+		{"replicas on an existing claim said ReadWriteOnce", append([]string{"replicaCount=2", "persistence.existingClaim=shared"}, pg...),
+			`persistence.existingClaim "shared" and persistence.accessModes [ReadWriteOnce]`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := []string{"template", release, chartDir}
+			kube := tc.kube
+			if kube == "" {
+				kube = kubeVersion
+			}
+			args := []string{"template", release, chartDir, "--kube-version", kube}
 			for _, s := range tc.set {
 				args = append(args, "--set", s)
 			}
@@ -874,6 +975,98 @@ func TestRenderRefuses(t *testing.T) {
 	o = decode(t, render(t, "", "terminationGracePeriodSeconds=900"))
 	if g := o.deployments[0].Spec.Template.Spec.TerminationGracePeriodSeconds; g == nil || *g != 900 {
 		t.Errorf("terminationGracePeriodSeconds: %v, want 900", g)
+	}
+
+	// CronJob names are DNS-1123 labels made from the job's name or type, cut
+	// to 52 characters; every macro and 5-field schedule is accepted.
+	o = decode(t, render(t, "", cron("cronjob.jobs[0].type=nightly_full", "cronjob.jobs[0].schedule=@midnight",
+		"cronjob.jobs[1].type=daily", "cronjob.jobs[1].schedule=30 2 * * MON-FRI", "cronjob.jobs[1].name=Daily.Run",
+		"cronjob.jobs[2].type=daily", "cronjob.jobs[2].schedule=@weekly", "cronjob.jobs[2].name=-Sunday Full-",
+		"cronjob.jobs[3].type=daily", `cronjob.jobs[3].schedule=*/15 0-6 1\,15 */2 ?`, "cronjob.jobs[3].name="+strings.Repeat("long_", 20))...))
+	var names []string
+	for _, cj := range o.cronJobs {
+		names = append(names, cj.Name)
+	}
+	want := []string{"gs-gosqlguard-nightly-full", "gs-gosqlguard-daily-run", "gs-gosqlguard-sunday-full", "gs-gosqlguard-long-long-long-long-long-long-long-lon"}
+	if !slices.Equal(names, want) {
+		t.Errorf("CronJob names %q, want %q", names, want)
+	}
+	checkCronJobNames(t, o.cronJobs)
+	o = decode(t, render(t, "", cron("fullnameOverride=Backups_"+strings.Repeat("x", 60), "cronjob.jobs[0].type=daily", "cronjob.jobs[0].schedule=@daily")...))
+	checkCronJobNames(t, o.cronJobs)
+
+	// A local storage or an SQLite catalog at a relative path is on the data
+	// volume (the working directory), and one under a writable extra mount
+	// is accepted.
+	decode(t, render(t, "", append(local("backups"), "config.catalog.dsn=catalog/gosqlguard.db")...))
+	decode(t, render(t, "", append(local("/backups/x"), "extraVolumes[0].name=b", "extraVolumes[0].emptyDir.medium=",
+		"extraVolumeMounts[0].name=b", "extraVolumeMounts[0].mountPath=/backups")...))
+	o = decode(t, render(t, "", append(local("/data/backups"), "persistence.mountPath=/data")...))
+	if wd := o.deployments[0].Spec.Template.Spec.Containers[0].WorkingDir; wd != "/data" {
+		t.Errorf("workingDir %q with persistence.mountPath /data", wd)
+	}
+	if c, _ := o.config(t); c.m("catalog")["dsn"] != "/data/catalog.db" {
+		t.Errorf("catalog.dsn %v with persistence.mountPath /data, want /data/catalog.db", c.m("catalog")["dsn"])
+	}
+
+	// service.port moves the Service's port only: the daemon still listens on
+	// 8080 (a non-root process cannot bind 80), and the Service maps to it.
+	o = decode(t, render(t, "", "service.port=80"))
+	ctr := o.deployments[0].Spec.Template.Spec.Containers[0]
+	if c, _ := o.config(t); c.m("http")["listen"] != ":8080" {
+		t.Errorf("http.listen %v with service.port 80, want :8080", c.m("http")["listen"])
+	}
+	if len(ctr.Ports) != 1 || ctr.Ports[0].ContainerPort != 8080 || ctr.Ports[0].Name != "http" {
+		t.Errorf("container ports %+v with service.port 80, want http 8080", ctr.Ports)
+	}
+	if p := o.services[0].Spec.Ports; len(p) != 1 || p[0].Port != 80 || p[0].TargetPort.String() != "http" {
+		t.Errorf("Service ports %+v, want 80 -> http", p)
+	}
+
+	// An existing claim said ReadWriteMany takes replicas, rolling, and no
+	// claim is created.
+	o = decode(t, render(t, "", append([]string{"replicaCount=3", "persistence.existingClaim=shared", "persistence.accessModes={ReadWriteMany}"}, pg...)...))
+	d := o.deployments[0]
+	if len(o.pvcs) != 0 || *d.Spec.Replicas != 3 || d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType {
+		t.Errorf("existing ReadWriteMany claim: %d claims made, %d replicas, strategy %s; want 0, 3, RollingUpdate", len(o.pvcs), *d.Spec.Replicas, d.Spec.Strategy.Type)
+	}
+	if v := volumeByMount(d.Spec.Template.Spec, "/var/lib/gosqlguard"); v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != "shared" {
+		t.Errorf("the data volume is not the claim shared: %+v", v)
+	}
+
+	// A topology spread constraint without a labelSelector gets the chart's
+	// selector labels and the pods' component; one with its own keeps it.
+	spread := []string{"topologySpreadConstraints[0].maxSkew=1", "topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname",
+		"topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway"}
+	for _, mode := range []string{"daemon", "cronjob"} {
+		o = decode(t, render(t, "", append(spread, "mode="+mode)...))
+		pod, podLabels := corev1.PodSpec{}, map[string]string{}
+		if mode == "daemon" {
+			pod, podLabels = o.deployments[0].Spec.Template.Spec, o.deployments[0].Spec.Template.Labels
+		} else {
+			pod, podLabels = o.cronJobs[0].Spec.JobTemplate.Spec.Template.Spec, o.cronJobs[0].Spec.JobTemplate.Spec.Template.Labels
+		}
+		if len(pod.TopologySpreadConstraints) != 1 {
+			t.Fatalf("%s: topologySpreadConstraints %+v", mode, pod.TopologySpreadConstraints)
+		}
+		checkSpread(t, mode, pod, podLabels)
+	}
+	o = decode(t, render(t, "", append(spread, "topologySpreadConstraints[0].labelSelector.matchLabels.team=db")...))
+	if sel := o.deployments[0].Spec.Template.Spec.TopologySpreadConstraints[0].LabelSelector; sel == nil || len(sel.MatchLabels) != 1 || sel.MatchLabels["team"] != "db" {
+		t.Errorf("a given labelSelector was changed: %+v", sel)
+	}
+	o = decode(t, render(t, filepath.Join(chartDir, "examples", "postgres-replicas.yaml")))
+	if len(o.deployments[0].Spec.Template.Spec.TopologySpreadConstraints) == 0 {
+		t.Errorf("examples/postgres-replicas.yaml renders no topologySpreadConstraints")
+	}
+
+	// The chart says which Kubernetes it needs (the docs say 1.25).
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Metadata.KubeVersion != ">=1.25.0-0" {
+		t.Errorf("Chart.yaml kubeVersion %q, want >=1.25.0-0", ch.Metadata.KubeVersion)
 	}
 }
 
@@ -916,6 +1109,10 @@ func TestNotes(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			kv, err := chartutil.ParseKubeVersion(kubeVersion)
+			if err != nil {
+				t.Fatal(err)
+			}
 			cfg := &action.Configuration{
 				Releases:     storage.Init(driver.NewMemory()),
 				KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
@@ -925,6 +1122,7 @@ func TestNotes(t *testing.T) {
 			inst := action.NewInstall(cfg)
 			inst.ClientOnly, inst.DryRun = true, true
 			inst.ReleaseName, inst.Namespace = release, namespace
+			inst.KubeVersion = kv
 			rel, err := inst.Run(ch, vals)
 			if err != nil {
 				t.Fatal(err)

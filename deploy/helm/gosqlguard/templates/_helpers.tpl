@@ -65,6 +65,76 @@ can mount it, so pods are replaced with Recreate.
 {{- end -}}
 
 {{/*
+A string made a DNS-1123 label's characters: lower case, every run of
+characters other than a-z, 0-9 and - turned into one -, no - at either end.
+May be empty (nothing usable was left).
+*/}}
+{{- define "gosqlguard.dnsLabel" -}}
+{{- regexReplaceAll "[^a-z0-9-]+" (lower (toString .)) "-" | trimAll "-" -}}
+{{- end -}}
+
+{{/*
+The name of one CronJob. Takes a dict: root (the chart's context), job (an
+entry of cronjob.jobs). "<fullname, cut to 40>-<job>", where <job> is the
+entry's name (default: its type) made a DNS-1123 label (gosqlguard.dnsLabel:
+nightly_full gives nightly-full, Daily.Run gives daily-run), the whole cut
+to 52 characters (the Job controller appends 11 to make a Job's name) with
+no - at either end. gosqlguard.validate refuses an entry whose <job> is
+empty and two entries with the same name.
+*/}}
+{{- define "gosqlguard.cronJobName" -}}
+{{- $prefix := include "gosqlguard.fullname" .root | trunc 40 -}}
+{{- $j := .job | default dict -}}
+{{- $job := include "gosqlguard.dnsLabel" ($j.name | default $j.type) -}}
+{{- include "gosqlguard.dnsLabel" (printf "%s-%s" $prefix $job) | trunc 52 | trimAll "-" -}}
+{{- end -}}
+
+{{/*
+"true" when a path of the config (a local storage's path, the SQLite
+catalog file) is on a writable volume of the pod: under
+persistence.mountPath, or under a writable mount of extraVolumeMounts. A
+relative path is relative to the working directory, persistence.mountPath.
+A path with an "${ENV}" reference cannot be checked here and counts as on
+the volume. Takes a dict: root, path.
+*/}}
+{{- define "gosqlguard.writablePath" -}}
+{{- $p := toString .path -}}
+{{- if contains "${" $p -}}true{{- else -}}
+{{- $data := clean .root.Values.persistence.mountPath -}}
+{{- $p = ternary (clean $p) (clean (printf "%s/%s" $data $p)) (isAbs $p) -}}
+{{- $mounts := list $data -}}
+{{- range .root.Values.extraVolumeMounts -}}
+{{- if and .mountPath (not .readOnly) -}}{{- $mounts = append $mounts (clean .mountPath) -}}{{- end -}}
+{{- end -}}
+{{- $ok := false -}}
+{{- range $mounts -}}
+{{- if or (eq $p .) (hasPrefix (printf "%s/" (trimSuffix "/" .)) $p) -}}{{- $ok = true -}}{{- end -}}
+{{- end -}}
+{{- if $ok -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The pod's topologySpreadConstraints: each entry of the value, with a
+labelSelector of the chart's selector labels and the pods' component
+(daemon or backup) filled in when the entry has none. Takes a dict: root,
+component.
+*/}}
+{{- define "gosqlguard.topologySpreadConstraints" -}}
+{{- $out := list -}}
+{{- range .root.Values.topologySpreadConstraints -}}
+{{- $c := deepCopy . -}}
+{{- if not (hasKey $c "labelSelector") -}}
+{{- $sel := include "gosqlguard.selectorLabels" $.root | fromYaml -}}
+{{- $_ := set $sel "app.kubernetes.io/component" $.component -}}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" $sel) -}}
+{{- end -}}
+{{- $out = append $out $c -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
 The configuration file: .Values.config with http.listen (daemon mode) and
 the SQLite catalog's path (when none is given) filled in.
 */}}
@@ -72,7 +142,7 @@ the SQLite catalog's path (when none is given) filled in.
 {{- $cfg := deepCopy (.Values.config | default dict) -}}
 {{- if eq .Values.mode "daemon" -}}
 {{- $http := deepCopy ($cfg.http | default dict) -}}
-{{- $_ := set $http "listen" (printf ":%d" (int .Values.service.port)) -}}
+{{- $_ := set $http "listen" (printf ":%d" (int .Values.containerPort)) -}}
 {{- $_ := set $cfg "http" $http -}}
 {{- end -}}
 {{- $cat := deepCopy ($cfg.catalog | default dict) -}}
@@ -139,14 +209,47 @@ combined, decimals allowed: 90s, 5m, 1h30m, 1.5d), rounded up. Anything else
 {{- fail (printf "replicaCount is %d but the catalog is the embedded SQLite one, which allows one `gosqlguard serve` per file: set replicaCount: 1, or use a shared catalog (config.catalog.driver postgres or mysql with dsn_file)" (int .Values.replicaCount)) -}}
 {{- end -}}
 {{- if and (eq .Values.mode "daemon") (gt (int .Values.replicaCount) 1) (include "gosqlguard.rwoClaim" .) -}}
+{{- if .Values.persistence.existingClaim -}}
+{{- fail (printf "replicaCount > 1 with persistence.existingClaim %q and persistence.accessModes %v: the chart takes the claim's access modes from persistence.accessModes (it cannot look at the claim); if the claim is ReadWriteMany, set persistence.accessModes: [ReadWriteMany], else set persistence.enabled: false (a shared catalog and S3 storages need no volume)" .Values.persistence.existingClaim .Values.persistence.accessModes) -}}
+{{- end -}}
 {{- fail "replicaCount > 1 with a ReadWriteOnce persistence claim: the replicas cannot share it; set persistence.enabled: false (a shared catalog and S3 storages need no volume) or persistence.accessModes: [ReadWriteMany]" -}}
 {{- end -}}
 {{- if ($cfg.http | default dict).listen -}}
-{{- fail "config.http.listen is set by the chart (\":<service.port>\"); remove it and set service.port instead" -}}
+{{- fail "config.http.listen is set by the chart (\":<containerPort>\"); remove it, and set service.port for the Service's port" -}}
+{{- end -}}
+{{- if or (lt (int .Values.containerPort) 1024) (gt (int .Values.containerPort) 65535) -}}
+{{- fail (printf "containerPort %d: the daemon runs as a non-root user without capabilities and can listen only on a port from 1024 to 65535; keep 8080 and set service.port for the port the Service exposes (it maps to the container's port http)" (int .Values.containerPort)) -}}
 {{- end -}}
 {{- if eq .Values.mode "daemon" -}}
-{{- if not (((($cfg.http | default dict).auth) | default dict).tokens) -}}
-{{- fail "config.http.auth.tokens is empty: in a pod the daemon listens on every address and refuses to serve unauthenticated there; add a token (token_file from a mounted Secret, or token_sha256)" -}}
+{{- $tokens := ((($cfg.http | default dict).auth) | default dict).tokens | default list -}}
+{{- if not (kindIs "slice" $tokens) -}}
+{{- fail "config.http.auth.tokens is not a list of tokens: give a list of maps with name, role and token_file (from a mounted Secret) or token_sha256" -}}
+{{- end -}}
+{{- $usable := false -}}
+{{- range $i, $t := $tokens -}}
+{{- if not (kindIs "map" $t) -}}
+{{- fail (printf "config.http.auth.tokens[%d] is %q, not a token: each entry is a map with name, role and token_file (from a mounted Secret) or token_sha256" $i (toString $t)) -}}
+{{- end -}}
+{{- if or $t.token_file $t.token_sha256 -}}{{- $usable = true -}}{{- end -}}
+{{- end -}}
+{{- if not $usable -}}
+{{- fail "config.http.auth.tokens is empty (no entry with token_file or token_sha256): in a pod the daemon listens on every address and refuses to serve unauthenticated there; add a token (token_file from a mounted Secret, or token_sha256)" -}}
+{{- end -}}
+{{- end -}}
+{{- if not (isAbs (toString .Values.persistence.mountPath)) -}}
+{{- fail (printf "persistence.mountPath %q must be an absolute path" (toString .Values.persistence.mountPath)) -}}
+{{- end -}}
+{{- $data := clean .Values.persistence.mountPath -}}
+{{- range $i, $s := $cfg.storages | default list -}}
+{{- if and (kindIs "map" $s) (eq (toString $s.type) "local") $s.path -}}
+{{- if not (include "gosqlguard.writablePath" (dict "root" $ "path" $s.path)) -}}
+{{- fail (printf "config.storages[%d].path %q is not under persistence.mountPath %q: the root file system is read-only and only the data volume is kept; put the local storage under %s (or mount a writable volume there with extraVolumes/extraVolumeMounts)" $i (toString $s.path) $data $data) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $driver "sqlite") (($cfg.catalog | default dict).dsn) -}}
+{{- if not (include "gosqlguard.writablePath" (dict "root" $ "path" $cfg.catalog.dsn)) -}}
+{{- fail (printf "config.catalog.dsn %q (the SQLite catalog file) is not under persistence.mountPath %q: the root file system is read-only and only the data volume is kept; remove the dsn (the chart puts catalog.db there) or put it under %s" (toString $cfg.catalog.dsn) $data $data) -}}
 {{- end -}}
 {{- end -}}
 {{- $cat := $cfg.catalog | default dict -}}
@@ -166,10 +269,20 @@ combined, decimals allowed: 90s, 5m, 1h30m, 1.5d), rounded up. Anything else
 {{- range $i, $w := (($cfg.notifications | default dict).webhooks) | default list -}}
 {{- include "gosqlguard.checkInline" (list (printf "config.notifications.webhooks[%d].url" $i) $w.url) -}}
 {{- end -}}
+{{- $fixed := dict "/etc/gosqlguard" "the config's mount" "/tmp" "the /tmp emptyDir" -}}
+{{- if hasKey $fixed $data -}}
+{{- fail (printf "persistence.mountPath %q is %s: choose another path (default /var/lib/gosqlguard)" $data (get $fixed $data)) -}}
+{{- end -}}
+{{- $_ := set $fixed $data "the data volume's persistence.mountPath" -}}
 {{- range $i, $s := .Values.secrets -}}
-{{- if or (not $s.name) (not $s.mountPath) -}}
+{{- if or (not (kindIs "map" $s)) (not $s.name) (not $s.mountPath) -}}
 {{- fail (printf "secrets[%d] needs name (an existing Secret) and mountPath" $i) -}}
 {{- end -}}
+{{- $mp := clean (toString $s.mountPath) -}}
+{{- if hasKey $fixed $mp -}}
+{{- fail (printf "secrets[%d].mountPath %q is %s: mount each Secret at a path of its own (e.g. /run/secrets/%s)" $i $mp (get $fixed $mp) (toString $s.name)) -}}
+{{- end -}}
+{{- $_ := set $fixed $mp (printf "also secrets[%d].mountPath" $i) -}}
 {{- end -}}
 {{- if and .Values.serviceMonitor.enabled (eq .Values.mode "daemon") -}}
 {{- $public := ((($cfg.http | default dict).auth) | default dict).metrics_public -}}
@@ -182,13 +295,26 @@ combined, decimals allowed: 90s, 5m, 1h30m, 1.5d), rounded up. Anything else
 {{- fail "mode is cronjob but cronjob.jobs is empty" -}}
 {{- end -}}
 {{- $types := keys ($cfg.backup_types | default dict) -}}
+{{- $names := dict -}}
 {{- range $i, $j := .Values.cronjob.jobs -}}
-{{- if or (not $j.type) (not $j.schedule) -}}
+{{- if or (not (kindIs "map" $j)) (not $j.type) (not $j.schedule) -}}
 {{- fail (printf "cronjob.jobs[%d] needs type and schedule" $i) -}}
 {{- end -}}
 {{- if not (or (eq $j.type "manual") (has $j.type $types)) -}}
 {{- fail (printf "cronjob.jobs[%d].type %q is not a key of config.backup_types (nor manual)" $i $j.type) -}}
 {{- end -}}
+{{- $sched := trim (toString $j.schedule) -}}
+{{- if not (regexMatch "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*/,?-]+([ \t]+[0-9A-Za-z*/,?-]+){4})$" $sched) -}}
+{{- fail (printf "cronjob.jobs[%d].schedule %q is not a Kubernetes CronJob schedule: give 5 fields (minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\") or one of @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly (the time zone goes in cronjob.timeZone)" $i $sched) -}}
+{{- end -}}
+{{- if not (include "gosqlguard.dnsLabel" ($j.name | default $j.type)) -}}
+{{- fail (printf "cronjob.jobs[%d]: %q has no letter or digit to name its CronJob by; set cronjob.jobs[%d].name" $i (toString ($j.name | default $j.type)) $i) -}}
+{{- end -}}
+{{- $name := include "gosqlguard.cronJobName" (dict "root" $ "job" $j) -}}
+{{- if hasKey $names $name -}}
+{{- fail (printf "cronjob.jobs[%v] and cronjob.jobs[%d] both make the CronJob %q (the release's full name cut to 40, then the job's name or else its type, lower-cased, other characters than a-z, 0-9 and - turned into -, cut to 52): set distinct, short cronjob.jobs[].name" (get $names $name) $i $name) -}}
+{{- end -}}
+{{- $_ := set $names $name $i -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -196,7 +322,8 @@ combined, decimals allowed: 90s, 5m, 1h30m, 1.5d), rounded up. Anything else
 {{/*
 The pod spec shared by the Deployment and the CronJobs. Takes a dict:
 root (the chart's context), args (the container's arguments), grace
-(terminationGracePeriodSeconds), restartPolicy (optional), probes (bool).
+(terminationGracePeriodSeconds), restartPolicy (optional), probes (bool),
+component (the pods' app.kubernetes.io/component: daemon or backup).
 */}}
 {{- define "gosqlguard.podSpec" -}}
 {{- $root := .root -}}
@@ -236,7 +363,7 @@ containers:
     {{- if .probes }}
     ports:
       - name: http
-        containerPort: {{ int $v.service.port }}
+        containerPort: {{ int $v.containerPort }}
         protocol: TCP
     {{- with $v.livenessProbe }}
     livenessProbe:
@@ -266,6 +393,7 @@ containers:
       - name: data
         mountPath: {{ $v.persistence.mountPath }}
       {{- range $i, $s := $v.secrets }}
+      {{- $s = $s | default dict }}
       - name: secret-{{ $i }}
         mountPath: {{ $s.mountPath }}
         readOnly: true
@@ -296,6 +424,7 @@ volumes:
     emptyDir: {}
     {{- end }}
   {{- range $i, $s := $v.secrets }}
+  {{- $s = $s | default dict }}
   - name: secret-{{ $i }}
     secret:
       secretName: {{ $s.name }}
@@ -319,9 +448,9 @@ nodeSelector:
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with $v.topologySpreadConstraints }}
+{{- if $v.topologySpreadConstraints }}
 topologySpreadConstraints:
-  {{- toYaml . | nindent 2 }}
+  {{- include "gosqlguard.topologySpreadConstraints" (dict "root" $root "component" .component) | nindent 2 }}
 {{- end }}
 {{- with $v.tolerations }}
 tolerations:
