@@ -28,6 +28,13 @@ chart-test:
 bench:
 	bash scripts/bench-memory.sh
 
+# Backup and restore benchmark suite, both engines, against the CLI pipelines
+# (docs/performance.md). Not a test. SIZE_MB (default 100), RUNS (3),
+# ENGINES, BENCH_FLAGS (e.g. -clean, -profile DIR, -o FILE).
+.PHONY: bench-suite
+bench-suite:
+	$(GO) run ./scripts/bench $(BENCH_FLAGS)
+
 # Static binaries for linux/amd64, linux/arm64 and darwin/arm64 in dist/,
 # with the version stamped, and dist/SHA256SUMS (see the README's "Deploy").
 release:

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const timeBin = "/usr/bin/time"
+
+// stage is one process of a pipeline.
+type stage struct {
+	name string
+	args []string
+	env  []string // added to the environment
+}
+
+// usage is what one run of a step cost.
+type usage struct {
+	wall time.Duration
+	// cpu is user+sys of every process of the step, children included.
+	cpu float64
+	// rss is the sum of the peak RSS (bytes) of the pipeline's stages, each
+	// the largest of its process tree's.
+	rss int64
+	// For gosqlguard steps: its own CPU and peak RSS, and those of the
+	// database tools it ran (summed over the tools; peak RSS the largest).
+	ownCPU, toolCPU float64
+	ownRSS, toolRSS int64
+}
+
+func rusageOf(ps *os.ProcessState) (cpu float64, rss int64) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0, 0
+	}
+	cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return cpu, ru.Maxrss * 1024
+}
+
+// capBuf keeps the last 8 KiB written to it.
+type capBuf struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (c *capBuf) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.b = append(c.b, p...)
+	if len(c.b) > 8<<10 {
+		c.b = c.b[len(c.b)-8<<10:]
+	}
+	return len(p), nil
+}
+
+func (c *capBuf) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.TrimSpace(string(c.b))
+}
+
+// runPipeline runs the stages connected stdout to stdin, the first reading
+// stdin (nil: /dev/null), the last writing to stdout (a file path; "" keeps
+// its output, which is returned). onStart, when set, gets the PID of the
+// first stage. Every stage must exit 0.
+func runPipeline(ctx context.Context, stdin string, stages []stage, stdout string, onStart func(pid int)) (usage, string, error) {
+	var u usage
+	cmds := make([]*exec.Cmd, len(stages))
+	errs := make([]*capBuf, len(stages))
+	var outBuf bytes.Buffer
+	var closers []*os.File
+	defer func() {
+		for _, f := range closers {
+			f.Close()
+		}
+	}()
+	for i, s := range stages {
+		c := exec.CommandContext(ctx, s.args[0], s.args[1:]...)
+		c.Env = append(os.Environ(), s.env...)
+		errs[i] = &capBuf{}
+		c.Stderr = errs[i]
+		c.WaitDelay = 5 * time.Second
+		cmds[i] = c
+	}
+	if stdin != "" {
+		f, err := os.Open(stdin)
+		if err != nil {
+			return u, "", err
+		}
+		closers = append(closers, f)
+		cmds[0].Stdin = f
+	}
+	if stdout != "" {
+		f, err := os.Create(stdout)
+		if err != nil {
+			return u, "", err
+		}
+		closers = append(closers, f)
+		cmds[len(cmds)-1].Stdout = f
+	} else {
+		cmds[len(cmds)-1].Stdout = &outBuf
+	}
+	// Pipes between stages: the kernel moves the bytes, not this process.
+	pipeEnds := make([][2]*os.File, len(cmds)-1)
+	for i := range pipeEnds {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return u, "", err
+		}
+		closers = append(closers, r, w)
+		pipeEnds[i] = [2]*os.File{r, w}
+		cmds[i].Stdout = w
+		cmds[i+1].Stdin = r
+	}
+	start := time.Now()
+	for i, c := range cmds {
+		if err := c.Start(); err != nil {
+			for _, s := range cmds[:i] {
+				_ = s.Process.Kill()
+				_ = s.Wait()
+			}
+			return u, "", fmt.Errorf("start %s: %w", stages[i].name, err)
+		}
+		if i == 0 && onStart != nil {
+			onStart(c.Process.Pid)
+		}
+	}
+	// Our copies of the pipe ends must go, or readers never see EOF.
+	for _, p := range pipeEnds {
+		p[0].Close()
+		p[1].Close()
+	}
+	var failures []string
+	for i, c := range cmds {
+		err := c.Wait()
+		if err != nil {
+			failures = append(failures, fmt.Sprintf("%s: %v: %s", stages[i].name, err, errs[i].String()))
+		}
+		if c.ProcessState != nil {
+			cpu, rss := rusageOf(c.ProcessState)
+			u.cpu += cpu
+			u.rss += rss
+		}
+	}
+	u.wall = time.Since(start)
+	if len(failures) > 0 {
+		return u, "", fmt.Errorf("%s", strings.Join(failures, "; "))
+	}
+	return u, outBuf.String(), nil
+}
+
+// hwmPoller samples a process's VmHWM (its own peak RSS, children excluded)
+// until stopped; the peak of the last sample before it exits is kept.
+type hwmPoller struct {
+	stop chan struct{}
+	done chan struct{}
+	peak int64
+}
+
+func pollHWM(pid int) *hwmPoller {
+	p := &hwmPoller{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		path := "/proc/" + strconv.Itoa(pid) + "/status"
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := readHWM(path); v > p.peak {
+				p.peak = v
+			}
+			select {
+			case <-p.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return p
+}
+
+func (p *hwmPoller) finish() int64 {
+	close(p.stop)
+	<-p.done
+	return p.peak
+}
+
+func readHWM(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// wrappedTools are the database tools gosqlguard may run; each gets a
+// wrapper that runs the real one under /usr/bin/time, appending its usage to
+// a log, so that gosqlguard's own CPU can be told from theirs.
+var wrappedTools = []string{"mariadb-dump", "mysqldump", "mariadb", "mysql", "pg_dump", "pg_restore", "psql"}
+
+const rusageTag = "GSGBENCH"
+
+// writeWrappers writes the wrappers into dir, logging to logPath.
+func writeWrappers(dir, logPath string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, t := range wrappedTools {
+		real, err := exec.LookPath(t)
+		if err != nil {
+			continue
+		}
+		script := fmt.Sprintf("#!/bin/sh\nexec %s -a -o '%s' -f '%s %%U %%S %%M' '%s' \"$@\"\n", timeBin, logPath, rusageTag, real)
+		if err := os.WriteFile(dir+"/"+t, []byte(script), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readToolUsage sums the CPU seconds of the logged tool runs and returns the
+// largest peak RSS.
+func readToolUsage(logPath string) (cpu float64, rss int64, err error) {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return 0, 0, nil
+		}
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 4 || f[0] != rusageTag {
+			continue
+		}
+		u, _ := strconv.ParseFloat(f[1], 64)
+		s, _ := strconv.ParseFloat(f[2], 64)
+		kb, _ := strconv.ParseInt(f[3], 10, 64)
+		cpu += u + s
+		rss = max(rss, kb*1024)
+	}
+	return cpu, rss, nil
+}
