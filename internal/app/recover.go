@@ -46,7 +46,7 @@ func (a *App) Reclaim(ctx context.Context) {
 	}
 	for _, b := range rep.Foreign {
 		o := owner.Parse(b.OwnerHost, b.OwnerPID)
-		a.Logger.Warn("crash recovery: a backup is recorded running by a process of another host; left alone, as its end cannot be told from here",
+		a.Logger.Warn("crash recovery: a backup is recorded running by a process of another host or PID namespace (container); left alone, as its end cannot be told from here",
 			"id", b.ID, "server", b.Server, "database", b.Database, "type", b.Type, "host", o.Host, "pid", o.PID,
 			"started_at", b.StartedAt.Format(time.RFC3339))
 	}

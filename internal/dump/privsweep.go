@@ -14,8 +14,10 @@ import (
 )
 
 // privateDirPrefix starts the name of every PrivateDir:
-// gosqlguard-priv-<pid>-<start>-<random>, where pid and start (clock ticks
-// since boot, 0 where unknown) name the process that made it.
+// gosqlguard-priv-<pid>-<start>-n<pidns>-<random>, where pid, start (clock
+// ticks since boot, 0 where unknown) and pidns (the PID namespace; the
+// part is absent where unknown, and in names of older versions) name the
+// process that made it.
 const privateDirPrefix = "gosqlguard-priv-"
 
 func privateDirPattern() string {
@@ -24,7 +26,11 @@ func privateDirPattern() string {
 	if start == "" {
 		start = "0"
 	}
-	return privateDirPrefix + strconv.Itoa(me.PID) + "-" + start + "-"
+	p := privateDirPrefix + strconv.Itoa(me.PID) + "-" + start + "-"
+	if me.NS != "" {
+		p += "n" + me.NS + "-"
+	}
+	return p
 }
 
 // privateDirOwner returns the process a PrivateDir's name records, or false
@@ -34,8 +40,8 @@ func privateDirOwner(name string) (owner.Owner, bool) {
 	if !ok {
 		return owner.Owner{}, false
 	}
-	parts := strings.SplitN(rest, "-", 3)
-	if len(parts) != 3 || parts[2] == "" {
+	parts := strings.SplitN(rest, "-", 4)
+	if len(parts) < 3 || parts[len(parts)-1] == "" {
 		return owner.Owner{}, false
 	}
 	pid, err := strconv.Atoi(parts[0])
@@ -45,9 +51,17 @@ func privateDirOwner(name string) (owner.Owner, bool) {
 	if _, err := strconv.ParseUint(parts[1], 10, 64); err != nil {
 		return owner.Owner{}, false
 	}
-	o := owner.Owner{Host: owner.Self().Host, PID: pid}
+	me := owner.Self()
+	o := owner.Owner{Host: me.Host, PID: pid}
 	if parts[1] != "0" {
 		o.Start = parts[1]
+	}
+	if len(parts) == 4 {
+		ns, ok := strings.CutPrefix(parts[2], "n")
+		if _, err := strconv.ParseUint(ns, 10, 64); !ok || err != nil {
+			return owner.Owner{}, false
+		}
+		o.NS = ns
 	}
 	return o, true
 }

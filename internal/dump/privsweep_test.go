@@ -44,9 +44,16 @@ func TestSweepPrivateDirs(t *testing.T) {
 	if _, err := os.Create(filepath.Join(killed, "client.cnf")); err != nil {
 		t.Fatal(err)
 	}
-	reused := mk(privateDirPrefix+strconv.Itoa(me.PID)+"-1-456", false) // our PID, another start
+	reused := mk(privateDirPrefix+strconv.Itoa(me.PID)+"-1-456", false)  // our PID, another start
+	killedHere := mk(privateDirPrefix+"4206969-0-n"+me.NS+"-321", false) // this PID namespace, gone
 	kept := []string{
 		mine.Path(),
+		// Another PID namespace (a container sharing the host name): its PID
+		// says nothing here, even one that is gone, or ours with another start.
+		mk(privateDirPrefix+"4206969-0-n1-654", false),
+		mk(privateDirPrefix+strconv.Itoa(me.PID)+"-1-n1-655", false),
+		mk(privateDirPrefix+"4206969-0-nx-656", false), // not a namespace
+
 		mk(privateDirPrefix+strconv.Itoa(me.PID)+"-0-789", false), // our PID, start unknown
 		mk("gosqlguard-versitygw-1.0", false),
 		mk(privateDirPrefix+"4206969-0-file", true),
@@ -54,6 +61,11 @@ func TestSweepPrivateDirs(t *testing.T) {
 		mk(privateDirPrefix+"4206969-0-", false),
 	}
 	want := []string{killed}
+	if me.NS != "" {
+		want = append(want, killedHere)
+	} else {
+		kept = append(kept, killedHere)
+	}
 	if me.Start != "" {
 		want = append(want, reused)
 	} else {
