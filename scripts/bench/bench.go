@@ -195,7 +195,7 @@ func (b *bench) gsg(ctx context.Context, args ...string) (usage, string, error) 
 		return usage{}, "", err
 	}
 	var poller *hwmPoller
-	st := stage{name: "gosqlguard", args: append([]string{b.bin}, args...),
+	st := stage{name: "gosqlguard", args: append([]string{b.bin}, args...), direct: true,
 		env: []string{"PATH=" + b.wrapDir + string(os.PathListSeparator) + os.Getenv("PATH")}}
 	u, out, err := runPipeline(ctx, "", []stage{st}, "", func(pid int) { poller = pollHWM(pid) })
 	polled := int64(0)
@@ -211,12 +211,9 @@ func (b *bench) gsg(ctx context.Context, args ...string) (usage, string, error) 
 	}
 	u.toolCPU, u.toolRSS = toolCPU, toolRSS
 	u.ownCPU = u.cpu - toolCPU
-	// wait4's peak RSS is the largest of gosqlguard's and its children's:
-	// when above the tools' it is gosqlguard's own, exactly.
+	// gosqlguard's own peak: its VmHWM, sampled every 10 ms until it exits
+	// (wait4's would include this program's memory, see runPipeline).
 	u.ownRSS = polled
-	if u.rss > toolRSS {
-		u.ownRSS = u.rss
-	}
 	u.rss = u.ownRSS + toolRSS
 	return u, out, nil
 }

@@ -21,6 +21,9 @@ type stage struct {
 	name string
 	args []string
 	env  []string // added to the environment
+	// direct runs the stage as this process's child; otherwise it runs
+	// under /usr/bin/time, which reports its usage (see runPipeline).
+	direct bool
 }
 
 // usage is what one run of a step cost.
@@ -69,22 +72,45 @@ func (c *capBuf) String() string {
 }
 
 // runPipeline runs the stages connected stdout to stdin, the first reading
-// stdin (nil: /dev/null), the last writing to stdout (a file path; "" keeps
+// stdin ("": /dev/null), the last writing to stdout (a file path; "" keeps
 // its output, which is returned). onStart, when set, gets the PID of the
 // first stage. Every stage must exit 0.
+//
+// The peak RSS that wait4 reports for a child started by a Go program
+// includes this program's own, as the child starts from this process's
+// memory (vfork) before it executes the tool. So each stage that is not
+// direct runs under /usr/bin/time, whose small process is the one the tool
+// starts from; its report gives the stage's CPU and peak RSS. A direct stage
+// reports its CPU from wait4 and no peak RSS.
 func runPipeline(ctx context.Context, stdin string, stages []stage, stdout string, onStart func(pid int)) (usage, string, error) {
 	var u usage
 	cmds := make([]*exec.Cmd, len(stages))
 	errs := make([]*capBuf, len(stages))
+	reports := make([]string, len(stages))
 	var outBuf bytes.Buffer
 	var closers []*os.File
 	defer func() {
 		for _, f := range closers {
 			f.Close()
 		}
+		for _, r := range reports {
+			if r != "" {
+				os.Remove(r)
+			}
+		}
 	}()
 	for i, s := range stages {
-		c := exec.CommandContext(ctx, s.args[0], s.args[1:]...)
+		args := s.args
+		if !s.direct {
+			f, err := os.CreateTemp("", "gsg-bench-rusage-")
+			if err != nil {
+				return u, "", err
+			}
+			f.Close()
+			reports[i] = f.Name()
+			args = append([]string{timeBin, "-f", rusageTag + " %U %S %M", "-o", reports[i]}, args...)
+		}
+		c := exec.CommandContext(ctx, args[0], args[1:]...)
 		c.Env = append(os.Environ(), s.env...)
 		errs[i] = &capBuf{}
 		c.Stderr = errs[i]
@@ -145,10 +171,17 @@ func runPipeline(ctx context.Context, stdin string, stages []stage, stdout strin
 		if err != nil {
 			failures = append(failures, fmt.Sprintf("%s: %v: %s", stages[i].name, err, errs[i].String()))
 		}
-		if c.ProcessState != nil {
-			cpu, rss := rusageOf(c.ProcessState)
+		switch {
+		case reports[i] != "":
+			cpu, rss, err := readToolUsage(reports[i])
+			if err != nil {
+				return u, "", err
+			}
 			u.cpu += cpu
 			u.rss += rss
+		case c.ProcessState != nil:
+			cpu, _ := rusageOf(c.ProcessState)
+			u.cpu += cpu
 		}
 	}
 	u.wall = time.Since(start)
