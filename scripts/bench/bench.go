@@ -360,11 +360,13 @@ func (b *bench) run(ctx context.Context) error {
 			}
 		}
 	}
-	report := b.report(started)
-	fmt.Print(report)
-	if b.o.out != "" {
-		if err := os.WriteFile(b.o.out, []byte(report), 0o644); err != nil {
-			return err
+	if b.o.runs > 0 {
+		report := b.report(started)
+		fmt.Print(report)
+		if b.o.out != "" {
+			if err := os.WriteFile(b.o.out, []byte(report), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	if b.o.profileDir != "" {

@@ -79,7 +79,7 @@ func run() error {
 	var o options
 	var engines string
 	flag.IntVar(&o.sizeMB, "size", envInt("SIZE_MB", 100), "database size in MB of MariaDB dump ($SIZE_MB)")
-	flag.IntVar(&o.runs, "runs", envInt("RUNS", 3), "rounds; every step runs once per round ($RUNS)")
+	flag.IntVar(&o.runs, "runs", envInt("RUNS", 3), "rounds; every step runs once per round; 0 with -profile: profiles only ($RUNS)")
 	flag.StringVar(&engines, "engines", envStr("ENGINES", "mariadb,postgres"), "engines to measure, comma-separated ($ENGINES)")
 	flag.BoolVar(&o.clean, "clean", false, "drop every gsg_bench_<N>mb and gsg_bench_scratch_* database and exit")
 	flag.BoolVar(&o.s3, "s3", true, "also back up to local + S3 (a local versitygw)")
@@ -99,6 +99,9 @@ func run() error {
 		default:
 			return fmt.Errorf("unknown engine %q (mariadb, postgres)", e)
 		}
+	}
+	if o.sizeMB < 1 || o.runs < 0 || (o.runs == 0 && o.profileDir == "") {
+		return errors.New("-size must be at least 1 and -runs at least 1 (or 0 with -profile)")
 	}
 	if len(o.engines) == 0 {
 		return errors.New("no engine to measure")
