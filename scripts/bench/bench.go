@@ -33,6 +33,7 @@ type bench struct {
 	root    string
 	work    string
 	bin     string
+	commit  string // of the tree gosqlguard was built from
 	recip   string
 	key     string
 	wrapDir string
@@ -75,8 +76,10 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 			b.close()
 		}
 	}()
+	b.commit = "?"
 	b.bin = o.gosqlguard
 	if b.bin == "" {
+		b.commit = firstLine("git", "-C", root, "describe", "--always", "--dirty")
 		b.bin = filepath.Join(work, "gosqlguard")
 		fmt.Fprintln(os.Stderr, "building gosqlguard ...")
 		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", b.bin, "./cmd/gosqlguard")

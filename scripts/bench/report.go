@@ -83,9 +83,8 @@ func cpuModel() string {
 func (b *bench) report(started time.Time) string {
 	var w strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&w, format, args...) }
-	commit := strings.TrimSpace(firstLine("git", "-C", b.root, "describe", "--always", "--dirty"))
 	p("Run %s, SIZE_MB=%d, %d round(s), %d CPU(s) (%s), gosqlguard %s, mariadb-dump %s, pg_dump %s, zstd %s, age %s.\n\n",
-		started.UTC().Format("2006-01-02 15:04 MST"), b.o.sizeMB, b.o.runs, runtime.NumCPU(), cpuModel(), commit,
+		started.UTC().Format("2006-01-02 15:04 MST"), b.o.sizeMB, b.o.runs, runtime.NumCPU(), cpuModel(), b.commit,
 		version("mariadb-dump"), version("pg_dump"), version("zstd"), version("age"))
 	for _, e := range b.o.engines {
 		sz := b.sizesOf(e)
