@@ -103,6 +103,13 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 	if err := writeWrappers(b.wrapDir, b.toolLog); err != nil {
 		return nil, err
 	}
+	if o.small > 0 {
+		if err := b.setupSmall(ctx); err != nil {
+			return nil, err
+		}
+		ok = true
+		return b, nil
+	}
 	for _, e := range o.engines {
 		db, err := ensureData(ctx, e, o.sizeMB)
 		if err != nil {
@@ -346,6 +353,9 @@ func (b *bench) deleteBackup(ctx context.Context, cfg, id string) {
 }
 
 func (b *bench) run(ctx context.Context) error {
+	if b.o.small > 0 {
+		return b.runSmall(ctx)
+	}
 	started := time.Now()
 	for round := 1; round <= b.o.runs; round++ {
 		for _, e := range b.o.engines {

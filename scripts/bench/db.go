@@ -16,7 +16,13 @@ import (
 var (
 	dataName    = regexp.MustCompile(`^gsg_bench_[0-9]+mb$`)
 	scratchName = regexp.MustCompile(`^gsg_bench_scratch_[0-9a-f]{8}$`)
+	smallName   = regexp.MustCompile(`^gsg_bench_small_[0-9]+$`)
 )
+
+// ours reports whether name is of a form this program creates and drops.
+func ours(name string) bool {
+	return dataName.MatchString(name) || scratchName.MatchString(name) || smallName.MatchString(name)
+}
 
 func dataDB(sizeMB int) string { return fmt.Sprintf("gsg_bench_%dmb", sizeMB) }
 
@@ -65,7 +71,7 @@ func quoteIdent(engine, name string) string {
 
 // createDB creates an empty database; the name must be one of ours.
 func createDB(ctx context.Context, engine, name string) error {
-	if !dataName.MatchString(name) && !scratchName.MatchString(name) {
+	if !ours(name) {
 		return fmt.Errorf("refusing to create %q: not a benchmark name", name)
 	}
 	sql := "CREATE DATABASE " + quoteIdent(engine, name)
@@ -78,7 +84,7 @@ func createDB(ctx context.Context, engine, name string) error {
 
 // dropDB drops a database of ours if it exists.
 func dropDB(ctx context.Context, engine, name string) error {
-	if !dataName.MatchString(name) && !scratchName.MatchString(name) {
+	if !ours(name) {
 		return fmt.Errorf("refusing to drop %q: not a benchmark name", name)
 	}
 	sql := "DROP DATABASE IF EXISTS " + quoteIdent(engine, name)
@@ -101,7 +107,7 @@ func listOurs(ctx context.Context, engine string) ([]string, error) {
 	}
 	var names []string
 	for _, n := range strings.Fields(out) {
-		if dataName.MatchString(n) || scratchName.MatchString(n) {
+		if ours(n) {
 			names = append(names, n)
 		}
 	}
@@ -129,9 +135,15 @@ func clean(ctx context.Context, engines []string) error {
 // generator version, written last).
 func ensureData(ctx context.Context, engine string, sizeMB int) (string, error) {
 	name := dataDB(sizeMB)
+	return name, ensureDB(ctx, engine, name, sizeMB)
+}
+
+// ensureDB makes database name (one of ours) with the rows of sizeMB, or
+// reuses it as ensureData does.
+func ensureDB(ctx context.Context, engine, name string, sizeMB int) error {
 	names, err := listOurs(ctx, engine)
 	if err != nil {
-		return "", err
+		return err
 	}
 	for _, n := range names {
 		if n != name {
@@ -140,24 +152,24 @@ func ensureData(ctx context.Context, engine string, sizeMB int) (string, error) 
 		out, err := sqlExec(ctx, engine, name, "SELECT v FROM gsg_bench_meta WHERE k IN ('size_mb', 'generator') ORDER BY k")
 		if f := strings.Fields(out); err == nil && len(f) == 2 && f[0] == strconv.Itoa(genVersion) && f[1] == strconv.Itoa(sizeMB) {
 			fmt.Fprintf(os.Stderr, "reusing %s database %s\n", engine, name)
-			return name, nil
+			return nil
 		}
 	}
 	fmt.Fprintf(os.Stderr, "generating %s database %s ...", engine, name)
 	start := time.Now()
 	if err := dropDB(ctx, engine, name); err != nil {
-		return "", err
+		return err
 	}
 	if err := createDB(ctx, engine, name); err != nil {
-		return "", err
+		return err
 	}
 	stmts := append(schema(engine), inserts(engine, sizeMB)...)
 	if engine == enginePostgres {
 		stmts = append(stmts, "VACUUM ANALYZE")
 	}
 	if _, err := sqlExec(ctx, engine, name, strings.Join(stmts, ";\n")+";\n"); err != nil {
-		return "", err
+		return err
 	}
 	fmt.Fprintf(os.Stderr, " %.1f s\n", time.Since(start).Seconds())
-	return name, nil
+	return nil
 }

@@ -5,11 +5,17 @@
 // storage; local + S3 on a local versitygw), gosqlguard restore and the CLI
 // restore, and prints the medians as Markdown.
 //
-// It only ever creates and drops databases named gsg_bench_<N>mb (kept for
-// later runs of the same size; dropped with -clean) and
-// gsg_bench_scratch_<hex> (restore targets, dropped after each restore).
+// With -small N (SMALL_DBS=N) it measures instead one `gosqlguard backup`
+// of N small databases with concurrency.total 1 against 2, and what each
+// backup costs outside its dump (small.go).
 //
-// Settings: flags, or the environment variables SIZE_MB, RUNS and ENGINES.
+// It only ever creates and drops databases named gsg_bench_<N>mb (kept for
+// later runs of the same size; dropped with -clean), gsg_bench_small_<i>
+// (the same) and gsg_bench_scratch_<hex> (restore targets, dropped after
+// each restore).
+//
+// Settings: flags, or the environment variables SIZE_MB, RUNS, ENGINES,
+// SMALL_DBS and SMALL_MB.
 package main
 
 import (
@@ -47,6 +53,10 @@ type options struct {
 	out        string
 	gosqlguard string
 	keepWork   bool
+	// small > 0 selects the many-small-databases measurement (small.go)
+	// instead of the suite: small databases of smallMB each.
+	small   int
+	smallMB int
 }
 
 func main() {
@@ -81,12 +91,14 @@ func run() error {
 	flag.IntVar(&o.sizeMB, "size", envInt("SIZE_MB", 100), "database size in MB of MariaDB dump ($SIZE_MB)")
 	flag.IntVar(&o.runs, "runs", envInt("RUNS", 3), "rounds; every step runs once per round; 0 with -profile: profiles only ($RUNS)")
 	flag.StringVar(&engines, "engines", envStr("ENGINES", "mariadb,postgres"), "engines to measure, comma-separated ($ENGINES)")
-	flag.BoolVar(&o.clean, "clean", false, "drop every gsg_bench_<N>mb and gsg_bench_scratch_* database and exit")
+	flag.BoolVar(&o.clean, "clean", false, "drop every gsg_bench_<N>mb, gsg_bench_small_<i> and gsg_bench_scratch_* database and exit")
 	flag.BoolVar(&o.s3, "s3", true, "also back up to local + S3 (a local versitygw)")
 	flag.StringVar(&o.profileDir, "profile", os.Getenv("PROFILE_DIR"), "after the rounds, write CPU and allocation profiles of one backup and one restore per engine to this directory ($PROFILE_DIR)")
 	flag.StringVar(&o.out, "o", os.Getenv("OUT"), "also write the Markdown report to this file ($OUT)")
 	flag.StringVar(&o.gosqlguard, "gosqlguard", "", "gosqlguard binary (default: built from ./cmd/gosqlguard)")
 	flag.BoolVar(&o.keepWork, "keep", false, "keep the work directory (backups, configs, logs)")
+	flag.IntVar(&o.small, "small", envInt("SMALL_DBS", 0), "instead of the suite: back up this many small databases gsg_bench_small_<i> in one run, concurrency.total 1 against 2, and the per-backup overhead ($SMALL_DBS)")
+	flag.IntVar(&o.smallMB, "small-mb", envInt("SMALL_MB", 5), "with -small: size of each small database in MB of MariaDB dump ($SMALL_MB)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -105,6 +117,9 @@ func run() error {
 	}
 	if len(o.engines) == 0 {
 		return errors.New("no engine to measure")
+	}
+	if o.small > 0 && (o.smallMB < 1 || o.runs < 1) {
+		return errors.New("-small needs -small-mb and -runs of at least 1")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -259,7 +259,8 @@ func writeWrappers(dir, logPath string) error {
 		if err != nil {
 			continue
 		}
-		script := fmt.Sprintf("#!/bin/sh\nexec %s -a -o '%s' -f '%s %%U %%S %%M' '%s' \"$@\"\n", timeBin, logPath, rusageTag, real)
+		// Fields: user s, sys s, peak RSS KiB, elapsed s (10 ms steps), command line.
+		script := fmt.Sprintf("#!/bin/sh\nexec %s -a -o '%s' -f '%s %%U %%S %%M %%e %%C' '%s' \"$@\"\n", timeBin, logPath, rusageTag, real)
 		if err := os.WriteFile(dir+"/"+t, []byte(script), 0o755); err != nil {
 			return err
 		}
@@ -279,7 +280,7 @@ func readToolUsage(logPath string) (cpu float64, rss int64, err error) {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
-		if len(f) != 4 || f[0] != rusageTag {
+		if len(f) < 4 || f[0] != rusageTag {
 			continue
 		}
 		u, _ := strconv.ParseFloat(f[1], 64)
@@ -290,3 +291,49 @@ func readToolUsage(logPath string) (cpu float64, rss int64, err error) {
 	}
 	return cpu, rss, nil
 }
+
+// toolRun is one logged run of a wrapped tool.
+type toolRun struct {
+	elapsed time.Duration // GNU time's %e: 10 ms steps, rounded down
+	args    []string      // the command line, split at blanks
+}
+
+// readToolRuns returns the wrapped tools' runs in the order they ended.
+func readToolRuns(logPath string) ([]toolRun, error) {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var runs []toolRun
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || f[0] != rusageTag {
+			continue
+		}
+		e, err := strconv.ParseFloat(f[4], 64)
+		if err != nil {
+			return nil, fmt.Errorf("tool log: %q: %v", line, err)
+		}
+		runs = append(runs, toolRun{elapsed: time.Duration(e * float64(time.Second)), args: f[5:]})
+	}
+	return runs, nil
+}
+
+// names reports whether the run's command line names database db, as its
+// last argument (mariadb-dump) or as dbname=DB in a connection string
+// (pg_dump --dbname=dbname='DB').
+func (t toolRun) names(db string) bool {
+	for _, a := range t.args {
+		a = strings.Trim(a, "'")
+		if a == db || strings.HasSuffix(a, "="+db) || strings.HasSuffix(a, "='"+db) {
+			return true
+		}
+	}
+	return false
+}
+
+// isVersion reports whether the run was a "TOOL --version".
+func (t toolRun) isVersion() bool { return len(t.args) == 2 && t.args[1] == "--version" }

@@ -1,0 +1,393 @@
+package main
+
+// The many-small-databases measurement (-small N): one `gosqlguard backup`
+// of N databases of -small-mb MB each, with concurrency {total: 1,
+// per_server: 1} against {total: 2, per_server: 2}, alternating, -runs
+// rounds; and, from the sequential runs, what each backup costs outside its
+// dump tool.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// smallConcurrency are the concurrency.total values compared; per_server is
+// the same (one server per run).
+var smallConcurrency = []int{1, 2}
+
+func smallDB(i int) string { return fmt.Sprintf("gsg_bench_small_%d", i) }
+
+// smallBackup is one backup of a run, from gosqlguard's JSON log and the
+// wrapped dump tool's log.
+type smallBackup struct {
+	id, db string
+	// started: "backup started" (after the catalog row is inserted);
+	// dumpStart: "dump starting" (debug; just before the dump tool runs);
+	// finished: "backup finished" (after the catalog row is updated).
+	started, dumpStart, finished time.Time
+	dump                         time.Duration // the dump tool's own wall time
+	raw                          int64
+}
+
+// smallRun is one `gosqlguard backup` of the small databases.
+type smallRun struct {
+	engine  string
+	total   int
+	wall    time.Duration
+	backups []smallBackup // in the order they finished
+	// versions are the dump tool's "--version" runs (part of prepare).
+	versions []time.Duration
+	// mostAtOnce is the largest number of backups between their "backup
+	// started" and "backup finished" at one instant.
+	mostAtOnce int
+}
+
+func (b *bench) smallConfig(total int) string {
+	return b.config(fmt.Sprintf("small-total%d", total))
+}
+
+// setupSmall makes (or reuses) the small databases of every engine and
+// writes one configuration per concurrency, each listing exactly those
+// databases, with its own catalog and local storage.
+func (b *bench) setupSmall(ctx context.Context) error {
+	var dbs []string
+	for i := 1; i <= b.o.small; i++ {
+		dbs = append(dbs, smallDB(i))
+	}
+	for _, e := range b.o.engines {
+		start := time.Now()
+		for _, db := range dbs {
+			if err := ensureDB(ctx, e, db, b.o.smallMB); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "%s: %d databases of %d MB ready in %.1f s\n", e, len(dbs), b.o.smallMB, time.Since(start).Seconds())
+	}
+	list := strings.Join(dbs, ", ")
+	var servers []string
+	for _, e := range b.o.engines {
+		if e == engineMariaDB {
+			servers = append(servers, fmt.Sprintf("  - {name: bench-mariadb, type: mysql, socket: %s, user: root, databases: [%s]}", mysqlSocket, list))
+		} else {
+			servers = append(servers, fmt.Sprintf("  - {name: bench-postgres, type: postgres, socket: %s, user: postgres, databases: [%s]}", pgSocketDir, list))
+		}
+	}
+	for _, total := range smallConcurrency {
+		name := fmt.Sprintf("total%d", total)
+		cfg := fmt.Sprintf(`servers:
+%s
+compression: {codec: zstd, level: 3}
+encryption: {recipients: [%q], identity_file: %q}
+concurrency: {total: %d, per_server: %d}
+catalog: {driver: sqlite, dsn: %q}
+storages:
+  - {name: local, type: local, path: %q}
+`, strings.Join(servers, "\n"), b.recip, b.key, total, total,
+			filepath.Join(b.work, "catalog-small-"+name+".db"), filepath.Join(b.work, "backups-small-"+name))
+		if err := os.WriteFile(b.smallConfig(total), []byte(cfg), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// smallOnce runs one `gosqlguard backup` of an engine's small databases.
+func (b *bench) smallOnce(ctx context.Context, engine string, total, round int) (smallRun, error) {
+	r := smallRun{engine: engine, total: total}
+	if err := os.Remove(b.toolLog); err != nil && !os.IsNotExist(err) {
+		return r, err
+	}
+	logPath := filepath.Join(b.work, fmt.Sprintf("small-%s-total%d-round%d.log", engine, total, round))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return r, err
+	}
+	defer logFile.Close()
+	// Debug level for the "dump starting" line; it adds a few lines per backup.
+	cmd := exec.CommandContext(ctx, b.bin, "backup", "--config", b.smallConfig(total), "--log-level", "debug", "--log-format", "json",
+		"--server", serverName(engine), "--type", "manual", "--no-prune")
+	cmd.Env = append(os.Environ(), "PATH="+b.wrapDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, logFile
+	start := time.Now()
+	err = cmd.Run()
+	r.wall = time.Since(start)
+	if err != nil {
+		return r, fmt.Errorf("gosqlguard backup: %v (log: %s): %s", err, logPath, strings.TrimSpace(out.String()))
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != b.o.small {
+		return r, fmt.Errorf("gosqlguard backup printed %d lines, want %d: %q", len(lines), b.o.small, out.String())
+	}
+	for _, l := range lines {
+		if f := strings.Split(l, "\t"); len(f) < 5 || f[4] != "success" {
+			return r, fmt.Errorf("backup did not succeed: %q", l)
+		}
+	}
+	if r.backups, err = parseSmallLog(logPath); err != nil {
+		return r, err
+	}
+	if len(r.backups) != b.o.small {
+		return r, fmt.Errorf("%s: %d finished backups in the log, want %d", logPath, len(r.backups), b.o.small)
+	}
+	runs, err := readToolRuns(b.toolLog)
+	if err != nil {
+		return r, err
+	}
+	for _, t := range runs {
+		if t.isVersion() {
+			r.versions = append(r.versions, t.elapsed)
+		}
+	}
+	for i := range r.backups {
+		bk := &r.backups[i]
+		n := 0
+		for _, t := range runs {
+			if !t.isVersion() && t.names(bk.db) {
+				bk.dump = t.elapsed
+				n++
+			}
+		}
+		if n != 1 {
+			return r, fmt.Errorf("%d dump tool runs of %s logged, want 1", n, bk.db)
+		}
+		if bk.started.IsZero() || bk.dumpStart.IsZero() {
+			return r, fmt.Errorf("%s: no backup started or dump starting line for %s", logPath, bk.db)
+		}
+	}
+	r.mostAtOnce = mostAtOnce(r.backups)
+	return r, nil
+}
+
+// parseSmallLog reads the backups of a run from gosqlguard's JSON log, in
+// the order they finished.
+func parseSmallLog(path string) ([]smallBackup, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	byDB := map[string]*smallBackup{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var rec struct {
+			Time     time.Time `json:"time"`
+			Msg      string    `json:"msg"`
+			ID       string    `json:"id"`
+			Database string    `json:"database"`
+			Raw      int64     `json:"raw_bytes"`
+		}
+		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Database == "" {
+			continue // not a record of ours (progress output, other records)
+		}
+		bk := byDB[rec.Database]
+		if bk == nil {
+			bk = &smallBackup{db: rec.Database}
+			byDB[rec.Database] = bk
+		}
+		switch rec.Msg {
+		case "backup started":
+			bk.id, bk.started = rec.ID, rec.Time
+		case "dump starting":
+			bk.dumpStart = rec.Time
+		case "backup finished":
+			bk.finished, bk.raw = rec.Time, rec.Raw
+			order = append(order, rec.Database)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	var out []smallBackup
+	for _, db := range order {
+		out = append(out, *byDB[db])
+	}
+	return out, nil
+}
+
+// mostAtOnce is the largest number of backups running at one instant.
+func mostAtOnce(bs []smallBackup) int {
+	type ev struct {
+		t     time.Time
+		delta int
+	}
+	var evs []ev
+	for _, bk := range bs {
+		evs = append(evs, ev{bk.started, 1}, ev{bk.finished, -1})
+	}
+	// An end sorts before a start at the same instant.
+	slices.SortFunc(evs, func(a, b ev) int {
+		if c := a.t.Compare(b.t); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	n, most := 0, 0
+	for _, e := range evs {
+		n += e.delta
+		most = max(most, n)
+	}
+	return most
+}
+
+// perBackup are the parts of one backup of a sequential run, each from the
+// previous backup's end: open (the CLI's line for the previous one, the
+// catalog insert), prepare (pipeline, server inspection, dump tool
+// --version, option file), dump (the tool's own wall time) and close (the
+// end of the stream, compression and encryption trailers, object fsync and
+// rename, manifest write, catalog update).
+type perBackup struct {
+	span, open, prepare, dump, close, overhead time.Duration
+}
+
+// sequentialParts splits every backup of a sequential run but the first
+// (which has no previous end) into its parts.
+func sequentialParts(r smallRun) []perBackup {
+	var out []perBackup
+	for i := 1; i < len(r.backups); i++ {
+		prev, bk := r.backups[i-1], r.backups[i]
+		p := perBackup{
+			span:    bk.finished.Sub(prev.finished),
+			open:    bk.started.Sub(prev.finished),
+			prepare: bk.dumpStart.Sub(bk.started),
+			dump:    bk.dump,
+		}
+		p.close = bk.finished.Sub(bk.dumpStart) - bk.dump
+		p.overhead = p.span - p.dump
+		out = append(out, p)
+	}
+	return out
+}
+
+func (b *bench) runSmall(ctx context.Context) error {
+	started := time.Now()
+	results := map[string]map[int][]smallRun{}
+	for _, e := range b.o.engines {
+		results[e] = map[int][]smallRun{}
+	}
+	for round := 1; round <= b.o.runs; round++ {
+		order := slices.Clone(smallConcurrency)
+		if round%2 == 0 {
+			slices.Reverse(order)
+		}
+		for _, e := range b.o.engines {
+			for _, total := range order {
+				r, err := b.smallOnce(ctx, e, total, round)
+				if err != nil {
+					return fmt.Errorf("round %d, %s, total %d: %w", round, e, total, err)
+				}
+				results[e][total] = append(results[e][total], r)
+				var dumps time.Duration
+				for _, bk := range r.backups {
+					dumps += bk.dump
+				}
+				fmt.Fprintf(os.Stderr, "round %d/%d %-8s total %d: %6.2f s, dump tools %6.2f s in all, at most %d backup(s) at once\n",
+					round, b.o.runs, e, total, r.wall.Seconds(), dumps.Seconds(), r.mostAtOnce)
+			}
+		}
+	}
+	report := b.smallReport(started, results)
+	fmt.Print(report)
+	if b.o.out != "" {
+		return os.WriteFile(b.o.out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// p90 is the nearest-rank 90th percentile.
+func p90(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)*9+9)/10-1]
+}
+
+func medianOf(ds []time.Duration) time.Duration {
+	v := make([]float64, len(ds))
+	for i, d := range ds {
+		v[i] = float64(d)
+	}
+	return time.Duration(median(v))
+}
+
+func (b *bench) smallReport(started time.Time, results map[string]map[int][]smallRun) string {
+	var w strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&w, format, args...) }
+	p("Run %s, SMALL_DBS=%d, SMALL_MB=%d, %d round(s), %d CPU(s) (%s), gosqlguard %s, mariadb-dump %s, pg_dump %s.\n\n",
+		started.UTC().Format("2006-01-02 15:04 MST"), b.o.small, b.o.smallMB, b.o.runs, runtime.NumCPU(), cpuModel(), b.commit,
+		version("mariadb-dump"), version("pg_dump"))
+	title := map[string]string{engineMariaDB: "MariaDB", enginePostgres: "PostgreSQL"}
+
+	p("| engine | raw dump per database MiB | wall s, total 1 | wall s, total 2 | speedup | most backups at once, total 1 / 2 | dump tools' wall s in all, total 1 / 2 |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, e := range b.o.engines {
+		var walls [2][]float64
+		var dumps [2][]float64
+		most := [2]int{}
+		var raw []float64
+		for k, total := range smallConcurrency {
+			for _, r := range results[e][total] {
+				walls[k] = append(walls[k], r.wall.Seconds())
+				var d time.Duration
+				for _, bk := range r.backups {
+					d += bk.dump
+					raw = append(raw, float64(bk.raw))
+				}
+				dumps[k] = append(dumps[k], d.Seconds())
+				most[k] = max(most[k], r.mostAtOnce)
+			}
+		}
+		w1, w2 := median(walls[0]), median(walls[1])
+		p("| %s | %.1f | %.2f | %.2f | %.2f× | %d / %d | %.2f / %.2f |\n", title[e], median(raw)/(1<<20), w1, w2, w1/w2,
+			most[0], most[1], median(dumps[0]), median(dumps[1]))
+	}
+	p("\nPer backup, from the total 1 runs (backups one after another), every backup but the first of each run; medians in ms:\n\n")
+	p("| engine | backups | from the previous backup's end to this one's | dump tool | outside the dump tool | of which: open (catalog insert) | prepare (server inspection, tool --version) | of prepare: tool --version | close (stream end, fsync, rename, manifest, catalog update) | outside the dump tool, 90th percentile / largest | run wall − dump tools, ÷ databases | outside the dump under 100 ms? |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, e := range b.o.engines {
+		var span, open, prep, dump, cls, over, vers []time.Duration
+		var perRun []time.Duration
+		for _, r := range results[e][1] {
+			for _, x := range sequentialParts(r) {
+				span, open, prep, dump, cls, over = append(span, x.span), append(open, x.open), append(prep, x.prepare),
+					append(dump, x.dump), append(cls, x.close), append(over, x.overhead)
+			}
+			vers = append(vers, r.versions...)
+			outside := r.wall
+			for _, bk := range r.backups {
+				outside -= bk.dump
+			}
+			perRun = append(perRun, outside/time.Duration(len(r.backups)))
+		}
+		verdict := "yes"
+		if medianOf(over) >= 100*time.Millisecond {
+			verdict = "**no**"
+		}
+		p("| %s | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f / %.0f | %.0f | %s |\n", title[e], len(over),
+			ms(medianOf(span)), ms(medianOf(dump)), ms(medianOf(over)), ms(medianOf(open)), ms(medianOf(prep)), ms(medianOf(vers)),
+			ms(medianOf(cls)), ms(p90(over)), ms(slices.Max(over)), ms(medianOf(perRun)), verdict)
+	}
+	p(`
+Wall time is the whole ` + "`gosqlguard backup`" + ` process, median over the rounds; the two
+concurrency settings alternate within each round. "Most backups at once" counts backups between
+their "backup started" and "backup finished" log records. The dump tool's wall time is GNU time's
+(10 ms steps, rounded down, so "outside the dump tool" may read up to 10 ms high) for the tool
+run through a wrapper; the wrapper's own start (a shell and /usr/bin/time, a few ms) counts as
+outside. The parts are medians each, so they need not add up to "outside the dump tool". "Run
+wall − dump tools, ÷ databases" also spreads the process's start and exit over the backups.
+`)
+	return w.String()
+}
