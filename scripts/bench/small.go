@@ -2,9 +2,10 @@ package main
 
 // The many-small-databases measurement (-small N): one `gosqlguard backup`
 // of N databases of -small-mb MB each, with concurrency {total: 1,
-// per_server: 1} against {total: 2, per_server: 2}, alternating, -runs
-// rounds; and, from the sequential runs, what each backup costs outside its
-// dump tool.
+// per_server: 1} against {total: 2, per_server: 2} and against two
+// processes at once of half the databases each (what overlapping gives),
+// alternating, -runs rounds; and, from the total 1 runs, what each backup
+// costs outside its dump tool.
 
 import (
 	"bufio"
@@ -52,13 +53,34 @@ type smallRun struct {
 	mostAtOnce int
 }
 
-func (b *bench) smallConfig(total int) string {
-	return b.config(fmt.Sprintf("small-total%d", total))
+// smallSplit, in place of a concurrency.total, is the reference for what
+// overlapping gives: two `gosqlguard backup` processes at once, each with
+// total 1 and half the databases (odd and even numbers), each with its own
+// catalog and storage directory.
+const smallSplit = 0
+
+// smallVariants are measured in this order (reversed every other round).
+var smallVariants = append(slices.Clone(smallConcurrency), smallSplit)
+
+func variantName(total int) string {
+	if total == smallSplit {
+		return "2 processes"
+	}
+	return fmt.Sprintf("total %d", total)
+}
+
+// smallConfigs are the configuration files of a variant, one per process.
+func (b *bench) smallConfigs(total int) []string {
+	if total == smallSplit {
+		return []string{b.config("small-split-a"), b.config("small-split-b")}
+	}
+	return []string{b.config(fmt.Sprintf("small-total%d", total))}
 }
 
 // setupSmall makes (or reuses) the small databases of every engine and
-// writes one configuration per concurrency, each listing exactly those
-// databases, with its own catalog and local storage.
+// writes the configurations: one per concurrency, each listing exactly those
+// databases, and the two halves of smallSplit; each has its own catalog and
+// local storage.
 func (b *bench) setupSmall(ctx context.Context) error {
 	var dbs []string
 	for i := 1; i <= b.o.small; i++ {
@@ -73,17 +95,16 @@ func (b *bench) setupSmall(ctx context.Context) error {
 		}
 		fmt.Fprintf(os.Stderr, "%s: %d databases of %d MB ready in %.1f s\n", e, len(dbs), b.o.smallMB, time.Since(start).Seconds())
 	}
-	list := strings.Join(dbs, ", ")
-	var servers []string
-	for _, e := range b.o.engines {
-		if e == engineMariaDB {
-			servers = append(servers, fmt.Sprintf("  - {name: bench-mariadb, type: mysql, socket: %s, user: root, databases: [%s]}", mysqlSocket, list))
-		} else {
-			servers = append(servers, fmt.Sprintf("  - {name: bench-postgres, type: postgres, socket: %s, user: postgres, databases: [%s]}", pgSocketDir, list))
+	write := func(path, name string, total int, dbs []string) error {
+		list := strings.Join(dbs, ", ")
+		var servers []string
+		for _, e := range b.o.engines {
+			if e == engineMariaDB {
+				servers = append(servers, fmt.Sprintf("  - {name: bench-mariadb, type: mysql, socket: %s, user: root, databases: [%s]}", mysqlSocket, list))
+			} else {
+				servers = append(servers, fmt.Sprintf("  - {name: bench-postgres, type: postgres, socket: %s, user: postgres, databases: [%s]}", pgSocketDir, list))
+			}
 		}
-	}
-	for _, total := range smallConcurrency {
-		name := fmt.Sprintf("total%d", total)
 		cfg := fmt.Sprintf(`servers:
 %s
 compression: {codec: zstd, level: 3}
@@ -94,51 +115,94 @@ storages:
   - {name: local, type: local, path: %q}
 `, strings.Join(servers, "\n"), b.recip, b.key, total, total,
 			filepath.Join(b.work, "catalog-small-"+name+".db"), filepath.Join(b.work, "backups-small-"+name))
-		if err := os.WriteFile(b.smallConfig(total), []byte(cfg), 0o600); err != nil {
+		return os.WriteFile(path, []byte(cfg), 0o600)
+	}
+	for _, total := range smallConcurrency {
+		if err := write(b.smallConfigs(total)[0], fmt.Sprintf("total%d", total), total, dbs); err != nil {
 			return err
 		}
 	}
-	return nil
+	var odd, even []string
+	for i, db := range dbs {
+		if i%2 == 0 {
+			odd = append(odd, db)
+		} else {
+			even = append(even, db)
+		}
+	}
+	split := b.smallConfigs(smallSplit)
+	if err := write(split[0], "split-a", 1, odd); err != nil {
+		return err
+	}
+	return write(split[1], "split-b", 1, even)
 }
 
-// smallOnce runs one `gosqlguard backup` of an engine's small databases.
+// smallOnce runs one `gosqlguard backup` of an engine's small databases (two
+// at once, each of half of them, for smallSplit); the wall time is until
+// the last one exits.
 func (b *bench) smallOnce(ctx context.Context, engine string, total, round int) (smallRun, error) {
 	r := smallRun{engine: engine, total: total}
 	if err := os.Remove(b.toolLog); err != nil && !os.IsNotExist(err) {
 		return r, err
 	}
-	logPath := filepath.Join(b.work, fmt.Sprintf("small-%s-total%d-round%d.log", engine, total, round))
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return r, err
+	cfgs := b.smallConfigs(total)
+	cmds := make([]*exec.Cmd, len(cfgs))
+	outs := make([]*bytes.Buffer, len(cfgs))
+	logs := make([]string, len(cfgs))
+	for i, cfg := range cfgs {
+		logs[i] = filepath.Join(b.work, fmt.Sprintf("small-%s-%s-round%d.log", engine, strings.TrimSuffix(filepath.Base(cfg), ".yaml"), round))
+		logFile, err := os.Create(logs[i])
+		if err != nil {
+			return r, err
+		}
+		defer logFile.Close()
+		// Debug level for the "dump starting" line; it adds a few lines per backup.
+		cmds[i] = exec.CommandContext(ctx, b.bin, "backup", "--config", cfg, "--log-level", "debug", "--log-format", "json",
+			"--server", serverName(engine), "--type", "manual", "--no-prune")
+		cmds[i].Env = append(os.Environ(), "PATH="+b.wrapDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], logFile
 	}
-	defer logFile.Close()
-	// Debug level for the "dump starting" line; it adds a few lines per backup.
-	cmd := exec.CommandContext(ctx, b.bin, "backup", "--config", b.smallConfig(total), "--log-level", "debug", "--log-format", "json",
-		"--server", serverName(engine), "--type", "manual", "--no-prune")
-	cmd.Env = append(os.Environ(), "PATH="+b.wrapDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, logFile
 	start := time.Now()
-	err = cmd.Run()
-	r.wall = time.Since(start)
-	if err != nil {
-		return r, fmt.Errorf("gosqlguard backup: %v (log: %s): %s", err, logPath, strings.TrimSpace(out.String()))
+	for i, c := range cmds {
+		if err := c.Start(); err != nil {
+			for _, s := range cmds[:i] {
+				_ = s.Process.Kill()
+				_ = s.Wait()
+			}
+			return r, err
+		}
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var errs []string
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			errs = append(errs, fmt.Sprintf("gosqlguard backup: %v (log: %s): %s", err, logs[i], strings.TrimSpace(outs[i].String())))
+		}
+	}
+	r.wall = time.Since(start)
+	if len(errs) > 0 {
+		return r, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	var lines []string
+	for i := range cmds {
+		lines = append(lines, strings.Split(strings.TrimSpace(outs[i].String()), "\n")...)
+		bs, err := parseSmallLog(logs[i])
+		if err != nil {
+			return r, err
+		}
+		r.backups = append(r.backups, bs...)
+	}
+	slices.SortStableFunc(r.backups, func(x, y smallBackup) int { return x.finished.Compare(y.finished) })
 	if len(lines) != b.o.small {
-		return r, fmt.Errorf("gosqlguard backup printed %d lines, want %d: %q", len(lines), b.o.small, out.String())
+		return r, fmt.Errorf("gosqlguard backup printed %d lines, want %d: %q", len(lines), b.o.small, lines)
 	}
 	for _, l := range lines {
 		if f := strings.Split(l, "\t"); len(f) < 5 || f[4] != "success" {
 			return r, fmt.Errorf("backup did not succeed: %q", l)
 		}
 	}
-	if r.backups, err = parseSmallLog(logPath); err != nil {
-		return r, err
-	}
 	if len(r.backups) != b.o.small {
-		return r, fmt.Errorf("%s: %d finished backups in the log, want %d", logPath, len(r.backups), b.o.small)
+		return r, fmt.Errorf("%d finished backups in the logs %q, want %d", len(r.backups), logs, b.o.small)
 	}
 	runs, err := readToolRuns(b.toolLog)
 	if err != nil {
@@ -162,7 +226,7 @@ func (b *bench) smallOnce(ctx context.Context, engine string, total, round int) 
 			return r, fmt.Errorf("%d dump tool runs of %s logged, want 1", n, bk.db)
 		}
 		if bk.started.IsZero() || bk.dumpStart.IsZero() {
-			return r, fmt.Errorf("%s: no backup started or dump starting line for %s", logPath, bk.db)
+			return r, fmt.Errorf("%q: no backup started or dump starting line for %s", logs, bk.db)
 		}
 	}
 	r.mostAtOnce = mostAtOnce(r.backups)
@@ -278,7 +342,7 @@ func (b *bench) runSmall(ctx context.Context) error {
 		results[e] = map[int][]smallRun{}
 	}
 	for round := 1; round <= b.o.runs; round++ {
-		order := slices.Clone(smallConcurrency)
+		order := slices.Clone(smallVariants)
 		if round%2 == 0 {
 			slices.Reverse(order)
 		}
@@ -286,15 +350,15 @@ func (b *bench) runSmall(ctx context.Context) error {
 			for _, total := range order {
 				r, err := b.smallOnce(ctx, e, total, round)
 				if err != nil {
-					return fmt.Errorf("round %d, %s, total %d: %w", round, e, total, err)
+					return fmt.Errorf("round %d, %s, %s: %w", round, e, variantName(total), err)
 				}
 				results[e][total] = append(results[e][total], r)
 				var dumps time.Duration
 				for _, bk := range r.backups {
 					dumps += bk.dump
 				}
-				fmt.Fprintf(os.Stderr, "round %d/%d %-8s total %d: %6.2f s, dump tools %6.2f s in all, at most %d backup(s) at once\n",
-					round, b.o.runs, e, total, r.wall.Seconds(), dumps.Seconds(), r.mostAtOnce)
+				fmt.Fprintf(os.Stderr, "round %d/%d %-8s %-11s: %6.2f s, dump tools %6.2f s in all, at most %d backup(s) at once\n",
+					round, b.o.runs, e, variantName(total), r.wall.Seconds(), dumps.Seconds(), r.mostAtOnce)
 			}
 		}
 	}
@@ -331,14 +395,15 @@ func (b *bench) smallReport(started time.Time, results map[string]map[int][]smal
 		version("mariadb-dump"), version("pg_dump"))
 	title := map[string]string{engineMariaDB: "MariaDB", enginePostgres: "PostgreSQL"}
 
-	p("| engine | raw dump per database MiB | wall s, total 1 | wall s, total 2 | speedup | most backups at once, total 1 / 2 | dump tools' wall s in all, total 1 / 2 |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|\n")
+	p("| engine | raw dump per database MiB | wall s, total 1 | wall s, total 2 | speedup, total 2 | wall s, 2 processes × half | speedup, 2 processes | most backups at once, total 1 / total 2 / 2 processes | dump tools' wall s in all, total 1 / total 2 / 2 processes |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, e := range b.o.engines {
-		var walls [2][]float64
-		var dumps [2][]float64
-		most := [2]int{}
+		n := len(smallVariants)
+		walls := make([][]float64, n)
+		dumps := make([][]float64, n)
+		most := make([]int, n)
 		var raw []float64
-		for k, total := range smallConcurrency {
+		for k, total := range smallVariants {
 			for _, r := range results[e][total] {
 				walls[k] = append(walls[k], r.wall.Seconds())
 				var d time.Duration
@@ -350,9 +415,9 @@ func (b *bench) smallReport(started time.Time, results map[string]map[int][]smal
 				most[k] = max(most[k], r.mostAtOnce)
 			}
 		}
-		w1, w2 := median(walls[0]), median(walls[1])
-		p("| %s | %.1f | %.2f | %.2f | %.2f× | %d / %d | %.2f / %.2f |\n", title[e], median(raw)/(1<<20), w1, w2, w1/w2,
-			most[0], most[1], median(dumps[0]), median(dumps[1]))
+		w1, w2, ws := median(walls[0]), median(walls[1]), median(walls[2])
+		p("| %s | %.1f | %.2f | %.2f | %.2f× | %.2f | %.2f× | %d / %d / %d | %.2f / %.2f / %.2f |\n", title[e], median(raw)/(1<<20),
+			w1, w2, w1/w2, ws, w1/ws, most[0], most[1], most[2], median(dumps[0]), median(dumps[1]), median(dumps[2]))
 	}
 	p("\nPer backup, from the total 1 runs (backups one after another), every backup but the first of each run; medians in ms:\n\n")
 	p("| engine | backups | from the previous backup's end to this one's | dump tool | outside the dump tool | of which: open (catalog insert) | prepare (server inspection, tool --version) | of prepare: tool --version | close (stream end, fsync, rename, manifest, catalog update) | outside the dump tool, 90th percentile / largest | run wall − dump tools, ÷ databases | outside the dump under 100 ms? |\n")
@@ -381,8 +446,9 @@ func (b *bench) smallReport(started time.Time, results map[string]map[int][]smal
 			ms(medianOf(cls)), ms(p90(over)), ms(slices.Max(over)), ms(medianOf(perRun)), verdict)
 	}
 	p(`
-Wall time is the whole ` + "`gosqlguard backup`" + ` process, median over the rounds; the two
-concurrency settings alternate within each round. "Most backups at once" counts backups between
+Wall time is the whole ` + "`gosqlguard backup`" + ` process (for "2 processes", two at once, each
+with total 1 and half the databases, until both exit), median over the rounds; the variants
+alternate within each round. Speedup is total 1's wall time over the other's. "Most backups at once" counts backups between
 their "backup started" and "backup finished" log records. The dump tool's wall time is GNU time's
 (10 ms steps, rounded down, so "outside the dump tool" may read up to 10 ms high) for the tool
 run through a wrapper; the wrapper's own start (a shell and /usr/bin/time, a few ms) counts as
