@@ -448,12 +448,13 @@ func (b *bench) smallReport(started time.Time, results map[string]map[int][]smal
 	p(`
 Wall time is the whole ` + "`gosqlguard backup`" + ` process (for "2 processes", two at once, each
 with total 1 and half the databases, until both exit), median over the rounds; the variants
-alternate within each round. Speedup is total 1's wall time over the other's. "Most backups at once" counts backups between
-their "backup started" and "backup finished" log records. The dump tool's wall time is GNU time's
-(10 ms steps, rounded down, so "outside the dump tool" may read up to 10 ms high) for the tool
-run through a wrapper; the wrapper's own start (a shell and /usr/bin/time, a few ms) counts as
-outside. The parts are medians each, so they need not add up to "outside the dump tool". "Run
-wall − dump tools, ÷ databases" also spreads the process's start and exit over the backups.
+alternate within each round. Speedup is total 1's wall time over the other's. "Most backups at
+once" counts backups between their "backup started" and "backup finished" log records. The dump
+tool's wall time is GNU time's (10 ms steps, rounded down, so "outside the dump tool" may read up
+to 10 ms high) for the tool run through a wrapper; the wrapper's own start (a shell and
+/usr/bin/time, a few ms) counts as outside. The parts are medians each, so they need not add up
+to "outside the dump tool". "Run wall − dump tools, ÷ databases" also spreads the process's start
+and exit over the backups.
 `)
 	return w.String()
 }
