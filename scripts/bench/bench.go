@@ -119,7 +119,7 @@ func newBench(ctx context.Context, o options) (*bench, error) {
 		b.results[e] = map[string][]usage{}
 	}
 	if o.s3 {
-		if b.s3, err = startS3(ctx, root, filepath.Join(work, "s3")); err != nil {
+		if b.s3, err = startS3(ctx, filepath.Join(work, "s3")); err != nil {
 			return nil, fmt.Errorf("S3 server: %w", err)
 		}
 	}

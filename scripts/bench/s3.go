@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -14,14 +13,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/storage/s3/s3test"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
-const (
-	s3Region     = "us-east-1"
-	versityGWMod = "github.com/versity/versitygw"
-)
+const s3Region = "us-east-1"
 
 // s3Server is a versitygw (the version pinned in tools/go.mod) over a
 // directory, on a free local port, with random credentials.
@@ -32,8 +29,8 @@ type s3Server struct {
 	keyFile, secretFile string
 }
 
-func startS3(ctx context.Context, root, dir string) (*s3Server, error) {
-	bin, err := versitygw(ctx, root)
+func startS3(ctx context.Context, dir string) (*s3Server, error) {
+	bin, err := s3test.Binary() // the S3 tests' pinned, cached build
 	if err != nil {
 		return nil, err
 	}
@@ -134,46 +131,4 @@ func (s *s3Server) cpu() float64 {
 	ut, _ := strconv.ParseFloat(f[11], 64)
 	st, _ := strconv.ParseFloat(f[12], 64)
 	return (ut + st) / 100
-}
-
-// versitygw returns the server binary: the one the S3 tests cached for the
-// pinned version, else built into that cache now.
-func versitygw(ctx context.Context, root string) (string, error) {
-	version, err := pinnedVersion(filepath.Join(root, "tools", "go.mod"))
-	if err != nil {
-		return "", err
-	}
-	cache := filepath.Join(os.TempDir(), "gosqlguard-versitygw-"+version)
-	bin := filepath.Join(cache, "versitygw")
-	if fi, err := os.Stat(bin); err == nil && fi.Mode()&0o111 != 0 {
-		return bin, nil
-	}
-	fmt.Fprintln(os.Stderr, "building versitygw", version, "(once per machine) ...")
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return "", err
-	}
-	tmp := filepath.Join(cache, "versitygw-bench-"+randomHex(4)+".tmp")
-	defer os.Remove(tmp)
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", tmp, versityGWMod+"/cmd/versitygw")
-	cmd.Dir = filepath.Join(root, "tools")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build versitygw: %v: %s", err, out)
-	}
-	return bin, os.Rename(tmp, bin)
-}
-
-func pinnedVersion(goMod string) (string, error) {
-	f, err := os.Open(goMod)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "require "))
-		if len(fields) >= 2 && fields[0] == versityGWMod {
-			return fields[1], nil
-		}
-	}
-	return "", fmt.Errorf("%s does not require %s", goMod, versityGWMod)
 }

@@ -61,7 +61,7 @@ type Server struct {
 // one bucket. It is stopped when the test ends.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
-	bin, err := binary()
+	bin, err := Binary()
 	if err != nil {
 		testenv.Require(t, "versitygw", err)
 	}
@@ -217,10 +217,12 @@ var (
 	buildErr  error
 )
 
-// binary returns the path of the versitygw binary, building it on first use.
-// Built binaries are cached in the system temp directory by version, so later
-// test processes start at once.
-func binary() (string, error) {
+// Binary returns the path of the versitygw binary of the version pinned in
+// tools/go.mod (found by walking up from the working directory), building
+// it on first use. Built binaries are cached in the system temp directory by
+// version, so later test processes (and the benchmark, scripts/bench) start
+// it at once.
+func Binary() (string, error) {
 	buildOnce.Do(func() { builtBin, buildErr = build() })
 	return builtBin, buildErr
 }
