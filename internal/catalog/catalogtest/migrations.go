@@ -14,7 +14,7 @@ import (
 // dsn names: several processes opening it at once migrate it once, up to
 // versions (schema_migrations has one row per version); a schema written by
 // a newer build is refused with sqlstore.ErrSchemaTooNew and left alone.
-func Migrations(t *testing.T, dsn string, versions int, open func(ctx context.Context, dsn string) (*sqlstore.Store, error)) {
+func Migrations(t *testing.T, dsn string, versions int, open OpenFunc) {
 	t.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup

@@ -1,9 +1,9 @@
 package postgres
 
 import (
-	"context"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogtest"
 	"github.com/gosqlguard/gosqlguard/internal/catalog/catalogtest/testdb"
 )
 
@@ -11,10 +11,5 @@ func freshDatabase(t testing.TB) string { return testdb.Postgres(t) }
 
 func openStore(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), freshDatabase(t))
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return catalogtest.OpenStore(t, freshDatabase(t), Open)
 }
