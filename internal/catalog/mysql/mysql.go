@@ -196,14 +196,7 @@ func getLock(ctx context.Context, conn *sql.Conn, name string) (func(), error) {
 	if !got.Valid || got.Int64 != 1 {
 		return nil, fmt.Errorf("lock %s: not granted within %d s (another process holds it)", name, lockWait)
 	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		var ok sql.NullInt64
-		if err := conn.QueryRowContext(ctx, `SELECT RELEASE_LOCK(?)`, name).Scan(&ok); err != nil || ok.Int64 != 1 {
-			_ = conn.Raw(func(any) error { return sqlstore.ErrBadConn })
-		}
-	}, nil
+	return sqlstore.Unlocker(ctx, conn, `SELECT RELEASE_LOCK(?)`, name), nil
 }
 
 func errNumber(err error) uint16 {

@@ -156,14 +156,7 @@ func sessionLock(ctx context.Context, conn *sql.Conn, name string) (func(), erro
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
 		return nil, err
 	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		var ok bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, key).Scan(&ok); err != nil || !ok {
-			_ = conn.Raw(func(any) error { return sqlstore.ErrBadConn })
-		}
-	}, nil
+	return sqlstore.Unlocker(ctx, conn, `SELECT pg_advisory_unlock($1)`, key), nil
 }
 
 func sqlState(err error) string {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -257,3 +258,19 @@ func boolInt(b bool) int {
 // database/sql close that connection instead of returning it to the pool:
 // the way to drop a session whose lock could not be released.
 var ErrBadConn = driver.ErrBadConn
+
+// Unlocker returns the release of a session lock a driver took on conn:
+// it runs unlock (a query answering true, or 1, once the lock is released)
+// and, if that fails, closes the connection (ending its session, and so
+// the lock) rather than return it to the pool still locked. It is bounded
+// by 10 seconds, whatever became of ctx.
+func Unlocker(ctx context.Context, conn *sql.Conn, unlock string, args ...any) func() {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		var ok sql.NullBool
+		if err := conn.QueryRowContext(ctx, unlock, args...).Scan(&ok); err != nil || !ok.Bool {
+			_ = conn.Raw(func(any) error { return ErrBadConn })
+		}
+	}
+}
