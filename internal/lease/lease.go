@@ -140,18 +140,25 @@ func (k *Keeper) renew(ctx context.Context) error {
 func (k *Keeper) loop() {
 	defer close(k.done)
 	every := k.ttl / 3
-	for {
-		t := k.clock.NewTimer(every)
-		select {
-		case <-k.stop:
-			t.Stop()
-			return
-		case <-t.C():
-		}
+	tick(k.clock, every, k.stop, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), every)
 		err := k.renew(ctx)
 		cancel()
 		k.record(err)
+	})
+}
+
+// tick calls fn every interval on c until stop is closed.
+func tick(c clock.Clock, every time.Duration, stop <-chan struct{}, fn func()) {
+	for {
+		t := c.NewTimer(every)
+		select {
+		case <-stop:
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		fn()
 	}
 }
 
@@ -209,19 +216,12 @@ func RunExclusive(ctx context.Context, store Store, task, holder string, ttl tim
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		for {
-			t := c.NewTimer(ttl / 3)
-			select {
-			case <-stop:
-				t.Stop()
-				return
-			case <-t.C():
-			}
+		tick(c, ttl/3, stop, func() {
 			now := c.Now()
 			rctx, cancel := context.WithTimeout(ctx, ttl/3)
 			_, _, _ = store.AcquireLease(rctx, name, holder, now, now.Add(ttl)) // a miss is retried next tick
 			cancel()
-		}
+		})
 	}()
 	defer func() {
 		close(stop)
