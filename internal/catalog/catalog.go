@@ -19,6 +19,10 @@ import (
 // ErrNotFound is returned (wrapped) by Get for an unknown ID.
 var ErrNotFound = errors.New("backup not found")
 
+// ErrNotRunning is returned (wrapped) by Finish for a backup whose row is no
+// longer running: another process ended it meanwhile.
+var ErrNotRunning = errors.New("backup is no longer running")
+
 // MinIDPrefix is the shortest ID prefix that stands for a backup ID, in
 // characters: shorter ones match too many backups to be meant.
 const MinIDPrefix = 4
@@ -52,6 +56,11 @@ type Store interface {
 	// Update replaces everything stored for b.ID: status, times, sizes,
 	// checksum, error, locations and manifest. Unknown IDs give ErrNotFound.
 	Update(ctx context.Context, b *backup.Backup) error
+	// Finish records the end of b (a status other than running) like
+	// Update, in one step with the check that its row is still running: a
+	// row another process ended meanwhile (taken for dead) is left as it
+	// is, and the error wraps ErrNotRunning. Unknown IDs give ErrNotFound.
+	Finish(ctx context.Context, b *backup.Backup) error
 	// Get returns one backup with its locations and manifest.
 	Get(ctx context.Context, id string) (*backup.Backup, error)
 	// List returns the backups matching f, newest first.

@@ -236,18 +236,15 @@ func (r *Runner) finalUpdate(ctx context.Context, b *backup.Backup, log *slog.Lo
 	deadline := time.Now().Add(finalUpdateWindow)
 	wait := finalUpdateBackoff
 	for attempt := 1; ; attempt++ {
-		cur, err := r.Catalog.Get(ctx, b.ID)
-		if err == nil && cur.Status != backup.StatusRunning {
-			*b = *cur
-			return fmt.Errorf("%w: recorded %s: %s", ErrTakenOver, cur.Status, cur.Error)
+		err := r.Catalog.Finish(ctx, b)
+		if errors.Is(err, catalog.ErrNotRunning) {
+			return r.takenOver(ctx, b)
 		}
 		if err == nil {
-			if err = r.Catalog.Update(ctx, b); err == nil {
-				if attempt > 1 {
-					log.Info("recorded the backup's end in the catalog after all", "attempts", attempt)
-				}
-				return nil
+			if attempt > 1 {
+				log.Info("recorded the backup's end in the catalog after all", "attempts", attempt)
 			}
+			return nil
 		}
 		if errors.Is(err, catalog.ErrNotFound) || time.Now().Add(wait).After(deadline) || ctx.Err() != nil {
 			log.Error("cannot record the backup's end in the catalog: trying again every "+laterRetry.String()+
@@ -281,20 +278,26 @@ func (r *Runner) recordEndLater(b backup.Backup, log *slog.Logger) {
 	ctx := context.Background()
 	for {
 		time.Sleep(laterRetry)
-		cur, err := r.Catalog.Get(ctx, b.ID)
+		err := r.Catalog.Finish(ctx, &b)
 		switch {
-		case err == nil && cur.Status != backup.StatusRunning:
-			return // ended by another process meanwhile
-		case errors.Is(err, catalog.ErrNotFound):
-			return
+		case errors.Is(err, catalog.ErrNotRunning), errors.Is(err, catalog.ErrNotFound):
+			return // ended by another process meanwhile, or deleted
 		case err == nil:
-			err = r.Catalog.Update(ctx, &b)
-		}
-		if err == nil {
 			log.Info("recorded the backup's end in the catalog after all", "status", b.Status)
 			return
 		}
 	}
+}
+
+// takenOver gives b the end another process recorded for it and returns
+// ErrTakenOver saying what that end is.
+func (r *Runner) takenOver(ctx context.Context, b *backup.Backup) error {
+	cur, err := r.Catalog.Get(ctx, b.ID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrTakenOver, err)
+	}
+	*b = *cur
+	return fmt.Errorf("%w: recorded %s: %s", ErrTakenOver, cur.Status, cur.Error)
 }
 
 // outcome decides the final status from the dump's and the storages' errors.

@@ -179,18 +179,19 @@ func TestRunKeepsAnEndRecordedByAnotherProcess(t *testing.T) {
 	}
 }
 
-// flakyCatalog fails the first failures calls of Update, as a catalog
+// flakyCatalog fails the first failures calls of Finish, as a catalog
 // server that restarts does.
 type flakyCatalog struct {
 	catalog.Store
 	failures atomic.Int32
 }
 
-func (c *flakyCatalog) Update(ctx context.Context, b *backup.Backup) error {
+// Finish is the backup's final write.
+func (c *flakyCatalog) Finish(ctx context.Context, b *backup.Backup) error {
 	if c.failures.Add(-1) >= 0 {
 		return errors.New("connection refused")
 	}
-	return c.Store.Update(ctx, b)
+	return c.Store.Finish(ctx, b)
 }
 
 // A backup that ends while the catalog does not answer records its end

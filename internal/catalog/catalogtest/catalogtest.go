@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"JobsMatchList", testJobsMatchList},
 		{"Storages", testStorages},
 		{"Progress", testProgress},
+		{"Finish", testFinish},
 		{"Claims", testClaims},
 		{"Leases", testLeases},
 		{"DeletedRows", testDeletedRows},

@@ -2,6 +2,7 @@ package catalogtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -212,4 +213,34 @@ func mustLeases(t *testing.T, s catalog.Store, prefix string) []catalog.Lease {
 		t.Fatalf("Leases(%q) = nil, want an empty list", prefix)
 	}
 	return ls
+}
+
+// testFinish: Finish records a running backup's end; once another process
+// ended it (MarkInterrupted), Finish leaves that end and says so; an
+// unknown ID is ErrNotFound.
+func testFinish(t *testing.T, s catalog.Store) {
+	ctx := context.Background()
+	run := NewBackup(t0, 1, "db1", "shop", "daily", backup.StatusRunning)
+	taken := NewBackup(t0, 2, "db1", "crm", "daily", backup.StatusRunning)
+	mustInsert(t, s, run, taken)
+	done := NewBackup(t0, 1, "db1", "shop", "daily", backup.StatusSuccess)
+	if err := s.Finish(ctx, done); err != nil {
+		t.Fatalf("Finish of a running backup: %v", err)
+	}
+	if got := mustGet(t, s, run.ID); got.Status != backup.StatusSuccess || len(got.Locations) != 1 || got.FinishedAt == nil {
+		t.Fatalf("after Finish: %s, %d locations; want success with its copy", got.Status, len(got.Locations))
+	}
+	if ok, err := s.MarkInterrupted(ctx, taken.ID, t0.Add(time.Minute), "its lease expired"); err != nil || !ok {
+		t.Fatalf("MarkInterrupted = %v, %v", ok, err)
+	}
+	late := NewBackup(t0, 2, "db1", "crm", "daily", backup.StatusSuccess)
+	if err := s.Finish(ctx, late); !errors.Is(err, catalog.ErrNotRunning) {
+		t.Fatalf("Finish of a backup another process ended = %v, want ErrNotRunning", err)
+	}
+	if got := mustGet(t, s, taken.ID); got.Status != backup.StatusInterrupted || got.Error != "its lease expired" || len(got.Locations) != 0 {
+		t.Fatalf("the ended row after a refused Finish: %s %q, %d locations; want it unchanged", got.Status, got.Error, len(got.Locations))
+	}
+	if err := s.Finish(ctx, NewBackup(t0, 3, "db1", "x", "daily", backup.StatusSuccess)); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("Finish of an unknown backup = %v, want ErrNotFound", err)
+	}
 }

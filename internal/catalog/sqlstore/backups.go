@@ -121,9 +121,28 @@ func (s *Store) runningOf(ctx context.Context, tx *sql.Tx, server, database, typ
 // Update replaces every field stored for b.ID and all its locations, in one
 // transaction. An unknown ID gives catalog.ErrNotFound.
 func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
+	return s.update(ctx, b, false)
+}
+
+// Finish records b's end like Update, if its row is still running. See
+// catalog.Store.
+func (s *Store) Finish(ctx context.Context, b *backup.Backup) error {
+	if b != nil && b.Status == backup.StatusRunning {
+		return fmt.Errorf("catalog: finish %s: status is still running", b.ID)
+	}
+	return s.update(ctx, b, true)
+}
+
+// update replaces the row of b and its locations; onlyRunning leaves a row
+// that is no longer running as it is and says so (catalog.ErrNotRunning).
+func (s *Store) update(ctx context.Context, b *backup.Backup, onlyRunning bool) error {
 	r, err := s.encode(b)
 	if err != nil {
 		return fmt.Errorf("catalog: update: %w", err)
+	}
+	where, args := `WHERE id = ?`, []any{r.id}
+	if onlyRunning {
+		where, args = `WHERE id = ? AND status = ?`, append(args, string(backup.StatusRunning))
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE backups SET
@@ -131,11 +150,11 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 				raw_bytes = ?, stored_bytes = ?, sha256 = ?, compression = ?, encrypted = ?,
 				error = ?, manifest = ?, deleted_at = ?, delete_reason = ?, owner_host = ?, owner_pid = ?,
 				progress_at = ?
-			WHERE id = ?`,
-			r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
-			r.rawBytes, r.storedBytes, r.sha256, r.compression, boolInt(r.encrypted),
-			r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID,
-			r.progressAt, r.id)
+			`+where,
+			append([]any{r.server, r.database, r.typ, r.status, r.startedAt, r.finishedAt,
+				r.rawBytes, r.storedBytes, r.sha256, r.compression, boolInt(r.encrypted),
+				r.errMsg, r.manifest, r.deletedAt, r.deleteReason, r.ownerHost, r.ownerPID,
+				r.progressAt}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -146,13 +165,16 @@ func (s *Store) Update(ctx context.Context, b *backup.Backup) error {
 		if n == 0 {
 			// MySQL counts changed rows, not matched ones: an update that
 			// changes nothing counts 0 too.
-			var one int
-			err := s.queryRow(ctx, tx, `SELECT 1 FROM backups WHERE id = ?`, r.id).Scan(&one)
+			var status string
+			err := s.queryRow(ctx, tx, `SELECT status FROM backups WHERE id = ?`, r.id).Scan(&status)
 			if errors.Is(err, sql.ErrNoRows) {
 				return catalog.ErrNotFound
 			}
 			if err != nil {
 				return err
+			}
+			if onlyRunning && status != string(backup.StatusRunning) {
+				return fmt.Errorf("%w (it is %s)", catalog.ErrNotRunning, status)
 			}
 		}
 		if _, err := s.exec(ctx, tx, `DELETE FROM locations WHERE backup_id = ?`, r.id); err != nil {
