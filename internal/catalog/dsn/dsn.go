@@ -5,6 +5,7 @@ package dsn
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 )
 
@@ -30,9 +31,10 @@ var ErrUnencoded = errors.New(`the DSN's user or password holds a character that
 	`(@ as %40, : as %3A, / as %2F, ? as %3F, # as %23)`)
 
 // CheckPostgresURL refuses a postgres:// URL whose user or password holds
-// an unencoded "@", "/", "?" or "#": the URL would split elsewhere, and
-// part of the password be taken for (and named as) the host or the
-// database. Other DSNs pass.
+// an unencoded "@", "/", "?" or "#" (ErrUnencoded: the URL would split
+// elsewhere, and part of the password be taken for, and named as, the host
+// or the database), or that is no valid URL (ErrMalformed). Other DSNs
+// pass.
 func CheckPostgresURL(s string) error {
 	if Form(s) != "postgres" {
 		return nil
@@ -45,5 +47,12 @@ func CheckPostgresURL(s string) error {
 	case strings.Count(rest, "@") > 1, strings.ContainsAny(rest[:at], "/?#"):
 		return ErrUnencoded
 	}
+	if _, err := url.Parse(s); err != nil {
+		return ErrMalformed // not err: its text quotes the URL, password and all
+	}
 	return nil
 }
+
+// ErrMalformed is returned by CheckPostgresURL for a postgres:// DSN that
+// is not a valid URL (a port that is not a number, a bad escape).
+var ErrMalformed = errors.New("the DSN is not a valid postgres:// URL (postgres://user:password@host:port/dbname?param=value)")

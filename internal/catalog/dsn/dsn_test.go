@@ -37,7 +37,7 @@ func TestCheckPostgresURL(t *testing.T) {
 		"postgres://u:Se?cret@127.0.0.1:1/cat": true,
 	} {
 		err := CheckPostgresURL(in)
-		if (err != nil) != bad || (err != nil && !errors.Is(err, ErrUnencoded)) {
+		if (err != nil) != bad || (err != nil && !errors.Is(err, ErrUnencoded) && !errors.Is(err, ErrMalformed)) {
 			t.Errorf("CheckPostgresURL(%q) = %v, want refused: %v", in, err, bad)
 		}
 	}

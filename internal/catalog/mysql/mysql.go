@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"strings"
 	"time"
 
@@ -17,6 +19,11 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog/sqlstore"
 )
+
+// The Go MySQL driver logs some connection errors itself (a reset
+// connection, a bad packet) to stderr, in its own format, past our logger;
+// the same errors reach the catalog's callers, which report them.
+func init() { _ = mysql.SetLogger(log.New(io.Discard, "", 0)) }
 
 // Store is the catalog.Store of this driver.
 type Store = sqlstore.Store
