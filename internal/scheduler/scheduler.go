@@ -71,43 +71,39 @@ type Options struct {
 
 // Scheduler runs entries on their schedules. Build it with New.
 type Scheduler struct {
-	clock clock.Clock
-	log   *slog.Logger
-	opts  Options
-	total chan struct{} // nil: no limit
-	wake  chan struct{} // Reload → loop, buffered 1
+	clock   clock.Clock
+	log     *slog.Logger
+	opts    Options
+	limiter *Limiter      // Options.Total and PerServer
+	wake    chan struct{} // Reload → loop, buffered 1
 
-	mu        sync.Mutex
-	running   bool                     // inside Run
-	entries   []Entry                  // current schedule
-	next      map[string]time.Time     // entry name → next run; absent: never
-	perServer map[string]chan struct{} // server → its slots
-	active    map[string]*task         // Key → queued or running task
-	idle      chan struct{}            // closed when active empties; nil: nobody waits
-	abort     context.CancelFunc       // cancels the tasks' contexts (Drain gave up)
-	abortCtx  context.Context
-	runCtx    context.Context // Run's ctx while it runs, for Submit
+	mu       sync.Mutex
+	running  bool                 // inside Run
+	entries  []Entry              // current schedule
+	next     map[string]time.Time // entry name → next run; absent: never
+	active   map[string]*task     // Key → queued or running task
+	idle     chan struct{}        // closed when active empties; nil: nobody waits
+	abort    context.CancelFunc   // cancels the tasks' contexts (Drain gave up)
+	abortCtx context.Context
+	runCtx   context.Context // Run's ctx while it runs, for Submit
 }
 
 // New returns a Scheduler; it starts nothing until Run.
 func New(opts Options) *Scheduler {
 	s := &Scheduler{
-		clock:     opts.Clock,
-		log:       opts.Logger,
-		opts:      opts,
-		wake:      make(chan struct{}, 1),
-		next:      map[string]time.Time{},
-		perServer: map[string]chan struct{}{},
-		active:    map[string]*task{},
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		opts:    opts,
+		wake:    make(chan struct{}, 1),
+		limiter: NewLimiter(opts.Total, opts.PerServer),
+		next:    map[string]time.Time{},
+		active:  map[string]*task{},
 	}
 	if s.clock == nil {
 		s.clock = clock.System{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Total > 0 {
-		s.total = make(chan struct{}, opts.Total)
 	}
 	s.abortCtx, s.abort = context.WithCancel(context.Background())
 	return s

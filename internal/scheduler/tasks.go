@@ -59,19 +59,13 @@ func (s *Scheduler) start(ctx context.Context, entry string, t Task) {
 func (s *Scheduler) enqueueLocked(ctx context.Context, entry string, t Task) {
 	tk := &task{Task: t, entry: entry}
 	s.active[t.Key] = tk
-	slots := s.perServer[t.Server]
-	if slots == nil && s.opts.PerServer > 0 {
-		slots = make(chan struct{}, s.opts.PerServer)
-		s.perServer[t.Server] = slots
-	}
-	go s.run(ctx, s.abortCtx, tk, slots)
+	go s.run(ctx, s.abortCtx, tk)
 }
 
-// run waits for a per-server slot, then a total slot (in that order, so a
-// task waiting for its busy server holds no slot another server could use),
-// then runs the task. It gives up waiting when ctx (Run's) is cancelled or
-// Drain aborts.
-func (s *Scheduler) run(ctx, abort context.Context, tk *task, server chan struct{}) {
+// run waits for the task's slots (Limiter.Acquire: its server's, then the
+// total's), then runs the task. It gives up waiting when ctx (Run's) is
+// cancelled or Drain aborts.
+func (s *Scheduler) run(ctx, abort context.Context, tk *task) {
 	defer s.finish(tk)
 	gaveUp := func() {
 		s.log.Debug("task gave up waiting for a slot", "task", tk.Key)
@@ -79,16 +73,12 @@ func (s *Scheduler) run(ctx, abort context.Context, tk *task, server chan struct
 			tk.GaveUp()
 		}
 	}
-	if !acquire(ctx, abort, server) {
+	release, ok := s.limiter.Acquire(ctx, abort, tk.Server)
+	if !ok {
 		gaveUp()
 		return
 	}
-	defer release(server)
-	if !acquire(ctx, abort, s.total) {
-		gaveUp()
-		return
-	}
-	defer release(s.total)
+	defer release()
 	if ctx.Err() != nil || abort.Err() != nil {
 		gaveUp() // lost a race with cancellation: do not start
 		return
@@ -117,27 +107,6 @@ func (s *Scheduler) finish(tk *task) {
 	if len(s.active) == 0 && s.idle != nil {
 		close(s.idle)
 		s.idle = nil
-	}
-}
-
-// acquire takes a slot of sem (nil: unlimited).
-func acquire(ctx, abort context.Context, sem chan struct{}) bool {
-	if sem == nil {
-		return true
-	}
-	select {
-	case sem <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-abort.Done():
-		return false
-	}
-}
-
-func release(sem chan struct{}) {
-	if sem != nil {
-		<-sem
 	}
 }
 
