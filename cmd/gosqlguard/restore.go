@@ -9,12 +9,14 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/app"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 func newRestoreCommand(g *globals) *cobra.Command {
 	var toDatabase, storageName, server, database string
 	var force, noOwner, latest bool
+	var jobs int
 	c := &cobra.Command{
 		Use:   "restore (ID | --latest --server S --database D)",
 		Short: "Verify a backup, then restore it into the same or another database, whole or not at all",
@@ -25,7 +27,12 @@ database first and puts the result in place only when the load succeeded: a
 failed restore leaves the target exactly as it was.
 
 A target that exists and is not empty is refused unless --force, which
-replaces it whole.`,
+replaces it whole.
+
+The data loads on --jobs connections at once (default: the configuration's
+restore.jobs): MySQL/MariaDB dumps split their INSERT statements over the
+connections, PostgreSQL uses pg_restore --jobs. --jobs 1 loads on one
+connection, as the stock client does.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
 			case latest && len(args) > 0:
@@ -41,6 +48,9 @@ replaces it whole.`,
 				if err := backup.CheckDatabaseName(toDatabase); err != nil {
 					return usageError("--to-database: %v", err)
 				}
+			}
+			if cmd.Flags().Changed("jobs") && (jobs < 1 || jobs > config.MaxRestoreJobs) {
+				return usageError("--jobs %d: must be 1..%d", jobs, config.MaxRestoreJobs)
 			}
 			return nil
 		},
@@ -84,7 +94,7 @@ replaces it whole.`,
 			p := newProgress(g.stderr, "restore "+b.ID, b.StoredBytes)
 			a.Runner.ReadProgress, a.Runner.ReadPhase = p.Update, p.Phase
 			err = a.Runner.Restore(ctx, runner.RestoreRequest{
-				Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d, Force: force, NoOwner: noOwner,
+				Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d, Force: force, NoOwner: noOwner, Jobs: jobs,
 			})
 			p.Done()
 			if err != nil {
@@ -100,6 +110,7 @@ replaces it whole.`,
 	c.Flags().StringVar(&database, "database", "", "with --latest: the backed-up database")
 	c.Flags().BoolVar(&latest, "latest", false, "restore the newest successful backup of --server/--database")
 	c.Flags().BoolVar(&force, "force", false, "replace the target database if it exists and is not empty")
+	c.Flags().IntVar(&jobs, "jobs", 0, "connections to load the data on at once (default: restore.jobs); 1 loads on one, like the stock client")
 	c.Flags().BoolVar(&noOwner, "no-owner", false, "PostgreSQL: leave object ownership out (every object then belongs to the restoring user)")
 	return c
 }

@@ -128,8 +128,9 @@ func build(ctx context.Context, cfg *config.Config, cat catalog.Store, o buildOp
 		Clock:      o.Clock,
 		Observers:  observers,
 		// Completeness checks by dump format, run over every deep verify.
-		Checks:    map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
-		Anomalies: runner.AnomalyPolicy{Window: cfg.Anomalies.Window, MinPercent: cfg.Anomalies.MinPercent},
+		Checks:      map[string]func() dump.Check{"sql": mysql.NewCheck, "pg_custom": postgres.NewCheck},
+		Anomalies:   runner.AnomalyPolicy{Window: cfg.Anomalies.Window, MinPercent: cfg.Anomalies.MinPercent},
+		RestoreJobs: cfg.Restore.Jobs,
 	}
 	if o.Lease != nil {
 		a.Runner.LeaseJudge = o.Lease.CanJudge

@@ -21,6 +21,7 @@ type Config struct {
 	Daemon           Daemon                `yaml:"daemon"`
 	Anomalies        Anomalies             `yaml:"anomalies"`
 	Drills           Drills                `yaml:"drills"`
+	Restore          Restore               `yaml:"restore"`
 
 	// Warnings are things likely wrong that do not make the configuration
 	// invalid (an identity_file that matches no recipient), in document

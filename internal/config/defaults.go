@@ -71,6 +71,9 @@ func applyDefaults(c *Config, ps *problems) {
 	if c.Drills.Concurrency == 0 && !ps.has("drills.concurrency") {
 		c.Drills.Concurrency = DefaultDrillConcurrency
 	}
+	if c.Restore.Jobs == 0 && !ps.has("restore.jobs") {
+		c.Restore.Jobs = DefaultRestoreJobs()
+	}
 	if c.Compression.Codec == "" {
 		c.Compression.Codec = DefaultCodec
 	}

@@ -57,6 +57,7 @@ func (c *checker) all() {
 	c.between("anomalies.window", c.cfg.Anomalies.Window, 1, 100)
 	c.between("anomalies.min_percent", c.cfg.Anomalies.MinPercent, 0, 99)
 	c.drills()
+	c.restore()
 	c.compression()
 	c.encryption()
 	c.http()

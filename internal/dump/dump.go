@@ -65,6 +65,10 @@ type RestoreOptions struct {
 	// target that IsDrillName accepts is then allowed, although no other
 	// restore may target a reserved name (ReservedName).
 	Drill bool
+	// Jobs is how many connections may load the data at once; 0 or 1 loads
+	// it on one, as the engine's stock client does. The engine decides how
+	// far it can split a given dump; the result is the same either way.
+	Jobs int
 }
 
 // ErrTargetNotEmpty is returned (wrapped) by CheckTarget and Restore when the

@@ -23,6 +23,9 @@ type RestoreRequest struct {
 	// Drill restores into a drill's scratch database (dump.IsDrillName),
 	// a name other restores may not target.
 	Drill bool
+	// Jobs is how many connections load the data at once
+	// (dump.RestoreOptions.Jobs); 0: Runner.RestoreJobs.
+	Jobs int
 }
 
 // Restore checks the target, verifies the chosen copy of a backup in full,
@@ -45,7 +48,10 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	if err := backup.CheckDatabaseName(db); err != nil {
 		return fmt.Errorf("restore %s: target: %w", b.ID, err)
 	}
-	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner, Drill: req.Drill}
+	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner, Drill: req.Drill, Jobs: req.Jobs}
+	if opts.Jobs == 0 {
+		opts.Jobs = r.RestoreJobs
+	}
 	if m := b.Manifest; m != nil {
 		opts.Database, opts.MaxStatementBytes = m.DatabaseProps, m.MaxStatementBytes
 	}

@@ -39,6 +39,10 @@ type Runner struct {
 	// with what the pass is for: "verify <storage>" or "restore". A
 	// restore makes two passes: a full verify, then the restore.
 	ReadPhase func(phase string)
+	// RestoreJobs is how many connections a restore (or a drill's) loads
+	// data on when its request does not say (dump.RestoreOptions.Jobs);
+	// 0 or 1: one.
+	RestoreJobs int
 	// ProgressInterval is how often a running backup's raw byte count is
 	// written to the catalog; 0: DefaultProgressInterval.
 	ProgressInterval time.Duration
