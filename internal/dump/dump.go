@@ -69,6 +69,12 @@ type RestoreOptions struct {
 	// it on one, as the engine's stock client does. The engine decides how
 	// far it can split a given dump; the result is the same either way.
 	Jobs int
+	// RawBytes is the size in bytes of the raw (decompressed, decrypted)
+	// dump Restore will read, from the manifest; 0 when unknown. An engine
+	// that must spool the dump to a file before loading it in parallel
+	// checks the free space against it, and loads on one connection when
+	// it is unknown.
+	RawBytes int64
 }
 
 // ErrTargetNotEmpty is returned (wrapped) by CheckTarget and Restore when the

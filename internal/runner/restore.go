@@ -53,7 +53,7 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 		opts.Jobs = r.RestoreJobs
 	}
 	if m := b.Manifest; m != nil {
-		opts.Database, opts.MaxStatementBytes = m.DatabaseProps, m.MaxStatementBytes
+		opts.Database, opts.MaxStatementBytes, opts.RawBytes = m.DatabaseProps, m.MaxStatementBytes, m.RawBytes
 	}
 	if err := req.Dumper.CheckTarget(ctx, db, opts); err != nil {
 		return fmt.Errorf("restore %s: %w", b.ID, err)
