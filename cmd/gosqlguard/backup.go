@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +35,17 @@ cannot be backed up are recorded as failed backups too, and get their line.
 A database name with control characters is printed quoted (Go syntax).
 --database without --server backs the database up on every server that has
 it; only when none has it is that an error.
+
+Backups run at the same time within the config's limits, as the daemon's
+do: at most concurrency.total at once, at most concurrency.per_server per
+server, the others in the order of the servers and databases as slots free
+up. The lines of servers that did not answer and of refused names come first;
+then each backup's line is printed when it ends, so lines of backups that
+overlapped come in the order they ended. On a terminal, stderr shows a
+progress line: the running backup's when one can run at a time, else one
+line for all ("backups: D of N done, R running", bytes read, rate, time).
+SIGINT or SIGTERM (Ctrl-C) starts no more backups: the running ones end
+interrupted and get their lines.
 
 Then retention is applied to the storages that received a complete copy, as
 the daemon does after a backup, unless --no-prune or no backup succeeded,
@@ -74,11 +87,7 @@ retention failure); 2 for a bad flag or config.`,
 				}
 			}
 			written := map[string]bool{} // storages that got a complete copy
-			for _, job := range jobs {
-				p := newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
-				job.Progress = p.Update
-				b, err := a.Runner.Backup(ctx, job)
-				p.Done()
+			ended := func(w io.Writer, job runner.Job, b *backup.Backup, err error) {
 				if b == nil {
 					// Not started: no row of its own. A job that another process
 					// runs right now is skipped, not failed.
@@ -86,11 +95,11 @@ retention failure); 2 for a bad flag or config.`,
 					if errors.Is(err, runner.ErrAlreadyRunning) {
 						status = "skipped"
 					}
-					fmt.Fprintf(g.stdout, "-\t%s\t%s\t%s\t%s\t-\t%s\n", job.Server, displayName(job.Database), job.Type, status, oneLine(err.Error()))
+					fmt.Fprintf(w, "-\t%s\t%s\t%s\t%s\t-\t%s\n", job.Server, displayName(job.Database), job.Type, status, oneLine(err.Error()))
 					failed = true
-					continue
+					return
 				}
-				writeBackupLine(g.stdout, b, err)
+				writeBackupLine(w, b, err)
 				if err != nil || b.Status != backup.StatusSuccess {
 					failed = true
 				}
@@ -101,10 +110,8 @@ retention failure); 2 for a bad flag or config.`,
 						}
 					}
 				}
-				if ctx.Err() != nil {
-					break // interrupted: start nothing new
-				}
 			}
+			runBackups(ctx, g, a, jobs, ended)
 			if !noPrune && len(written) > 0 && ctx.Err() == nil {
 				if !prune(ctx, g, a, written) {
 					failed = true
@@ -128,6 +135,55 @@ retention failure); 2 for a bad flag or config.`,
 	c.Flags().StringVar(&sel.Type, "type", "manual", "backup type (its storages and retention apply)")
 	c.Flags().BoolVar(&noPrune, "no-prune", false, "do not apply retention after the backups")
 	return c
+}
+
+// runBackups runs jobs within the concurrency limits (App.RunBackups) and
+// calls ended when each has ended, one call at a time, to write that
+// backup's lines to w, which end on stdout whole.
+//
+// The progress line on stderr (a terminal only): while one backup runs at a
+// time it is that backup's, "SERVER/DATABASE: bytes rate elapsed"; when the
+// limits let more run at once, it is one line for them all, "backups: D of N
+// done, R running: bytes rate elapsed", counting the bytes every backup of
+// the run has read so far.
+func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, ended func(w io.Writer, job runner.Job, b *backup.Backup, err error)) {
+	if a.BackupsAtOnce(jobs) <= 1 {
+		var p *progress
+		a.RunBackups(ctx, jobs, func(_ int, job *runner.Job) {
+			p = newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
+			job.Progress = p.Update
+		}, func(i int, b *backup.Backup, err error) {
+			p.Done()
+			ended(g.stdout, jobs[i], b, err)
+		})
+		return
+	}
+	finished, running := 0, 0
+	label := func() string {
+		return fmt.Sprintf("backups: %d of %d done, %d running", finished, len(jobs), running)
+	}
+	p := newProgress(g.stderr, label(), 0)
+	defer p.Done()
+	var read atomic.Int64 // bytes read by all the backups
+	a.RunBackups(ctx, jobs, func(_ int, job *runner.Job) {
+		running++
+		p.Relabel(label())
+		var last atomic.Int64 // this backup's count as last added to read
+		job.Progress = func(n int64) {
+			p.Update(read.Add(n - last.Swap(n)))
+		}
+	}, func(i int, b *backup.Backup, err error) {
+		running--
+		finished++
+		p.Relabel(label())
+		var buf bytes.Buffer
+		ended(&buf, jobs[i], b, err)
+		if t, ok := g.stderr.(*term); ok {
+			t.writeAbove(g.stdout, buf.Bytes())
+			return
+		}
+		g.stdout.Write(buf.Bytes())
+	})
 }
 
 // writeBackupLine prints the one line of a backup: ID, server, database,

@@ -39,6 +39,20 @@ func (t *term) draw(s string) {
 	t.shown = s != ""
 }
 
+// writeAbove writes b to w (stdout) after clearing the progress line, so
+// that, when stdout and stderr are one terminal, b does not land after the
+// progress text; the next tick draws the line again below it.
+func (t *term) writeAbove(w io.Writer, b []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shown {
+		fmt.Fprint(t.w, "\r\033[K")
+		t.shown = false
+	}
+	_, err := w.Write(b)
+	return err
+}
+
 // isTerminal reports whether w, or the writer a term wraps, is a terminal.
 func isTerminal(w io.Writer) bool {
 	if t, ok := w.(*term); ok {
@@ -109,6 +123,14 @@ func (p *progress) Phase(label string) {
 	p.label, p.start = label, time.Now()
 	p.mu.Unlock()
 	p.n.Store(0)
+}
+
+// Relabel changes the label and keeps the count, rate and elapsed time
+// (unlike Phase).
+func (p *progress) Relabel(label string) {
+	p.mu.Lock()
+	p.label = label
+	p.mu.Unlock()
 }
 
 // line renders the progress line as of now.
