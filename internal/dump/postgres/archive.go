@@ -93,6 +93,10 @@ type archiveCheck struct {
 
 	count *archiveCounts // what the archive holds; counted only when set
 
+	// offsets, when set, makes the check remember where each data entry's
+	// offset field and data block are (see recordOffsets).
+	offsets bool
+
 	entry tocEntry // the TOC entry being read
 	block *dataEntry
 	// chunkDone is set while chunk headers are read: what follows the
@@ -117,6 +121,10 @@ type dataEntry struct {
 	table string
 	rows  int64
 	tail  []byte
+	// tocPos is the stream position of the entry's data offset flag in the
+	// TOC when the flag says "not set" (-1 otherwise), and dataPos the
+	// position of its data block's type byte; both only with offsets.
+	tocPos, dataPos int64
 }
 
 func newArchiveCheck() *archiveCheck {
@@ -125,6 +133,11 @@ func newArchiveCheck() *archiveCheck {
 	c.read(len(archiveMagic)+2, c.magic)
 	return c
 }
+
+// recordOffsets makes the check remember, for each TOC entry with data,
+// where its data offset field and its data block are in the stream, for
+// offsetPatches.
+func (c *archiveCheck) recordOffsets() { c.offsets = true }
 
 // collectOwners makes the check remember the distinct owners of TOC entries.
 func (c *archiveCheck) collectOwners() {
@@ -419,7 +432,10 @@ func (c *archiveCheck) tocOffset(b []byte) {
 		} else {
 			name += " "
 		}
-		d := &dataEntry{name: name + e.tag + fmt.Sprintf(" (dump id %d)", e.id)}
+		d := &dataEntry{name: name + e.tag + fmt.Sprintf(" (dump id %d)", e.id), tocPos: -1, dataPos: -1}
+		if c.offsets && e.dataState == offsetNotSet {
+			d.tocPos = c.offset - int64(1+c.offSize)
+		}
 		c.data[e.id] = d
 		c.missing++
 		if c.count != nil && e.desc == "TABLE DATA" {
@@ -453,6 +469,7 @@ func (c *archiveCheck) blockStart() {
 	}
 	c.at = func() string { return "between data blocks" }
 	c.read(1, func(b []byte) {
+		pos := c.offset - 1
 		kind := b[0]
 		if kind != blockData && kind != blockBlobs {
 			c.fail("unknown data block type %d", kind)
@@ -469,6 +486,9 @@ func (c *archiveCheck) blockStart() {
 				return
 			}
 			c.block = e
+			if c.offsets {
+				e.dataPos = pos
+			}
 			c.at = func() string { return "inside the data of " + e.name }
 			if kind == blockData {
 				c.chunks(c.blockEnd)
@@ -550,4 +570,43 @@ func (c *archiveCheck) ownerList() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// offsetPatch is one data offset field to write into an archive file.
+type offsetPatch struct {
+	at    int64  // where the field (its flag byte) starts in the file
+	field []byte // the flag "set" and the offset, offSize bytes, least significant first
+}
+
+// offsetPatches returns what turns the complete archive the check read
+// (with recordOffsets) into the one pg_dump writes to a seekable file: each
+// TOC entry whose data offset says "not set", as pg_dump must leave it when
+// it writes to a pipe, gets the position of its data block. pg_restore
+// --jobs can then seek straight to each table's data instead of scanning
+// the archive from the start for it. None when an offset does not fit in
+// the archive's offset size.
+func (c *archiveCheck) offsetPatches() ([]offsetPatch, error) {
+	if !c.offsets || c.Complete() != nil {
+		return nil, errors.New("offset patches of an archive not read whole with recordOffsets")
+	}
+	var out []offsetPatch
+	for _, e := range c.data {
+		if e.tocPos < 0 {
+			continue
+		}
+		if e.dataPos < 0 {
+			return nil, fmt.Errorf("no data block position for %s", e.name)
+		}
+		if c.offSize < 8 && e.dataPos>>(8*c.offSize) != 0 {
+			return nil, fmt.Errorf("data position %d of %s does not fit the archive's %d-byte offsets", e.dataPos, e.name, c.offSize)
+		}
+		field := make([]byte, 1+c.offSize)
+		field[0] = offsetSet
+		for i, v := 1, uint64(e.dataPos); i <= c.offSize; i, v = i+1, v>>8 {
+			field[i] = byte(v)
+		}
+		out = append(out, offsetPatch{at: e.tocPos, field: field})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].at < out[j].at })
+	return out, nil
 }
