@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,10 +16,19 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 )
 
-// restoreFlags make the load all-or-nothing: one transaction, stop at the
-// first error. The load goes into a fresh scratch database, so nothing needs
-// cleaning first.
+// restoreFlags make a load on one connection stop at the first error and
+// run in one transaction. The load goes into a fresh scratch database, so
+// nothing needs cleaning first.
 var restoreFlags = []string{"--exit-on-error", "--single-transaction"}
+
+// parallelRestoreFlags load a spooled archive on jobs connections, stopping
+// at the first error. pg_restore cannot combine --jobs with
+// --single-transaction: the all-or-nothing guarantee rests on the scratch
+// database alone, which is dropped when the load fails and put in place
+// only when it succeeded, as it is for a load on one connection.
+func parallelRestoreFlags(jobs int) []string {
+	return []string{"--exit-on-error", "--jobs=" + strconv.Itoa(jobs)}
+}
 
 // ScratchPrefix starts the name of every database a restore loads into
 // before it is put in place, and of a replaced database until it is
@@ -143,6 +153,12 @@ func (d *Dumper) userObjects(ctx context.Context, db string) (string, error) {
 // with opts.Database's properties, applies the database's settings,
 // comment and privileges, and only then puts it in place of db in one
 // transaction. See dump.Dumper.
+//
+// With opts.Jobs > 1 the archive is first spooled to a private file (see
+// spool.go), checked whole, and loaded by pg_restore --jobs; when
+// opts.RawBytes is unknown (0) or the file system lacks room for the
+// archive and spoolMargin, the load streams on one connection instead, and
+// the log says why. The spool file is removed whatever happens.
 func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.RestoreOptions) error {
 	if err := d.CheckTarget(ctx, db, opts); err != nil {
 		return err
@@ -161,9 +177,9 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return unchanged("reading the archive: %w", err)
 	}
-	input := io.MultiReader(bytes.NewReader(head), r)
+	archive := io.MultiReader(bytes.NewReader(head), r)
 	check := NewCheck()
-	input = io.TeeReader(input, check)
+	input := io.TeeReader(archive, check)
 
 	conn, err := d.connectMaintenanceExcept(ctx, db)
 	if err != nil {
@@ -175,7 +191,24 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return unchanged("%w", err)
 	}
-	d.sweepBefore(ctx, d.logger.With("database", db))
+	// A parallel load spools the archive before anything is created.
+	dbLog := d.logger.With("database", db)
+	spoolDir, err := d.prepareSpool(opts, dbLog)
+	if err != nil {
+		return unchanged("%w", err)
+	}
+	var spooled *spool
+	if spoolDir != nil {
+		defer func() {
+			if err := spoolDir.Remove(); err != nil {
+				dbLog.Warn("could not remove the spooled archive; remove it by hand", "path", spoolDir.Path(), "error", err)
+			}
+		}()
+		if spooled, err = spoolArchive(ctx, spoolDir, archive, opts.RawBytes, dbLog); err != nil {
+			return unchanged("%w", err)
+		}
+	}
+	d.sweepBefore(ctx, dbLog)
 	scratch := scratchName()
 	if d.onScratch != nil {
 		d.onScratch(scratch)
@@ -195,13 +228,23 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	}()
 
 	err = d.withPassFile(func(dir string, env []string) error {
-		args := append(connArgs(d.conn), restoreFlags...)
+		flags := restoreFlags
+		if spooled != nil {
+			flags = parallelRestoreFlags(opts.Jobs)
+		}
+		args := append(connArgs(d.conn), flags...)
 		if opts.NoOwner {
 			args = append(args, "--no-owner")
 		}
 		args = append(args, dbnameArg(scratch))
+		if spooled != nil {
+			args = append(args, spooled.path)
+			log.Info("parallel load starting", "jobs", opts.Jobs)
+		}
 		cmd := d.command(tool, dir, env, args)
-		cmd.Stdin = input
+		if spooled == nil {
+			cmd.Stdin = input
+		}
 		stderr, err := cmd.Run(ctx)
 		if err == nil && stderr != "" {
 			log.Warn("restore tool wrote to stderr", "stderr", stderr)
@@ -211,13 +254,16 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 	if err != nil {
 		return unchanged("%w", explainRestoreError(err))
 	}
-	// pg_restore stops reading at the last block it needs; what it left
-	// must still be the rest of one whole archive.
-	if _, err := io.Copy(io.Discard, input); err != nil {
-		return unchanged("reading the archive: %w", err)
-	}
-	if err := check.Complete(); err != nil {
-		return unchanged("%w", err)
+	if spooled == nil {
+		// pg_restore stops reading at the last block it needs; what it
+		// left must still be the rest of one whole archive. (A spooled
+		// archive was checked whole before the load.)
+		if _, err := io.Copy(io.Discard, input); err != nil {
+			return unchanged("reading the archive: %w", err)
+		}
+		if err := check.Complete(); err != nil {
+			return unchanged("%w", err)
+		}
 	}
 	if err := d.applyProps(ctx, conn, scratch, plan, log); err != nil {
 		return unchanged("%w", err)
