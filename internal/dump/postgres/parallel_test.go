@@ -97,15 +97,8 @@ func watchRestores(t *testing.T, d *Dumper) *restoreWatch {
 		if tool != "pg_restore" {
 			return
 		}
-		// The child's argv shows only once its exec is done, a moment
-		// after Start returned.
-		for i := 0; i < 200; i++ {
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err != nil || len(b) > 0 {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		args, _ := dumptest.CheckChildHides(t, pid, "PGPASSWORD=")
+		args := readArgv(t, pid)
+		dumptest.CheckChildHides(t, pid, "PGPASSWORD=")
 		for _, a := range args {
 			if filepath.Base(a) == spoolFile {
 				dumptest.CheckPrivateFile(t, a)
@@ -116,6 +109,24 @@ func watchRestores(t *testing.T, d *Dumper) *restoreWatch {
 		w.mu.Unlock()
 	}
 	return w
+}
+
+// readArgv returns the argv of the running child pid. It shows only once
+// the child's exec is done, a moment after Start returned: it is waited for.
+func readArgv(t *testing.T, pid int) []string {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) > 0 {
+			return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("child %d shows no argv", pid)
+	return nil
 }
 
 // last returns the argv of the last pg_restore started and forgets all.

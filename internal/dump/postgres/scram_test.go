@@ -89,8 +89,24 @@ func TestPasswordAuthentication(t *testing.T) {
 		if !checked {
 			t.Fatal("the writer was never called")
 		}
-		if err := d.Restore(context.Background(), "shop copy", &out, dump.RestoreOptions{}); err != nil {
+		raw := out.Bytes()
+		if err := d.Restore(context.Background(), "shop copy", bytes.NewReader(raw), dump.RestoreOptions{}); err != nil {
 			t.Fatal(err)
+		}
+		// A parallel load: every worker reads the password file too.
+		d.TempDir = t.TempDir()
+		var argv []string
+		d.OnStart = func(tool string, p int) {
+			if tool == "pg_restore" {
+				argv = readArgv(t, p)
+				checkChildHidesPassword(t, p, trickyPassword)
+			}
+		}
+		if err := d.Restore(context.Background(), "shop par", bytes.NewReader(raw), dump.RestoreOptions{Jobs: 2, RawBytes: int64(len(raw))}); err != nil {
+			t.Fatal(err)
+		}
+		if !parallel(argv, "2") {
+			t.Errorf("pg_restore %q: not a parallel load", argv)
 		}
 	})
 
