@@ -229,8 +229,9 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 
 	err = d.withPassFile(func(dir string, env []string) error {
 		flags := restoreFlags
-		if spooled != nil {
+		if spooled != nil && spooled.offsetsErr == nil {
 			flags = parallelRestoreFlags(opts.Jobs)
+			log.Info("parallel load starting", "jobs", opts.Jobs)
 		}
 		args := append(connArgs(d.conn), flags...)
 		if opts.NoOwner {
@@ -239,7 +240,6 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 		args = append(args, dbnameArg(scratch))
 		if spooled != nil {
 			args = append(args, spooled.path)
-			log.Info("parallel load starting", "jobs", opts.Jobs)
 		}
 		cmd := d.command(tool, dir, env, args)
 		if spooled == nil {

@@ -38,7 +38,8 @@ type spool struct {
 	path string
 	size int64 // bytes
 	// offsets is how many data offsets the spool filled in; offsetsErr says
-	// why it filled in none, when it could not.
+	// why it filled in none, when it could not: the load then runs on one
+	// connection, reading the file.
 	offsets    int
 	offsetsErr error
 }
@@ -170,7 +171,9 @@ func spoolArchive(ctx context.Context, dir *dump.PrivateDir, r io.Reader, raw in
 	log.Info("archive spooled for a parallel load", "bytes", s.size, "took", time.Since(start).Round(time.Millisecond),
 		"offsets_filled", s.offsets)
 	if s.offsetsErr != nil {
-		log.Warn("could not fill in the archive's data offsets; the parallel load scans the archive for each table instead", "error", s.offsetsErr)
+		// pg_restore --jobs would scan the archive for each table, slower
+		// than one connection.
+		log.Info("loading the spooled archive on one connection: its data offsets cannot be filled in", "error", s.offsetsErr)
 	}
 	return s, nil
 }
