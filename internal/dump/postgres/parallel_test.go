@@ -291,10 +291,21 @@ func TestParallelRestoreFailureLeavesTarget(t *testing.T) {
 	if !errors.Is(err, ErrIncomplete) {
 		t.Errorf("cut archive: got %v, want ErrIncomplete", err)
 	}
-	leftAlone("cut archive", err, false)
 	if len(scratch) != 0 {
 		t.Errorf("cut archive: scratch databases %q made; a spooled archive is checked before", scratch)
 	}
+	leftAlone("cut archive", err, false)
+
+	// A row a worker's COPY rejects, in an archive whole and well formed.
+	bad := bytes.Replace(good.Bytes(), []byte("\t1.50\t"), []byte("\t1.5x\t"), 1)
+	if bytes.Equal(bad, good.Bytes()) {
+		t.Fatal("no price 1.50 in the archive to spoil")
+	}
+	err = d.Restore(context.Background(), dst, bytes.NewReader(bad), opts)
+	if err == nil || !strings.Contains(err.Error(), "invalid input syntax for type numeric") {
+		t.Errorf("bad row: got %v, want the COPY's error", err)
+	}
+	leftAlone("bad row", err, true)
 
 	opts.RawBytes = int64(granting.Len())
 	err = d.Restore(context.Background(), dst, bytes.NewReader(granting.Bytes()), opts)
