@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumpoptions"
 )
@@ -184,10 +185,36 @@ func (d *Dumper) warnStaleHolds(ctx context.Context, l *lease, db string) {
 	}
 }
 
-// load feeds the dump r to the client, into database db.
+// load feeds the dump r into database db: on one client process, or with
+// opts.Jobs > 1 split over that many connections (loadParallel).
 func (d *Dumper) load(ctx context.Context, pool *sql.DB, tool, db string, r io.Reader, opts dump.RestoreOptions) error {
 	definers := newDefinerTracker()
-	err := d.withOptionFile(func(dir, optFile string) error {
+	in := r
+	if opts.Drill {
+		in = disableEvents(in)
+	}
+	var err error
+	if opts.Jobs > 1 {
+		err = d.loadParallel(ctx, tool, db, in, opts, definers)
+	} else {
+		err = d.loadSerial(ctx, tool, db, in, definers)
+	}
+	if err == nil {
+		return nil
+	}
+	f := failure{definerAt: definers.at, needed: opts.MaxStatementBytes}
+	if code, _ := errorCode(err); code == 1153 || code == 2006 || code == 2013 || errors.Is(err, mysql.ErrPktTooLarge) {
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = pool.QueryRowContext(qctx, "SELECT @@global.max_allowed_packet").Scan(&f.packet)
+	}
+	return explainRestoreError(err, f)
+}
+
+// loadSerial feeds the dump r to one client process, into database db, as a
+// restore by hand would; definers sees every line.
+func (d *Dumper) loadSerial(ctx context.Context, tool, db string, r io.Reader, definers *definerTracker) error {
+	return d.withOptionFile(func(dir, optFile string) error {
 		// --binary-mode keeps \r\n in routine bodies and NULs intact and
 		// stops the client from running client commands found in the dump.
 		// The failing statement (it may hold table data) stays out of
@@ -196,27 +223,13 @@ func (d *Dumper) load(ctx context.Context, pool *sql.DB, tool, db string, r io.R
 		cmd := d.command(tool, dir, optFile,
 			"--default-character-set=utf8mb4", "--binary-mode", "--max-allowed-packet=1G",
 			"--loose-skip-print-query-on-error", "--database="+db)
-		in := io.TeeReader(r, definers)
-		if opts.Drill {
-			in = disableEvents(in)
-		}
-		cmd.Stdin = in
+		cmd.Stdin = io.TeeReader(r, definers)
 		stderr, err := cmd.Run(ctx)
 		if err == nil && stderr != "" {
 			d.logger.Warn("client wrote to stderr", "database", db, "stderr", stderr)
 		}
 		return err
 	})
-	if err == nil {
-		return nil
-	}
-	f := failure{definerAt: definers.at, needed: opts.MaxStatementBytes}
-	if code, _ := errorCode(err); code == 1153 || code == 2006 || code == 2013 {
-		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_ = pool.QueryRowContext(qctx, "SELECT @@global.max_allowed_packet").Scan(&f.packet)
-	}
-	return explainRestoreError(err, f)
 }
 
 // createDatabase creates name (it must not exist) with the source's default

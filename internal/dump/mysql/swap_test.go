@@ -77,8 +77,10 @@ func state(t *testing.T, admin *sql.DB, db string) string {
 	} {
 		b.WriteString(dumpRows(t, admin, q, db))
 	}
-	for _, tbl := range strings.Fields(dumpRows(t, admin, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", db)) {
-		b.WriteString(dumpRows(t, admin, "SELECT * FROM "+quoteIdent(db)+"."+quoteIdent(strings.Trim(tbl, "|"))+" ORDER BY 1"))
+	for _, tbl := range strings.Split(strings.TrimSpace(dumpRows(t, admin, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", db)), "\n") {
+		if tbl != "" {
+			b.WriteString(dumpRows(t, admin, "SELECT * FROM "+quoteIdent(db)+"."+quoteIdent(strings.TrimSuffix(tbl, "|"))+" ORDER BY 1"))
+		}
 	}
 	return strings.ReplaceAll(b.String(), "`"+db+"`.", "")
 }
