@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,7 +16,7 @@ import (
 // step is one measured command of an engine.
 type step struct {
 	name string
-	kind string // "raw", "cli", "gzip", "gsg-local", "gsg-s3", "gsg-restore", "cli-restore"
+	kind string // "raw", "cli", "gzip", "gsg-local", "gsg-s3", "gsg-restore-1", "gsg-restore", "cli-restore"
 }
 
 var steps = []step{
@@ -24,7 +25,8 @@ var steps = []step{
 	{"CLI: dump | gzip -6", "gzip"},
 	{"gosqlguard backup, local", "gsg-local"},
 	{"gosqlguard backup, local + S3", "gsg-s3"},
-	{"gosqlguard restore", "gsg-restore"},
+	{"gosqlguard restore --jobs 1", "gsg-restore-1"},
+	{"gosqlguard restore --jobs N", "gsg-restore"},
 	{"CLI restore: age -d | zstd -dc | " + "client", "cli-restore"},
 }
 
@@ -293,11 +295,19 @@ func (b *bench) runStep(ctx context.Context, round int, engine string, s step) (
 			}
 		}
 		return u, nil
-	case "gsg-restore":
+	case "gsg-restore-1", "gsg-restore":
+		// The same backup twice: on one connection, then on -restore-jobs.
+		jobs := 1
+		if s.kind == "gsg-restore" {
+			jobs = b.o.restoreJobs
+		}
 		scratch := newScratchName()
 		defer dropDB(context.WithoutCancel(ctx), engine, scratch)
-		u, _, err := b.gsg(ctx, "restore", b.lastBackup[engine], "--to-database", scratch, "--config", b.config("local"), "--log-level", "warn")
-		b.deleteBackup(ctx, b.config("local"), b.lastBackup[engine])
+		u, _, err := b.gsg(ctx, "restore", b.lastBackup[engine], "--to-database", scratch, "--jobs", strconv.Itoa(jobs),
+			"--config", b.config("local"), "--log-level", "warn")
+		if s.kind == "gsg-restore" {
+			b.deleteBackup(ctx, b.config("local"), b.lastBackup[engine])
+		}
 		return u, err
 	case "cli-restore":
 		scratch := newScratchName()
@@ -369,7 +379,7 @@ func (b *bench) run(ctx context.Context) error {
 				}
 				b.results[e][s.kind] = append(b.results[e][s.kind], u)
 				fmt.Fprintf(os.Stderr, "round %d/%d %-8s %-50s %6.2f s  cpu %6.2f s  rss %6.1f MiB\n",
-					round, b.o.runs, e, stepName(s, e), u.wall.Seconds(), u.cpu, mib(u.rss))
+					round, b.o.runs, e, stepName(s, e, b.o.restoreJobs), u.wall.Seconds(), u.cpu, mib(u.rss))
 			}
 		}
 	}
@@ -444,7 +454,10 @@ func copyFile(from, to string) error {
 	return os.WriteFile(to, data, 0o755)
 }
 
-func stepName(s step, engine string) string {
+func stepName(s step, engine string, jobs int) string {
+	if s.kind == "gsg-restore" {
+		return "gosqlguard restore --jobs " + strconv.Itoa(jobs)
+	}
 	if s.kind != "cli-restore" {
 		return s.name
 	}

@@ -33,6 +33,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/config"
 )
 
 const (
@@ -57,6 +59,8 @@ type options struct {
 	// instead of the suite: small databases of smallMB each.
 	small   int
 	smallMB int
+	// restoreJobs is the --jobs of the "gosqlguard restore" step.
+	restoreJobs int
 }
 
 func main() {
@@ -97,6 +101,7 @@ func run() error {
 	flag.StringVar(&o.out, "o", os.Getenv("OUT"), "also write the Markdown report to this file ($OUT)")
 	flag.StringVar(&o.gosqlguard, "gosqlguard", "", "gosqlguard binary (default: built from ./cmd/gosqlguard)")
 	flag.BoolVar(&o.keepWork, "keep", false, "keep the work directory (backups, configs, logs)")
+	flag.IntVar(&o.restoreJobs, "restore-jobs", envInt("RESTORE_JOBS", config.DefaultRestoreJobs()), "--jobs of the gosqlguard restore step; a step with --jobs 1 runs too ($RESTORE_JOBS)")
 	flag.IntVar(&o.small, "small", envInt("SMALL_DBS", 0), "instead of the suite: back up this many small databases gsg_bench_small_<i> in one run, concurrency.total 1 against 2, and the per-backup overhead ($SMALL_DBS)")
 	flag.IntVar(&o.smallMB, "small-mb", envInt("SMALL_MB", 5), "with -small: size of each small database in MB of MariaDB dump ($SMALL_MB)")
 	flag.Parse()

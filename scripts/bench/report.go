@@ -123,7 +123,7 @@ func (b *bench) report(started time.Time) string {
 				ownRSS = fmt.Sprintf("%.1f", mib(a.ownRSS))
 			}
 			p("| %s | %.2f | %s | %s | %.2f | %s | %s | %.1f | %s |\n",
-				strings.ReplaceAll(stepName(s, e), "|", "\\|"), a.wall, vsRaw, vsCLI, a.cpu, own, per100, mib(a.rss), ownRSS)
+				strings.ReplaceAll(stepName(s, e, b.o.restoreJobs), "|", "\\|"), a.wall, vsRaw, vsCLI, a.cpu, own, per100, mib(a.rss), ownRSS)
 		}
 		if v := b.s3CPU[e]; len(v) > 0 {
 			p("\nThe S3 server (versitygw, same machine) used a median %.2f CPU s per local + S3 backup, not counted above.\n", median(v))
