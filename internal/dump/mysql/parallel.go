@@ -68,7 +68,7 @@ var (
 	// reSafe starts statements that may run on the client while INSERTs of
 	// other tables are still applied: settings of the client's own session,
 	// table structure and the stand-ins written for views before the data.
-	reSafe = regexp.MustCompile("^(?:/\\*![0-9]{5} SET |SET |/\\*!40000 ALTER TABLE `(?:[^`]|``){1,64}` DISABLE KEYS \\*/;$|/\\*!50001 DROP VIEW IF EXISTS |/\\*!50001 CREATE VIEW |/\\*M!999999\\\\- enable the sandbox mode \\*/)")
+	reSafe = regexp.MustCompile("^(?:/\\*M?![0-9]{5,6} SET |SET |/\\*!40000 ALTER TABLE `(?:[^`]|``){1,64}` DISABLE KEYS \\*/;$|/\\*!50001 DROP VIEW IF EXISTS |/\\*!50001 CREATE VIEW |/\\*M!999999\\\\- enable the sandbox mode \\*/)")
 	// reSet matches a one-line session setting, which every data
 	// connection runs too before the INSERTs that follow it.
 	reSet = regexp.MustCompile("^(?:/\\*M?![0-9]{5,6} )?SET .*;$")
