@@ -3,8 +3,11 @@ package dump
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -56,8 +59,39 @@ func LookTool(kind, override string, names ...string) (string, error) {
 	return "", &ToolNotFoundError{Kind: kind, Detail: detail}
 }
 
-// ToolVersion runs "tool --version" in dir and returns the first line of its output.
+// ToolVersion runs "tool --version" in dir and returns the first line of its
+// output. The answer is kept for the life of the process, keyed by the path
+// and its file's size and modification time: a backup of many
+// databases runs the tool's --version once (30–80 ms for pg_dump), and a tool
+// upgraded in place is asked again.
 func ToolVersion(ctx context.Context, path, dir string) (string, error) {
+	key, cacheable := toolKey(path)
+	if cacheable {
+		if v, ok := toolVersions.Load(key); ok {
+			return v.(string), nil
+		}
+	}
+	v, err := runToolVersion(ctx, path, dir)
+	if err == nil && cacheable {
+		toolVersions.Store(key, v)
+	}
+	return v, err
+}
+
+// toolVersions caches ToolVersion's answers by toolKey.
+var toolVersions sync.Map
+
+// toolKey identifies the file path resolves to; false when it cannot be read.
+func toolKey(path string) (string, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", false
+	}
+	return fmt.Sprintf("%s\x00%d\x00%d", path, fi.Size(), fi.ModTime().UnixNano()), true
+}
+
+// runToolVersion runs "tool --version" and returns its first line.
+func runToolVersion(ctx context.Context, path, dir string) (string, error) {
 	out := &capBuffer{max: 4 << 10}
 	c := Cmd{Path: path, Args: []string{"--version"}, Dir: dir, Stdout: out, WaitDelay: 2 * time.Second}
 	if _, err := c.Run(ctx); err != nil {
