@@ -93,6 +93,13 @@ func (d *Dumper) Databases(ctx context.Context) ([]string, error) {
 
 // open returns a single-connection pool built from the Conn's fields.
 func (d *Dumper) open() (*sql.DB, error) {
+	return d.openPool(d.driverConfig(), 1)
+}
+
+// driverConfig returns the driver's settings for the Conn: its user,
+// password and address, a 15 s connect timeout, the driver's own logging
+// silenced. No database is selected.
+func (d *Dumper) driverConfig() *mysql.Config {
 	cfg := mysql.NewConfig()
 	cfg.User = d.conn.User
 	cfg.Passwd = d.conn.Password
@@ -103,12 +110,18 @@ func (d *Dumper) open() (*sql.DB, error) {
 	}
 	cfg.Timeout = 15 * time.Second
 	cfg.Logger = nopLogger{}
+	return cfg
+}
+
+// openPool returns a pool of up to conns connections with cfg.
+func (d *Dumper) openPool(cfg *mysql.Config, conns int) (*sql.DB, error) {
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, d.errorf("connecting: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(1)
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	return db, nil
 }
 

@@ -8,14 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/gosqlguard/gosqlguard/internal/dump"
@@ -542,26 +540,10 @@ func (l *parallelLoad) stop() {
 // openDatabase returns a pool of up to conns connections to database db,
 // whose statements may be as large as the server's max_allowed_packet.
 func (d *Dumper) openDatabase(db string, conns int) (*sql.DB, error) {
-	cfg := mysql.NewConfig()
-	cfg.User = d.conn.User
-	cfg.Passwd = d.conn.Password
-	if d.conn.Socket != "" {
-		cfg.Net, cfg.Addr = "unix", d.conn.Socket
-	} else {
-		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(host(d.conn), strconv.Itoa(port(d.conn)))
-	}
+	cfg := d.driverConfig()
 	cfg.DBName = db
-	cfg.Timeout = 15 * time.Second
-	cfg.Logger = nopLogger{}
 	cfg.MaxAllowedPacket = 0 // the server's
-	connector, err := mysql.NewConnector(cfg)
-	if err != nil {
-		return nil, d.errorf("connecting: %w", err)
-	}
-	pool := sql.OpenDB(connector)
-	pool.SetMaxOpenConns(conns)
-	pool.SetMaxIdleConns(conns)
-	return pool, nil
+	return d.openPool(cfg, conns)
 }
 
 // markerWriter reads the client's standard output for sync markers; any
