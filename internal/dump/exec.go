@@ -62,6 +62,14 @@ type Cmd struct {
 	OnStart func(pid int)
 }
 
+// ErrToolExited is the error an io.Pipe given as Cmd.Stdin is closed with
+// once the child exited: its writer learns that nobody reads any more.
+var ErrToolExited = errors.New("the tool exited before it read all its input")
+
+// errInputBlocked: the child exited and reading Cmd.Stdin still blocked
+// after the wait delay.
+var errInputBlocked = errors.New("input still blocked after the tool exited")
+
 // ExitError reports a child that failed: it exited non-zero, was killed, or
 // could not be waited for. Its message names the tool, the exit status or
 // signal and the redacted tail of stderr.
@@ -139,7 +147,7 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 
 	stdinDone := make(chan error, 1)
 	if stdin != nil {
-		go func() { stdinDone <- feedStdin(stdin, c.Stdin, cmd.Process) }()
+		go feedStdin(stdin, c.Stdin, cmd.Process, stdinDone)
 	} else {
 		stdinDone <- nil
 	}
@@ -153,19 +161,32 @@ func (c *Cmd) Run(ctx context.Context) (stderr string, err error) {
 	}
 	waitErr := cmd.Wait()
 	group.done()
-
 	var inErr error
+	afterExit := false // the input stopped because the child exited
 	select {
-	case inErr = <-stdinDone:
-	case <-time.After(waitDelay):
-		// The child is gone but reading c.Stdin still blocks. The copy goroutine
-		// ends with the next Read, which fails on the closed pipe.
-		inErr = errors.New("input still blocked after the tool exited")
+	case inErr = <-stdinDone: // the input ended, or failed, first
+	default:
+		afterExit = true
+		if p, ok := c.Stdin.(interface{ CloseWithError(error) error }); ok {
+			// An io.Pipe whose writer waits for the child: tell it the
+			// child is gone, so that neither it nor the copy goroutine
+			// blocks any longer.
+			_ = p.CloseWithError(ErrToolExited)
+		}
+		select {
+		case inErr = <-stdinDone:
+		case <-time.After(waitDelay):
+			// Reading c.Stdin still blocks. The copy goroutine ends with
+			// the next Read, which fails on the closed pipe.
+			inErr = errInputBlocked
+		}
 	}
+	// An input that stopped because the child exited says nothing of why:
+	// the child's exit status and stderr do.
 
 	stderr = redact.Secrets(tail.String(), c.Secrets...)
 	switch {
-	case inErr != nil:
+	case inErr != nil && !(afterExit && waitErr != nil):
 		return stderr, fmt.Errorf("%s: reading input: %w", tool, inErr)
 	case copyErr != nil:
 		return stderr, fmt.Errorf("%s: writing output: %w", tool, copyErr)
@@ -287,21 +308,24 @@ func copyStdout(ctx context.Context, dst io.Writer, src io.Reader) error {
 	}
 }
 
-// feedStdin copies src to the child's stdin. On a read error it signals the
-// child before closing stdin, so that the child does not see a clean EOF.
-func feedStdin(stdin io.WriteCloser, src io.Reader, p *os.Process) error {
+// feedStdin copies src to the child's stdin and sends the outcome to done:
+// a read error, else nil. On a read error it sends it, then signals the
+// child before closing stdin, so that the child does not see a clean EOF
+// and the error is known before the child exits of it.
+func feedStdin(stdin io.WriteCloser, src io.Reader, p *os.Process, done chan<- error) {
 	buf := make([]byte, readChunk)
 	_, err := io.CopyBuffer(childWriter{stdin}, src, buf)
 	var we *writeError
 	if err != nil && !errors.As(err, &we) {
+		done <- err
 		_ = p.Signal(syscall.SIGTERM)
 		_ = stdin.Close()
-		return err
+		return
 	}
 	// A write error means the child stopped reading (it exited or closed
 	// stdin); Wait reports why.
 	_ = stdin.Close()
-	return nil
+	done <- nil
 }
 
 // childWriter tags write errors so that feedStdin can tell them from read errors.

@@ -362,3 +362,25 @@ func alive(pid int) bool {
 	}
 	return true
 }
+
+// A child that fails while its input is an io.Pipe that nobody writes to
+// (the writer waits for the child) ends promptly, with its own exit status
+// and stderr rather than an input error; the pipe's writer learns that the
+// child is gone.
+func TestRunChildFailsWhileInputWaits(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	c := Cmd{Path: lookPath(t, "sh"), Args: []string{"-c", "echo 'ERROR 1300: bad name' >&2; exit 1"}, Stdin: pr, WaitDelay: 20 * time.Second}
+	start := time.Now()
+	_, err := c.Run(context.Background())
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Run took %v: it waited for the input", took)
+	}
+	var ee *ExitError
+	if !errors.As(err, &ee) || !strings.Contains(err.Error(), "ERROR 1300") {
+		t.Errorf("err = %v, want the child's exit error with its stderr", err)
+	}
+	if _, werr := pw.Write([]byte("more")); !errors.Is(werr, ErrToolExited) {
+		t.Errorf("writing after the child exited: %v, want ErrToolExited", werr)
+	}
+}
