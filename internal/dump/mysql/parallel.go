@@ -41,8 +41,9 @@ import (
 // — a trigger (it would fire on rows still loading), an event, a routine, a
 // final view, anything unknown — waits until every INSERT sent before it has
 // been applied. LOCK TABLES and UNLOCK TABLES are left out (they would stop
-// the other connections); ALTER TABLE ... ENABLE KEYS runs once all data
-// sent before it is in. The stored object is untouched: it stays one dump
+// the other connections); ALTER TABLE ... ENABLE KEYS is left out for InnoDB
+// tables (it does nothing there) and runs in its place in the dump, once the
+// table's data is in, for the others. The stored object is untouched: it stays one dump
 // that the stock client restores alone.
 
 // parallelBudget bounds the bytes of INSERT statements read but not yet
@@ -106,7 +107,6 @@ type parallelLoad struct {
 	sets     [][]byte // the session settings the client got so far, in order
 	tables   map[string]*tableInfo
 	nextConn int
-	deferred [][]byte // ENABLE KEYS statements, run after the data sent before them
 
 	started  bool
 	pool     *sql.DB
@@ -117,6 +117,7 @@ type parallelLoad struct {
 	workers  sync.WaitGroup
 	pending  map[string]int // INSERTs of a table sent and not yet applied
 	mu       sync.Mutex     // guards pending and firstErr
+	applied1 *sync.Cond     // on mu: an INSERT was applied or the load failed
 	firstErr error
 	stmts    int64   // INSERT statements sent to the connections
 	applied  []int64 // INSERT statements applied, by connection
@@ -143,6 +144,7 @@ func (d *Dumper) loadParallel(ctx context.Context, tool, db string, r io.Reader,
 			pending:    map[string]int{},
 			budget:     semaphore.NewWeighted(parallelBudget),
 		}
+		l.applied1 = sync.NewCond(&l.mu)
 		cmd.Stdout = &markerWriter{markers: l.markers, logger: d.logger}
 		go func() {
 			stderr, err := cmd.Run(ctx)
@@ -248,7 +250,17 @@ func (l *parallelLoad) run(r io.Reader) error {
 			continue
 		}
 		if m := reEnableKeys.FindSubmatch(text); m != nil {
-			l.deferred = append(l.deferred, append([]byte(nil), line...))
+			t := l.tables[unquoteName(m[1])]
+			if t != nil && t.split {
+				continue // InnoDB: no such option, nothing to do
+			}
+			// MyISAM, Aria: builds the indexes, after the table's data.
+			if err := l.waitTable(unquoteName(m[1])); err != nil {
+				return err
+			}
+			if err := l.write(line); err != nil {
+				return err
+			}
 			continue
 		}
 		trivial := len(text) == 0 || bytes.HasPrefix(text, []byte("--"))
@@ -363,20 +375,20 @@ func (l *parallelLoad) sync() error {
 	}
 }
 
-// barrier returns once every INSERT sent is applied, and runs the ENABLE
-// KEYS statements put off until then.
+// barrier returns once every INSERT sent is applied.
 func (l *parallelLoad) barrier() error {
 	l.inflight.Wait()
-	if err := l.failure(nil); err != nil {
-		return err
+	return l.failure(nil)
+}
+
+// waitTable returns once every INSERT into table sent is applied.
+func (l *parallelLoad) waitTable(table string) error {
+	l.mu.Lock()
+	for l.pending[table] > 0 && l.firstErr == nil {
+		l.applied1.Wait()
 	}
-	for _, s := range l.deferred {
-		if err := l.write(s); err != nil {
-			return err
-		}
-	}
-	l.deferred = nil
-	return nil
+	l.mu.Unlock()
+	return l.failure(nil)
 }
 
 // busy reports whether INSERTs into table are sent and not yet applied.
@@ -429,6 +441,7 @@ func (l *parallelLoad) send(j *insertJob) error {
 func (l *parallelLoad) done(j *insertJob, weight int64) {
 	l.mu.Lock()
 	l.pending[j.table]--
+	l.applied1.Broadcast()
 	l.mu.Unlock()
 	l.budget.Release(weight)
 	l.inflight.Done()
@@ -515,6 +528,7 @@ func (l *parallelLoad) fail(err error) error {
 		l.firstErr = err
 	}
 	first := l.firstErr
+	l.applied1.Broadcast()
 	l.mu.Unlock()
 	l.abort(first)
 	return first

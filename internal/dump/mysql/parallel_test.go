@@ -200,3 +200,36 @@ func TestParallelRestoreReadError(t *testing.T) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// A dump taken with another character set (an allowed dump option) and
+// non-ASCII table names restores in parallel as it does serially: every
+// statement reaches the server under the settings the dump made for it,
+// MyISAM's ENABLE KEYS included.
+func TestParallelRestoreLatin1Dump(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := dumptest.UniqueName("gsg_pl1_"), dumptest.UniqueName("gsg_pl1r_")
+	newDatabase(t, admin, src)
+	dropDatabaseAtCleanup(t, admin, dst)
+	runIn(t, admin, src,
+		"CREATE TABLE `ü` (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB",
+		"INSERT INTO `ü` SELECT seq, CONCAT('é', seq) FROM seq_1_to_500",
+		"CREATE TABLE `ö heap` (n INT, KEY (n)) ENGINE=MyISAM",
+		"INSERT INTO `ö heap` SELECT seq MOD 7 FROM seq_1_to_500",
+		"CREATE TABLE plain (id INT PRIMARY KEY)",
+		"INSERT INTO plain SELECT seq FROM seq_1_to_300")
+	conn := adminConn()
+	conn.DumpOptions = []string{"--default-character-set=latin1", "--net-buffer-length=4096"}
+	var out bytes.Buffer
+	if _, err := New(conn, nil).Dump(context.Background(), src, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("ENABLE KEYS")) || !bytes.Contains(out.Bytes(), []byte("SET NAMES latin1")) {
+		t.Fatal("the dump lacks what the test is about (ENABLE KEYS, SET NAMES latin1)")
+	}
+	if err := New(adminConn(), nil).Restore(context.Background(), dst, bytes.NewReader(out.Bytes()), dump.RestoreOptions{Jobs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := state(t, admin, dst), state(t, admin, src); got != want {
+		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
