@@ -178,22 +178,8 @@ func TestBackupCtrlC(t *testing.T) {
 	t.Cleanup(func() { lock.Exec("UNLOCK TABLES") })
 	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
 
-	cmd := exec.Command(binary, "backup", "--config", s.configPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	bg := startBackground(t, nil, &syscall.SysProcAttr{Setpgid: true}, "backup", "--config", s.configPath)
+	cmd, done := bg.cmd, bg.done
 	child := dumpChild(t, &daemon{t: t, cmd: cmd}, db)
 	if child.pgid == cmd.Process.Pid {
 		t.Errorf("dump child %d is in the command's process group", child.pid)
@@ -204,10 +190,10 @@ func TestBackupCtrlC(t *testing.T) {
 	select {
 	case err := <-done:
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			t.Errorf("backup exited with %v after Ctrl-C, want exit status 1:\n%s", err, out.String())
+			t.Errorf("backup exited with %v after Ctrl-C, want exit status 1:\n%s", err, bg.output())
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatalf("backup still running 30s after Ctrl-C:\n%s", out.String())
+		t.Fatalf("backup still running 30s after Ctrl-C:\n%s", bg.output())
 	}
 	if child.running() {
 		syscall.Kill(child.pid, syscall.SIGKILL)
@@ -215,6 +201,6 @@ func TestBackupCtrlC(t *testing.T) {
 	}
 	all := s.listTimes(t)
 	if len(all) != 1 || all[0].Status != "interrupted" {
-		t.Fatalf("catalog = %+v, want one interrupted backup:\n%s", all, out.String())
+		t.Fatalf("catalog = %+v, want one interrupted backup:\n%s", all, bg.output())
 	}
 }

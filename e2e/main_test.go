@@ -10,8 +10,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/logtest"
 )
 
 var binary string
@@ -89,3 +92,37 @@ func backupID(t *testing.T, res result) string {
 	}
 	return strings.Fields(lines[0])[0]
 }
+
+// background is a run of the binary that a test started and goes on beside.
+type background struct {
+	cmd *exec.Cmd
+	// done receives the process's exit (Wait's error) once.
+	done           chan error
+	stdout, stderr logtest.Buffer // safe to read while it runs
+}
+
+// startBackground starts the binary with args and a clean environment plus
+// env, with attr as its SysProcAttr (nil: none). A process the test did not
+// wait for is killed at cleanup.
+func startBackground(t *testing.T, env []string, attr *syscall.SysProcAttr, args ...string) *background {
+	t.Helper()
+	b := &background{done: make(chan error, 1)}
+	b.cmd = exec.Command(binary, args...)
+	b.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	b.cmd.SysProcAttr = attr
+	b.cmd.Stdout, b.cmd.Stderr = &b.stdout, &b.stderr
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { b.done <- b.cmd.Wait() }()
+	t.Cleanup(func() {
+		if b.cmd.ProcessState == nil {
+			b.cmd.Process.Kill()
+			<-b.done
+		}
+	})
+	return b
+}
+
+// output is what the process wrote so far, standard output first.
+func (b *background) output() string { return b.stdout.String() + b.stderr.String() }

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -57,21 +55,8 @@ func TestBackupConcurrencyLimits(t *testing.T) {
 			}
 			t.Cleanup(unlock)
 
-			cmd := exec.Command(binary, "backup", "--no-prune", "--config", s.configPath)
-			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-			var stdout, stderr strings.Builder
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					cmd.Process.Kill()
-					<-done
-				}
-			})
+			bg := startBackground(t, nil, nil, "backup", "--no-prune", "--config", s.configPath)
+			stdout, stderr, done := &bg.stdout, &bg.stderr, bg.done
 
 			running := func() []listed { return s.listTimes(t, "--status", "running") }
 			deadline := time.Now().Add(30 * time.Second)

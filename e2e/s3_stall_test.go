@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -156,15 +155,8 @@ func TestS3StallSIGTERMIsPrompt(t *testing.T) {
 	}
 	os.WriteFile(s.configPath, bytes.Replace(cfg, []byte("idle_timeout: 1s"), []byte("idle_timeout: 1h"), 1), 0o600)
 
-	cmd := exec.Command(binary, "backup", "--config", s.configPath)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	bg := startBackground(t, nil, nil, "backup", "--config", s.configPath)
+	cmd, stdout, stderr, done := bg.cmd, &bg.stdout, &bg.stderr, bg.done
 	deadline := time.Now().Add(time.Minute)
 	for !p.Stalled() {
 		if time.Now().After(deadline) {
