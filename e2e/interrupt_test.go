@@ -176,7 +176,10 @@ func TestBackupCtrlC(t *testing.T) {
 	lock := mariadbAdmin(t, db)
 	execAll(t, lock, "LOCK TABLES orders WRITE")
 	t.Cleanup(func() { lock.Exec("UNLOCK TABLES") })
-	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db}}}, options{})
+	// A second database waits for the first (per_server 1): the Ctrl-C
+	// keeps it from starting, and it gets its line all the same.
+	waiting := newMariaDB(t, "ctrlc2")
+	s := newSetup(t, []serverSpec{{name: "my", typ: "mysql", socket: mariadbSocket, user: "root", databases: []string{db, waiting}}}, options{})
 
 	bg := startBackground(t, nil, &syscall.SysProcAttr{Setpgid: true}, "backup", "--config", s.configPath)
 	cmd, done := bg.cmd, bg.done
@@ -202,5 +205,9 @@ func TestBackupCtrlC(t *testing.T) {
 	all := s.listTimes(t)
 	if len(all) != 1 || all[0].Status != "interrupted" {
 		t.Fatalf("catalog = %+v, want one interrupted backup:\n%s", all, bg.output())
+	}
+	want := "-\tmy\t" + waiting + "\tmanual\tskipped\t-\tnot started: interrupted\n"
+	if !strings.Contains(bg.stdout.String(), want) {
+		t.Errorf("stdout lacks the line of the backup that never started, %q:\n%s", want, bg.stdout.String())
 	}
 }

@@ -30,8 +30,10 @@ func newBackupCommand(g *globals) *cobra.Command {
 
 (tab-separated). A backup that could not start has "-" for its ID; one whose
 job another process is running right now has status "skipped" and the error
-"already running: ...". A server that does not answer and a database whose name
-cannot be backed up are recorded as failed backups too, and get their line.
+"already running: ...", and one that an interruption (Ctrl-C, SIGTERM) kept
+from starting has status "skipped" and the error "not started: interrupted".
+A server that does not answer and a database whose name cannot be backed up
+are recorded as failed backups too, and get their line.
 A database name with control characters is printed quoted (Go syntax).
 --database without --server backs the database up on every server that has
 it; only when none has it is that an error.
@@ -92,7 +94,7 @@ retention failure); 2 for a bad flag or config.`,
 					// Not started: no row of its own. A job that another process
 					// runs right now is skipped, not failed.
 					status := "failed"
-					if errors.Is(err, runner.ErrAlreadyRunning) {
+					if errors.Is(err, runner.ErrAlreadyRunning) || errors.Is(err, errNotStarted) {
 						status = "skipped"
 					}
 					fmt.Fprintf(w, "-\t%s\t%s\t%s\t%s\t-\t%s\n", job.Server, displayName(job.Database), job.Type, status, oneLine(err.Error()))
@@ -137,9 +139,14 @@ retention failure); 2 for a bad flag or config.`,
 	return c
 }
 
+// errNotStarted is the error of a planned backup that an interruption kept
+// from starting; its line says "skipped".
+var errNotStarted = errors.New("not started: interrupted")
+
 // runBackups runs jobs within the concurrency limits (App.RunBackups) and
 // calls ended when each has ended, one call at a time, to write that
-// backup's lines to w, which end on stdout whole.
+// backup's lines to w, which end on stdout whole. Once interrupted, it
+// calls ended with errNotStarted for every job that did not start.
 //
 // The progress line on stderr (a terminal only): while one backup runs at a
 // time it is that backup's, "SERVER/DATABASE: bytes rate elapsed"; when the
@@ -147,9 +154,19 @@ retention failure); 2 for a bad flag or config.`,
 // done, R running: bytes rate elapsed", counting the bytes every backup of
 // the run has read so far.
 func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, ended func(w io.Writer, job runner.Job, b *backup.Backup, err error)) {
+	started := make([]bool, len(jobs))
+	defer func() {
+		// Interrupted: the jobs that never started get their line too.
+		for i, ok := range started {
+			if !ok {
+				ended(g.stdout, jobs[i], nil, errNotStarted)
+			}
+		}
+	}()
 	if a.BackupsAtOnce(jobs) <= 1 {
 		var p *progress
-		a.RunBackups(ctx, jobs, func(_ int, job *runner.Job) {
+		a.RunBackups(ctx, jobs, func(i int, job *runner.Job) {
+			started[i] = true
 			p = newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
 			job.Progress = p.Update
 		}, func(i int, b *backup.Backup, err error) {
@@ -165,7 +182,8 @@ func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, 
 	p := newProgress(g.stderr, label(), 0)
 	defer p.Done()
 	var read atomic.Int64 // bytes read by all the backups
-	a.RunBackups(ctx, jobs, func(_ int, job *runner.Job) {
+	a.RunBackups(ctx, jobs, func(i int, job *runner.Job) {
+		started[i] = true
 		running++
 		p.Relabel(label())
 		var last atomic.Int64 // this backup's count as last added to read
