@@ -9,8 +9,12 @@ import (
 	"strconv"
 )
 
-//go:embed static/app.css static/app.js
+//go:embed static/app.css static/app.js static/favicon.svg static/favicon.ico
 var staticFS embed.FS
+
+// faviconMaxAge is how long browsers may keep /favicon.ico, whose URL
+// carries no version.
+const faviconMaxAge = "86400"
 
 // asset is one embedded static file. Its URL carries a hash of its content,
 // so browsers may cache it for good and still see a new version at once.
@@ -23,8 +27,10 @@ type asset struct {
 
 func loadAssets() (map[string]*asset, error) {
 	types := map[string]string{
-		"app.css": "text/css; charset=utf-8",
-		"app.js":  "text/javascript; charset=utf-8",
+		"app.css":     "text/css; charset=utf-8",
+		"app.js":      "text/javascript; charset=utf-8",
+		"favicon.svg": "image/svg+xml",
+		"favicon.ico": "image/x-icon",
 	}
 	out := map[string]*asset{}
 	for name, ct := range types {
@@ -47,15 +53,27 @@ func (u *UI) static(w http.ResponseWriter, r *http.Request, rq *request) {
 		u.notFound(w, r, rq)
 		return
 	}
+	cache := "no-cache"
+	if r.URL.Query().Get("v") == a.hash {
+		cache = "public, max-age=31536000, immutable"
+	}
+	serveAsset(w, r, a, cache)
+}
+
+// favicon serves GET /favicon.ico, which browsers and tools ask for
+// whatever the page links, without a session and cacheable for a day.
+func (u *UI) favicon(w http.ResponseWriter, r *http.Request, _ *request) {
+	serveAsset(w, r, u.assets["favicon.ico"], "public, max-age="+faviconMaxAge)
+}
+
+// serveAsset writes a with the Cache-Control value cache, answering 304
+// when the request's If-None-Match names its hash.
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset, cache string) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(a.body)))
 	h.Set("ETag", `"`+a.hash+`"`)
-	if r.URL.Query().Get("v") == a.hash {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "no-cache")
-	}
+	h.Set("Cache-Control", cache)
 	if match := r.Header.Get("If-None-Match"); match == `"`+a.hash+`"` {
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -139,7 +139,7 @@ type view struct {
 	CSRF            string
 	Flash           *flash
 	RequestID       string
-	CSS, JS         string
+	CSS, JS, Icon   string
 	Live            string // URL the page's script polls, if any
 	Data            any
 }
@@ -148,7 +148,7 @@ func (u *UI) newView(rq *request, title, nav string, data any) *view {
 	v := &view{
 		Title: title, Nav: nav, Data: data, RequestID: rq.id,
 		Unauthenticated: u.auth.Unauthenticated(),
-		CSS:             u.assets["app.css"].url, JS: u.assets["app.js"].url,
+		CSS:             u.assets["app.css"].url, JS: u.assets["app.js"].url, Icon: u.assets["favicon.svg"].url,
 	}
 	if rq.sess != nil && rq.who.Role > 0 {
 		v.Who, v.LoggedIn = rq.who, true

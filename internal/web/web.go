@@ -108,6 +108,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		{"GET /status", u.page(v, u.statusPage)},
 		{"GET /ui/live", u.live(v)},
 		{"GET /static/{name}", u.wrap(u.static)},
+		{"GET /favicon.ico", u.wrap(u.favicon)},
 	}
 	allow := map[string][]string{}
 	var paths []string
