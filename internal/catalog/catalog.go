@@ -118,6 +118,15 @@ type Store interface {
 	// whether it did (a replica's lease, once its runs are reclaimed).
 	DeleteLease(ctx context.Context, name string, now time.Time) (bool, error)
 
+	// AppendAudit records e and sets e.ID (larger than every earlier
+	// entry's). e.At must be set; texts over their bounds (MaxAuditName,
+	// MaxAuditWord, MaxAuditDetail) are cut to them, invalid UTF-8 and
+	// control characters are replaced, so a strange text never loses an entry.
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// Audit returns the entries matching f, newest (largest ID) first. A
+	// negative Limit or Before is an error. Never nil.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
 	// Close releases the store.
 	Close() error
 }
@@ -170,4 +179,72 @@ func IsUnreachable(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// Audit actions: what an AuditEntry records.
+const (
+	AuditBackup    = "backup"
+	AuditVerify    = "verify"
+	AuditDrill     = "drill"
+	AuditRestore   = "restore"
+	AuditDownload  = "download"
+	AuditDelete    = "delete"
+	AuditRetention = "retention"
+)
+
+// AuditActions lists every audit action, in the order of the constants.
+var AuditActions = []string{AuditBackup, AuditVerify, AuditDrill, AuditRestore, AuditDownload, AuditDelete, AuditRetention}
+
+// Audit outcomes. Other words may appear for an action whose outcome is
+// not known when it is recorded ("started" for a backup that runs on).
+const (
+	AuditOK       = "ok"
+	AuditFailed   = "failed"
+	AuditRefused  = "refused"  // not done: conflict, unknown name, not found
+	AuditCanceled = "canceled" // the caller went away before it ended
+	AuditStarted  = "started"  // started; its end is in the backup's own record
+)
+
+// AuditEntry is one line of the audit trail: who did what to what, and how
+// it ended. Texts are stored as given, except that the Store shortens them
+// to its bounds (see AppendAudit); callers keep secrets out of them.
+type AuditEntry struct {
+	// ID is assigned by AppendAudit, increasing: a later entry has a larger ID.
+	ID int64 `json:"id"`
+	// At is when the action was recorded, UTC, nanosecond precision.
+	At time.Time `json:"at"`
+	// Actor is the token name or web user, "daemon" for the daemon's own
+	// work, "cli" or the OS user for commands.
+	Actor string `json:"actor"`
+	// Address is the client's IP address for actions over HTTP; "" otherwise.
+	Address string `json:"address,omitempty"`
+	// Action is one of AuditActions.
+	Action string `json:"action"`
+	// Target is a backup ID, a job ("server/database/type", parts empty
+	// when not given) or a storage name (retention).
+	Target string `json:"target"`
+	// Outcome: AuditOK, AuditFailed, AuditRefused, AuditCanceled, AuditStarted.
+	Outcome string `json:"outcome"`
+	// Detail is a short, one-line, redacted text: the error, or what was done.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Bounds of the audit texts, in characters: longer ones are cut (not
+// refused) by AppendAudit, so that an action is never left unrecorded for
+// a long name.
+const (
+	MaxAuditName   = 255  // actor, address, target
+	MaxAuditWord   = 32   // action, outcome
+	MaxAuditDetail = 1000 // detail
+)
+
+// AuditFilter selects audit entries. Zero fields match everything.
+type AuditFilter struct {
+	Action string
+	Actor  string
+	Target string    // exactly this target
+	Since  time.Time // recorded at or after
+	Until  time.Time // recorded before
+	Before int64     // cursor: only IDs smaller than this one; 0: none
+	Limit  int       // 0: no limit
 }

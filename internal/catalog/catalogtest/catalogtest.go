@@ -43,6 +43,8 @@ func Run(t *testing.T, open Open) {
 		{"QueryFoldsCase", testQueryFoldsCase},
 		{"NamesRoundTrip", testNamesRoundTrip},
 		{"IDsWithPrefix", testIDsWithPrefix},
+		{"Audit", testAudit},
+		{"AuditCursorStableUnderInserts", testAuditCursorStableUnderInserts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

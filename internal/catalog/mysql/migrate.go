@@ -97,6 +97,24 @@ var schema = sqlstore.Migrations{
 			expires_at VARCHAR(30)  NOT NULL
 		) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={bin}`,
 	},
+	// 6: the audit trail (see the sqlite driver's 6); one statement with
+	// its indexes inline, safe to run twice.
+	{
+		`CREATE TABLE IF NOT EXISTS audit (
+			id       BIGINT       NOT NULL AUTO_INCREMENT PRIMARY KEY,
+			"at"     VARCHAR(30)  NOT NULL,
+			actor    VARCHAR(255) NOT NULL,
+			address  VARCHAR(255) NOT NULL DEFAULT '',
+			"action" VARCHAR(32)  NOT NULL,
+			target   VARCHAR(255) NOT NULL DEFAULT '',
+			outcome  VARCHAR(32)  NOT NULL,
+			detail   TEXT         NOT NULL DEFAULT (''),
+			INDEX audit_action ("action", id),
+			INDEX audit_actor (actor, id),
+			INDEX audit_target (target, id),
+			INDEX audit_at ("at")
+		) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE={bin}`,
+	},
 }
 
 // migrations returns schema with {bin} replaced by collation.

@@ -111,4 +111,23 @@ var migrations = sqlstore.Migrations{
 			expires_at TEXT NOT NULL
 		)`,
 	},
+	// 6: the audit trail: who did what to which backup, job or storage,
+	// and how it ended (see catalog.AuditEntry). id only grows
+	// (AUTOINCREMENT never reuses one), so it is the order and the cursor.
+	{
+		`CREATE TABLE audit (
+			id       INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+			"at"     TEXT    NOT NULL,
+			actor    TEXT    NOT NULL,
+			address  TEXT    NOT NULL DEFAULT '',
+			"action" TEXT    NOT NULL,
+			target   TEXT    NOT NULL DEFAULT '',
+			outcome  TEXT    NOT NULL,
+			detail   TEXT    NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX audit_action ON audit ("action", id)`,
+		`CREATE INDEX audit_actor ON audit (actor, id)`,
+		`CREATE INDEX audit_target ON audit (target, id)`,
+		`CREATE INDEX audit_at ON audit ("at")`,
+	},
 }
