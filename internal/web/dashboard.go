@@ -27,6 +27,64 @@ type jobRow struct {
 	Attn     bool   // the row needs a person's attention
 	Progress *progressView
 	Drill    jobDrill // last proven restorable
+	// Failure and DrillFailure are the last failure's and the last failed
+	// drill's texts (redacted), short for the row and in full on demand.
+	Failure, DrillFailure errText
+}
+
+// errTextRunes is how much of an error a job row shows before it offers the
+// rest behind a disclosure.
+const errTextRunes = 90
+
+// errText is an error as a table cell shows it: Short in the row and, when
+// Short had to cut it (Cut), Full behind a <details>.
+type errText struct {
+	Full, Short string
+	Cut         bool
+}
+
+// errTextView is an errText with the key of its disclosure (job key and
+// which error), for the "err-text" template.
+type errTextView struct {
+	Key  string
+	Text errText
+}
+
+func newErrText(s string, n int) errText {
+	short := shorten(s, n)
+	return errText{Full: strings.TrimSpace(s), Short: short, Cut: strings.HasSuffix(short, "…") && short != s}
+}
+
+// manualType is the backup type of backups started by hand; it has no
+// schedule and every server × database has it.
+const manualType = "manual"
+
+// idle reports whether the job is a manual one that never ran and does not
+// run now: the dashboard leaves such rows out (every database has one; the
+// "Back up now" form still offers them), while the API lists them.
+func (r jobRow) idle() bool {
+	return r.Type == manualType && r.NextRun == nil && !r.Running &&
+		r.LastSuccess == nil && r.LastFailure == nil && r.LastDrill == nil
+}
+
+// Problem reports whether the job needs a look: its latest run failed
+// (failed, partial or interrupted), it is overdue or a scheduled job never
+// succeeded, or its latest restore drill failed.
+func (r jobRow) Problem() bool {
+	return r.Attn || r.Drill.Failed
+}
+
+// visibleJobs leaves out idle manual jobs and, with problemsOnly, every job
+// without a problem. It keeps the order of rows.
+func visibleJobs(rows []jobRow, problemsOnly bool) []jobRow {
+	out := make([]jobRow, 0, len(rows))
+	for _, r := range rows {
+		if r.idle() || (problemsOnly && !r.Problem()) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // progressView is one running backup's progress.
@@ -59,6 +117,8 @@ func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 		j.LastFailureError = redact.Text(j.LastFailureError)
 		j.LastDrillError = redact.Text(j.LastDrillError)
 		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type, Drill: classifyDrill(j)}
+		row.Failure = newErrText(j.LastFailureError, errTextRunes)
+		row.DrillFailure = newErrText(row.Drill.Failure, errTextRunes)
 		scheduled := j.NextRun != nil
 		failed := j.LastFailure != nil && (j.LastSuccess == nil || j.LastFailure.After(*j.LastSuccess))
 		var overdue string
@@ -103,12 +163,16 @@ type totals struct {
 
 // dashboardData is the dashboard's content.
 type dashboardData struct {
-	Jobs      []jobRow
-	Running   []progressView
-	Storages  []service.StorageStatus
-	StatusErr string
-	Totals    totals
-	Form      triggerForm
+	Jobs []jobRow // the rows shown: see visibleJobs
+	// ProblemsOnly: the page shows only jobs with a problem (?problems=1);
+	// Hidden is how many shown jobs that filter hides.
+	ProblemsOnly bool
+	Hidden       int
+	Running      []progressView
+	Storages     []service.StorageStatus
+	StatusErr    string
+	Totals       totals
+	Form         triggerForm
 }
 
 // triggerForm lists the choices of the "Back up now" form.
@@ -130,7 +194,7 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 		return nil, err
 	}
 	now := u.now()
-	d := &dashboardData{Jobs: classifyJobs(jobs, now)}
+	d := &dashboardData{Jobs: visibleJobs(classifyJobs(jobs, now), false), ProblemsOnly: problemsOnly(r)}
 	progress := u.svc.Progress(ctx)
 	rates := u.rates.observe(now, progress)
 	byID := map[string]*progressView{}
@@ -185,13 +249,24 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 		}
 	}
 	d.Form = buildTriggerForm(jobs)
+	if d.ProblemsOnly {
+		shown := visibleJobs(d.Jobs, true)
+		d.Hidden = len(d.Jobs) - len(shown)
+		d.Jobs = shown
+	}
 	return d, nil
+}
+
+// problemsOnly reports whether the request asks for jobs with a problem
+// only: the query parameter problems=1, on the page and its live updates.
+func problemsOnly(r *http.Request) bool {
+	return r.URL.Query().Get("problems") == "1"
 }
 
 func buildTriggerForm(jobs []service.Job) triggerForm {
 	var f triggerForm
 	dbs := map[string][]string{}
-	types := []string{"manual"}
+	types := []string{manualType}
 	for _, j := range jobs {
 		if !slices.Contains(f.Servers, j.Server) {
 			f.Servers = append(f.Servers, j.Server)
@@ -221,6 +296,9 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, rq *request) {
 	}
 	v := u.newView(rq, "Dashboard", "dashboard", d)
 	v.Live = "/ui/live?view=dashboard"
+	if d.ProblemsOnly {
+		v.Live += "&problems=1"
+	}
 	u.render(w, r, rq, http.StatusOK, "dashboard", v)
 }
 
@@ -234,7 +312,7 @@ func (u *UI) trigger(w http.ResponseWriter, r *http.Request, rq *request) {
 	database := strings.TrimSpace(r.PostForm.Get("database"))
 	typ := strings.TrimSpace(r.PostForm.Get("type"))
 	if typ == "" {
-		typ = "manual"
+		typ = manualType
 	}
 	var bad string
 	switch {

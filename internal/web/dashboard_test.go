@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
@@ -56,5 +57,54 @@ func TestClassifyJobs(t *testing.T) {
 				t.Errorf("failure text not redacted: %q", got.LastFailureError)
 			}
 		})
+	}
+}
+
+func TestVisibleJobs(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	h := time.Hour
+	jobs := []service.Job{
+		{Server: "s", Database: "idle", Type: "manual"},
+		{Server: "s", Database: "manual-ok", Type: "manual", LastSuccess: at(-h), LastSuccessID: "x"},
+		{Server: "s", Database: "manual-partial", Type: "manual", LastFailure: at(-h), LastFailureError: "upload failed"},
+		{Server: "s", Database: "manual-running", Type: "manual", Running: true, RunningID: "r"},
+		{Server: "s", Database: "manual-drilled", Type: "manual", LastDrill: at(-h), LastDrillStatus: backup.DrillSuccess},
+		{Server: "s", Database: "healthy", Type: "daily", LastSuccess: at(-h), NextRun: at(23 * h), LastDrillSuccess: at(-h), LastDrill: at(-h), LastDrillStatus: backup.DrillSuccess},
+		{Server: "s", Database: "unproven", Type: "daily", LastSuccess: at(-h), NextRun: at(23 * h)},
+		{Server: "s", Database: "never", Type: "daily", NextRun: at(h)},
+		{Server: "s", Database: "failed", Type: "daily", LastSuccess: at(-48 * h), LastFailure: at(-h), NextRun: at(23 * h)},
+		{Server: "s", Database: "drill-failed", Type: "daily", LastSuccess: at(-h), NextRun: at(23 * h), LastDrill: at(-h), LastDrillStatus: backup.DrillFailure, LastDrillError: "restore failed"},
+		{Server: "s", Database: "overdue", Type: "daily", LastSuccess: at(-30 * h), NextRun: at(-6 * h)},
+		{Server: "s", Database: "empty-scheduled-manual", Type: "manual", NextRun: at(h)},
+	}
+	names := func(rows []jobRow) string {
+		var out []string
+		for _, r := range rows {
+			out = append(out, r.Database)
+		}
+		return strings.Join(out, ",")
+	}
+	rows := classifyJobs(jobs, now)
+	if got, want := names(visibleJobs(rows, false)), "manual-ok,manual-partial,manual-running,manual-drilled,healthy,unproven,never,failed,drill-failed,overdue,empty-scheduled-manual"; got != want {
+		t.Errorf("shown jobs:\n got %s\nwant %s", got, want)
+	}
+	if got, want := names(visibleJobs(rows, true)), "manual-partial,never,failed,drill-failed,overdue,empty-scheduled-manual"; got != want {
+		t.Errorf("jobs with a problem:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestErrText(t *testing.T) {
+	long := `pg_dump: error: connection to server at "db.example.net" (10.0.0.7), port 5432 failed: FATAL:  database "billing_archive" does not exist`
+	e := newErrText(long, errTextRunes)
+	if !e.Cut || strings.Contains(e.Short, "does not exist") || e.Full != long {
+		t.Errorf("long error: %+v", e)
+	}
+	short := newErrText("upload failed: connection reset", errTextRunes)
+	if short.Cut || short.Short != "upload failed: connection reset" {
+		t.Errorf("short error: %+v", short)
+	}
+	if empty := newErrText("", errTextRunes); empty.Cut || empty.Short != "" {
+		t.Errorf("no error: %+v", empty)
 	}
 }

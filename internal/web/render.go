@@ -124,6 +124,9 @@ func (u *UI) funcs() template.FuncMap {
 		"shorten":       shorten,
 		"redact":        redact.Text,
 		"plural":        plural,
+		"errTextOf": func(key, what string, t errText) errTextView {
+			return errTextView{Key: key + "/" + what, Text: t}
+		},
 	}
 }
 

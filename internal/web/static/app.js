@@ -102,7 +102,15 @@
       if (last[key] === html) return;
       var el = document.getElementById('live-' + key);
       if (!el) return;
+      // Disclosures a person opened (a full error) stay open.
+      var open = {};
+      Array.prototype.forEach.call(el.querySelectorAll('details[data-key]'), function (d) {
+        if (d.open) open[d.dataset.key] = true;
+      });
       el.innerHTML = html;
+      Array.prototype.forEach.call(el.querySelectorAll('details[data-key]'), function (d) {
+        if (open[d.dataset.key]) d.open = true;
+      });
       last[key] = html;
     });
     document.title = data.running > 0 ? '(' + data.running + ' running) ' + baseTitle : baseTitle;
