@@ -22,7 +22,8 @@ type detailData struct {
 	B        *backup.Backup
 	Manifest string // pretty JSON; "" without one
 	LogTail  string
-	LogCut   bool
+	LogCut   bool          // LogTail is the end of a longer error; the page offers it all
+	LogLines int           // lines of the whole error
 	Progress *progressView // while running
 	Verify   *verifyView   // results of a verify just run
 	Ratio    string        // stored/raw
@@ -83,6 +84,9 @@ func (u *UI) backupPage(w http.ResponseWriter, r *http.Request, rq *request) {
 		}
 	}
 	d.LogTail, d.LogCut = tailLines(b.Error, logTailLines)
+	if d.LogCut {
+		d.LogLines = strings.Count(strings.TrimRight(b.Error, "\n"), "\n") + 1
+	}
 	if b.RawBytes > 0 && b.StoredBytes > 0 {
 		d.Ratio = strconv.FormatFloat(float64(b.StoredBytes)/float64(b.RawBytes)*100, 'f', 1, 64) + " %"
 	}

@@ -128,3 +128,24 @@ func TestFaviconNeedsNoSessionAndIsCached(t *testing.T) {
 		t.Errorf("svg icon: status %d, type %q, cache %q", r.status, r.header.Get("Content-Type"), r.header.Get("Cache-Control"))
 	}
 }
+
+func TestBackupPageOffersAnErrorLongerThanItsTail(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	var lines []string
+	lines = append(lines, `pg_dump: error: connection to server failed: FATAL:  database "gone" does not exist`)
+	for i := 0; i < 50; i++ {
+		lines = append(lines, "pg_dump: detail: retrying")
+	}
+	b := e.svc.Add("pg-main", "gone", "manual", time.Now().Add(-time.Minute), backup.StatusFailed, strings.Join(lines, "\n"))
+	c := e.loggedIn(t, viewerToken)
+	body := c.get("/backups/" + b.ID).body
+	tail := body[strings.Index(body, `<pre class="log">`):]
+	tail = tail[:strings.Index(tail, "</pre>")]
+	if strings.Contains(tail, "does not exist") {
+		t.Fatal("the tail shows the first line; the test's error is too short")
+	}
+	if !strings.Contains(body, `<details class="log-all" id="log-all"><summary>Show all 51 lines</summary>`) ||
+		!strings.Contains(body, `database &#34;gone&#34; does not exist`) {
+		t.Error("the page does not offer the whole error")
+	}
+}
