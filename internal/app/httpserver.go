@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/clock"
 	"github.com/gosqlguard/gosqlguard/internal/config"
@@ -75,12 +76,14 @@ func newHTTPHandler(o httpOptions) (http.Handler, error) {
 		o.Logger.Warn("NO API TOKENS CONFIGURED: the HTTP API is UNAUTHENTICATED and every local request has the admin role "+
 			"(it may delete backups); configure http.auth.tokens", "listen", o.Listen)
 	}
-	api, err := httpapi.New(httpapi.Options{Service: o.Service, Auth: authn, MetricsPublic: o.MetricsPublic,
+	// Every action through the API or the UI goes into the audit trail.
+	svc := audit.Wrap(o.Service, o.Clock, o.Logger)
+	api, err := httpapi.New(httpapi.Options{Service: svc, Auth: authn, MetricsPublic: o.MetricsPublic,
 		Metrics: o.Metrics, Logger: o.Logger, Clock: o.Clock})
 	if err != nil {
 		return nil, err
 	}
-	ui, err := web.New(web.Options{Service: o.Service, Auth: authn, Logger: o.Logger, Clock: o.Clock,
+	ui, err := web.New(web.Options{Service: svc, Auth: authn, Logger: o.Logger, Clock: o.Clock,
 		SecureCookies: o.SecureCookies})
 	if err != nil {
 		return nil, err

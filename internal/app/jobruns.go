@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
@@ -158,6 +159,24 @@ func (d *daemon) pruneOnce(ctx context.Context, a *App, why string) {
 		d.logger.Error("retention pass failed", "trigger", why, "error", err)
 	} else if deleted > 0 {
 		d.logger.Info("retention pass done", "trigger", why, "deleted", deleted)
+	}
+	// A pass that changed nothing and failed at nothing (most of them: one
+	// follows every backup) would only bury the others.
+	if deleted > 0 || (err != nil && ctx.Err() == nil) {
+		d.auditRetention(ctx, a, plans, err)
+	}
+}
+
+// auditRetention records a retention pass of the daemon's own in the audit
+// trail, as actor audit.Daemon; a failure to record is logged.
+func (d *daemon) auditRetention(ctx context.Context, a *App, plans []retention.StoragePlan, err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, e := range audit.RetentionEntries(plans, err) {
+		e.At, e.Actor = a.Runner.Now().UTC(), audit.Daemon
+		if rerr := a.Catalog.AppendAudit(ctx, &e); rerr != nil {
+			d.logger.Error("cannot record a retention pass in the audit trail", "storage", e.Target, "error", rerr)
+		}
 	}
 }
 

@@ -295,6 +295,25 @@ func (s *daemonService) Retention(ctx context.Context, dryRun bool) ([]retention
 	return plans, err
 }
 
+// errNoCatalog: an App built without a catalog (in tests) has no audit trail.
+var errNoCatalog = errors.New("audit trail: no catalog")
+
+func (s *daemonService) RecordAudit(ctx context.Context, e *catalog.AuditEntry) error {
+	a := s.d.current()
+	if a.Catalog == nil {
+		return errNoCatalog
+	}
+	return a.Catalog.AppendAudit(ctx, e)
+}
+
+func (s *daemonService) AuditLog(ctx context.Context, f catalog.AuditFilter) ([]catalog.AuditEntry, error) {
+	a := s.d.current()
+	if a.Catalog == nil {
+		return nil, errNoCatalog
+	}
+	return a.Catalog.Audit(ctx, f)
+}
+
 func (s *daemonService) Status(ctx context.Context) (service.Status, error) {
 	a := s.d.current()
 	st := service.Status{

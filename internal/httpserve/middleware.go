@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -24,6 +25,7 @@ import (
 type requestInfo struct {
 	id        string
 	principal string
+	client    string // the client's IP address
 }
 
 type infoKey struct{}
@@ -48,6 +50,34 @@ func SetPrincipal(ctx context.Context, name string) {
 	if info := infoFrom(ctx); info != nil && name != "" {
 		info.principal = name
 	}
+}
+
+// Principal returns the name SetPrincipal recorded for the request ctx
+// belongs to, or "".
+func Principal(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.principal
+	}
+	return ""
+}
+
+// ClientIP returns the IP address of the client that made the request ctx
+// belongs to (the peer of the connection, not a header a proxy adds), or ""
+// outside the middleware.
+func ClientIP(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.client
+	}
+	return ""
+}
+
+// clientIP is the host part of a RemoteAddr ("192.0.2.1:5000" gives
+// "192.0.2.1"); addr itself when it has no port.
+func clientIP(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
 }
 
 // A client's X-Request-ID is kept when it is this harmless; otherwise the
@@ -99,7 +129,7 @@ func Middleware(next http.Handler, o Options) http.Handler {
 		if !clientRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		info := &requestInfo{id: id}
+		info := &requestInfo{id: id, client: clientIP(r.RemoteAddr)}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		h := w.Header()
 		h.Set("X-Request-ID", id)

@@ -70,4 +70,10 @@ type Service interface {
 	// ConfigSummary is the running config as YAML with every secret shown
 	// as <secret>.
 	ConfigSummary() string
+	// RecordAudit appends e to the audit trail and sets e.ID; e's texts are
+	// already free of secrets (see package audit, which calls it).
+	RecordAudit(ctx context.Context, e *catalog.AuditEntry) error
+	// AuditLog returns the audit entries matching f, newest first, at most
+	// f.Limit of them (0: all). Never nil on success.
+	AuditLog(ctx context.Context, f catalog.AuditFilter) ([]catalog.AuditEntry, error)
 }

@@ -83,6 +83,7 @@ type Fake struct {
 	Err       error
 	Panicking bool
 	ReadyErr  error // Ready fails with it
+	AuditErr  error // RecordAudit fails with it
 	DrillsErr error // BackupDrills fails with it
 
 	mu       sync.Mutex
@@ -92,6 +93,7 @@ type Fake struct {
 	drills   map[string][]backup.Drill // by backup ID, oldest first
 	calls    []string
 	restores []Restore
+	audit    []catalog.AuditEntry // oldest first
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -702,3 +704,52 @@ func (f *Fake) Progress(context.Context) []service.Progress {
 }
 
 func (f *Fake) ConfigSummary() string { return f.Config }
+
+// RecordAudit appends e as the catalog would (ID = count so far + 1,
+// texts stored as given), or fails with AuditErr. It is not counted in
+// Calls and ignores Err: recording is a side effect of the calls the audit
+// wrapper passes on, which record their failures.
+func (f *Fake) RecordAudit(_ context.Context, e *catalog.AuditEntry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.AuditErr != nil {
+		return f.AuditErr
+	}
+	e.ID = int64(len(f.audit) + 1)
+	f.audit = append(f.audit, *e)
+	return nil
+}
+
+// AuditLog filters the recorded entries as the catalog does, newest first.
+func (f *Fake) AuditLog(_ context.Context, flt catalog.AuditFilter) ([]catalog.AuditEntry, error) {
+	if err := f.enter("AuditLog"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []catalog.AuditEntry{}
+	for i := len(f.audit) - 1; i >= 0; i-- {
+		e := f.audit[i]
+		switch {
+		case flt.Action != "" && e.Action != flt.Action,
+			flt.Actor != "" && e.Actor != flt.Actor,
+			flt.Target != "" && e.Target != flt.Target,
+			!flt.Since.IsZero() && e.At.Before(flt.Since),
+			!flt.Until.IsZero() && !e.At.Before(flt.Until),
+			flt.Before > 0 && e.ID >= flt.Before:
+			continue
+		}
+		out = append(out, e)
+		if flt.Limit > 0 && len(out) == flt.Limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Audit returns every recorded audit entry, oldest first.
+func (f *Fake) Audit() []catalog.AuditEntry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.audit)
+}
