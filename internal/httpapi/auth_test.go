@@ -41,6 +41,7 @@ func routeCases(id, deleted string) []routeCase {
 		{"POST", "/api/v1/retention/run", "/api/v1/retention/run", "", auth.RoleOperator, 200},
 		{"GET", "/api/v1/status", "/api/v1/status", "", auth.RoleViewer, 200},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", auth.RoleViewer, 200},
+		{"GET", "/api/v1/audit", "/api/v1/audit?action=delete&limit=5", "", auth.RoleAdmin, 200},
 	}
 }
 

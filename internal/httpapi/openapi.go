@@ -7,6 +7,7 @@ import (
 
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
@@ -129,6 +130,20 @@ func (s *Server) buildOpenAPI() map[string]any {
 		{method: "GET", path: Prefix + "/status", id: "getStatus", role: auth.RoleViewer,
 			summary:   "Version, uptime, running backups, storage usage",
 			responses: []any{"200", jsonResp("The daemon's status.", g.ref(service.Status{}))}},
+		{method: "GET", path: Prefix + "/audit", id: "listAudit", role: auth.RoleAdmin,
+			summary:     "The audit trail, newest first, paginated",
+			description: "Who started, verified, drilled, restored, downloaded or deleted what, and who applied retention, with the outcome. Pages hold at most `limit` entries; pass `next_cursor` back as `before` for the next (older) page. An empty `next_cursor` marks the last page.",
+			params: []any{
+				qp("action", "Action.", map[string]any{"type": "string", "enum": catalog.AuditActions}),
+				qp("actor", "Actor: token name, web user, or daemon.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
+				qp("target", "Target, exactly: a backup ID, a job server/database/type (* for a part not given), or a storage.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
+				qp("since", "Recorded at or after (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
+				qp("until", "Recorded before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
+				qp("limit", "Page size.", map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}),
+				qp("before", "Opaque cursor from a previous page's next_cursor.", map[string]any{"type": "string"}),
+			},
+			responses: []any{"200", jsonResp("A page of audit entries.", g.ref(auditList{}))},
+			errors:    []string{"BadRequest"}},
 		{method: "GET", path: Prefix + "/openapi.json", id: "getOpenAPI", role: auth.RoleViewer,
 			summary:   "This document",
 			responses: []any{"200", jsonResp("OpenAPI 3.0 document.", map[string]any{"type": "object"})}},

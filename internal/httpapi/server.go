@@ -137,6 +137,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: Prefix + "/retention/run", role: auth.RoleViewer, long: true, h: s.retention,
 			params: []string{"dry_run"}},
 		{method: "GET", path: Prefix + "/status", role: auth.RoleViewer, h: s.status},
+		{method: "GET", path: Prefix + "/audit", role: auth.RoleAdmin, h: s.auditLog, params: auditParams},
 		{method: "GET", path: Prefix + "/openapi.json", role: auth.RoleViewer, h: s.openAPI},
 	}
 	if s.metrics != nil {
