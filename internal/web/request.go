@@ -80,9 +80,11 @@ func (u *UI) authorize(w http.ResponseWriter, r *http.Request, rq *request, isPa
 			u.setSessionCookie(w, rq.sessID)
 		}
 		rq.who = p
+		httpserve.SetPrincipal(r.Context(), rq.who.Name) // the access log's and the audit trail's actor
 		return true
 	}
 	if rq.sess != nil {
+		httpserve.SetPrincipal(r.Context(), rq.who.Name)
 		return true
 	}
 	if !isPage {
