@@ -2,14 +2,18 @@ package metrics
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/testenv"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -225,5 +229,40 @@ func TestMonitoringNameExtraction(t *testing.T) {
 	used := []string{"gosqlguard_backup_duration_seconds_bucket", "gosqlguard_restore_duration_seconds_count", "gosqlguard_backups_running_count", "gosqlguard_no_such_series"}
 	if m := missing(used, families, histograms, nil); !slices.Equal(m, []string{"gosqlguard_backups_running_count", "gosqlguard_no_such_series"}) {
 		t.Errorf("missing: got %q, want the made-up names only", m)
+	}
+}
+
+// labelValues is a Grafana variable query label_values(selector, label).
+var labelValues = regexp.MustCompile(`^\s*label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)\s*$`)
+
+// The dashboard's queries are valid PromQL: promtool check rules on a rules
+// file that records each of them, with Grafana's interval variables set to
+// 5m and each variable query's selector taken out of label_values(). The
+// promtool is $PROMTOOL (make monitoring-test sets the pinned one) or the
+// one on $PATH.
+func TestMonitoringDashboardQueriesParse(t *testing.T) {
+	promtool := os.Getenv("PROMTOOL")
+	if promtool == "" {
+		promtool = testenv.Tool(t, "promtool")
+	}
+	intervals := strings.NewReplacer("$__rate_interval", "5m", "$__interval", "5m", "$__range", "5m")
+	var b strings.Builder
+	b.WriteString("groups:\n  - name: dashboard\n    rules:\n")
+	for i, e := range dashboardExprs(t, monitoringDashboard) {
+		if m := labelValues.FindStringSubmatch(e); m != nil {
+			e = m[1]
+		}
+		q, err := json.Marshal(intervals.Replace(e)) // a JSON string is a YAML string
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "      - record: dashboard:query_%d\n        expr: %s\n", i, q)
+	}
+	file := filepath.Join(t.TempDir(), "dashboard-rules.yaml")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(promtool, "check", "rules", file).CombinedOutput(); err != nil {
+		t.Errorf("promtool check rules on the dashboard's queries: %v\n%s\n%s", err, out, b.String())
 	}
 }
