@@ -13,7 +13,7 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal e2e tools)" || { gofmt -l cmd internal e2e tools; echo "gofmt needed"; exit 1; }
 
-test: vet chart-test
+test: vet chart-test monitoring-test
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 30m ./...
 
 # The Helm chart: helm lint, then the tools module's tests (the chart rendered
@@ -24,6 +24,17 @@ test: vet chart-test
 chart-test:
 	cd tools && $(GO) tool helm lint --strict ../deploy/helm/gosqlguard
 	cd tools && $(GO) test -count=1 -timeout 20m ./...
+
+# The alert rules and Grafana dashboard in deploy/monitoring (docs/monitoring.md):
+# promtool checks the rules and runs their unit tests; the Go tests check that
+# every series they query is in the /metrics exposition and that the
+# dashboard's queries parse. promtool is built from
+# the pinned tools module on first use (about 15 minutes on two cores, then cached).
+.PHONY: monitoring-test
+monitoring-test:
+	cd tools && $(GO) tool promtool check rules ../deploy/monitoring/gosqlguard-rules.yaml
+	cd tools && $(GO) tool promtool test rules ../deploy/monitoring/gosqlguard-rules.test.yaml
+	PROMTOOL="$$(cd tools && $(GO) tool -n promtool)" $(GO) test -count=1 -run '^TestMonitoring' ./internal/metrics
 
 bench:
 	bash scripts/bench-memory.sh
