@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"testing"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -13,24 +11,7 @@ import (
 // rows read back with no owner, which recovery takes for a dead process's.
 func TestMigrationToOwners(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "catalog.db")
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stmts := []string{`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)`}
-	stmts = append(stmts, migrations[0]...)
-	stmts = append(stmts, migrations[1]...)
-	stmts = append(stmts,
-		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, 'then'), (2, 'then')`,
-		`INSERT INTO backups (id, server, "database", type, status, started_at)
-			VALUES ('20250301T023000.123Z-000000000001', 'main', 'shop', 'daily', 'running', '2025-03-01T02:30:00.123000000Z')`)
-	for _, s := range stmts {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-	db.Close()
+	path := catalogAtVersion(t, 2, "running")
 
 	s := openAt(t, path)
 	b, err := s.Get(ctx, "20250301T023000.123Z-000000000001")
