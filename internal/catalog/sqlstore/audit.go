@@ -65,45 +65,34 @@ func (s *Store) Audit(ctx context.Context, f catalog.AuditFilter) ([]catalog.Aud
 	if f.Limit < 0 || f.Before < 0 {
 		return nil, fmt.Errorf("catalog: audit: negative limit %d or cursor %d", f.Limit, f.Before)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	eq := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	eq(`"action"`, f.Action)
-	eq("actor", f.Actor)
-	eq("target", f.Target)
+	var c conditions
+	c.eq(`"action"`, f.Action)
+	c.eq("actor", f.Actor)
+	c.eq("target", f.Target)
 	if !f.Since.IsZero() {
 		t, err := formatTime(f.Since)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: audit: since: %w", err)
 		}
-		where = append(where, `"at" >= ?`)
-		args = append(args, t)
+		c.add(`"at" >= ?`, t)
 	}
 	if !f.Until.IsZero() {
 		t, err := formatTime(f.Until)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: audit: until: %w", err)
 		}
-		where = append(where, `"at" < ?`)
-		args = append(args, t)
+		c.add(`"at" < ?`, t)
 	}
 	if f.Before > 0 {
-		where = append(where, "id < ?")
-		args = append(args, f.Before)
+		c.add("id < ?", f.Before)
 	}
 	var q strings.Builder
 	q.WriteString(`SELECT id, "at", actor, address, "action", target, outcome, detail FROM audit`)
-	if len(where) > 0 {
-		q.WriteString(" WHERE " + strings.Join(where, " AND "))
+	if len(c.where) > 0 {
+		q.WriteString(" WHERE " + strings.Join(c.where, " AND "))
 	}
 	q.WriteString(" ORDER BY id DESC")
+	args := c.args
 	if f.Limit > 0 {
 		q.WriteString(" LIMIT ?")
 		args = append(args, f.Limit)

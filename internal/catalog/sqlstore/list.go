@@ -18,56 +18,62 @@ func (s *Store) List(ctx context.Context, f catalog.Filter) ([]*backup.Backup, e
 	if f.Limit < 0 {
 		return nil, fmt.Errorf("catalog: list: negative limit %d", f.Limit)
 	}
-	var (
-		where []string
-		args  []any
-	)
-	eq := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	eq("b.server", f.Server)
-	eq(`b."database"`, f.Database)
-	eq("b.type", f.Type)
-	eq("b.status", string(f.Status))
+	var c conditions
+	c.eq("b.server", f.Server)
+	c.eq(`b."database"`, f.Database)
+	c.eq("b.type", f.Type)
+	c.eq("b.status", string(f.Status))
 	if f.Storage != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM locations s WHERE s.backup_id = b.id AND s.storage = ?)`)
-		args = append(args, f.Storage)
+		c.add(`EXISTS (SELECT 1 FROM locations s WHERE s.backup_id = b.id AND s.storage = ?)`, f.Storage)
 	}
 	if !f.Since.IsZero() {
 		t, err := formatTime(f.Since)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: list: since: %w", err)
 		}
-		where = append(where, "b.started_at >= ?")
-		args = append(args, t)
+		c.add("b.started_at >= ?", t)
 	}
 	if !f.Until.IsZero() {
 		t, err := formatTime(f.Until)
 		if err != nil {
 			return nil, fmt.Errorf("catalog: list: until: %w", err)
 		}
-		where = append(where, "b.started_at < ?")
-		args = append(args, t)
+		c.add("b.started_at < ?", t)
 	}
 	if f.Query != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
 		lk := s.d.Like
-		where = append(where, "("+lk("b.id")+" OR "+lk("b.server")+" OR "+lk(`b."database"`)+
-			" OR "+lk("b.type")+" OR "+lk("b.error")+")")
-		args = append(args, like, like, like, like, like)
+		c.add("("+lk("b.id")+" OR "+lk("b.server")+" OR "+lk(`b."database"`)+
+			" OR "+lk("b.type")+" OR "+lk("b.error")+")", like, like, like, like, like)
 	}
 	if f.Before != "" {
-		where = append(where, "b.id < ?")
-		args = append(args, f.Before)
+		c.add("b.id < ?", f.Before)
 	}
-	bs, err := s.query(ctx, where, args, f.Limit)
+	bs, err := s.query(ctx, c.where, c.args, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: list: %w", err)
 	}
 	return bs, nil
+}
+
+// conditions collects a WHERE clause's conditions, joined with AND, and
+// their arguments in order.
+type conditions struct {
+	where []string
+	args  []any
+}
+
+// add appends a condition and its arguments.
+func (c *conditions) add(cond string, args ...any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, args...)
+}
+
+// eq appends "col = ?" with v, unless v is empty.
+func (c *conditions) eq(col, v string) {
+	if v != "" {
+		c.add(col+" = ?", v)
+	}
 }
 
 // query returns the backups matching all of where (conditions on backups b),
