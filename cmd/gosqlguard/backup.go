@@ -152,7 +152,9 @@ var errNotStarted = errors.New("not started: interrupted")
 // time it is that backup's, "SERVER/DATABASE: bytes rate elapsed"; when the
 // limits let more run at once, it is one line for them all, "backups: D of N
 // done, R running: bytes rate elapsed", counting the bytes every backup of
-// the run has read so far.
+// the run has read so far. Where the catalog knows the raw size of a job's
+// last backup (App.ExpectedRawBytes), the line also estimates the percentage
+// done and the time left: "~42%  ... of ~1.2 GiB ... ~ETA 1m3s".
 func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, ended func(w io.Writer, job runner.Job, b *backup.Backup, err error)) {
 	started := make([]bool, len(jobs))
 	defer func() {
@@ -167,7 +169,7 @@ func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, 
 		var p *progress
 		a.RunBackups(ctx, jobs, func(i int, job *runner.Job) {
 			started[i] = true
-			p = newProgress(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), 0)
+			p = newEstimate(g.stderr, fmt.Sprintf("%s/%s", job.Server, job.Database), a.ExpectedRawBytes(ctx, *job))
 			job.Progress = p.Update
 		}, func(i int, b *backup.Backup, err error) {
 			p.Done()
@@ -179,7 +181,16 @@ func runBackups(ctx context.Context, g *globals, a *app.App, jobs []runner.Job, 
 	label := func() string {
 		return fmt.Sprintf("backups: %d of %d done, %d running", finished, len(jobs), running)
 	}
-	p := newProgress(g.stderr, label(), 0)
+	var expected int64 // all the backups' raw size together, if every one is known
+	for _, job := range jobs {
+		n := a.ExpectedRawBytes(ctx, job)
+		if n == 0 {
+			expected = 0
+			break
+		}
+		expected += n
+	}
+	p := newEstimate(g.stderr, label(), expected)
 	defer p.Done()
 	var read atomic.Int64 // bytes read by all the backups
 	a.RunBackups(ctx, jobs, func(i int, job *runner.Job) {

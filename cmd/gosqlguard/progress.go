@@ -70,6 +70,10 @@ type progress struct {
 	w     io.Writer
 	n     atomic.Int64
 	total int64
+	// estimate marks total as a guess (a backup's size from the job's last
+	// one): the line says "~", stops at 99% until Done, and gives no ETA
+	// once the guess is passed.
+	estimate bool
 	stop  chan struct{}
 	done  sync.WaitGroup
 
@@ -78,10 +82,21 @@ type progress struct {
 	start time.Time
 }
 
+// newEstimate starts a progress line whose total is a guess (see
+// progress.estimate); 0 shows no percentage.
+func newEstimate(w io.Writer, label string, total int64) *progress {
+	return (&progress{w: w, label: label, total: total, estimate: true, start: time.Now()}).run()
+}
+
 // newProgress starts a progress line; total is the number of bytes expected
 // per phase (0: unknown, no percentage).
 func newProgress(w io.Writer, label string, total int64) *progress {
-	p := &progress{w: w, label: label, total: total, start: time.Now()}
+	return (&progress{w: w, label: label, total: total, start: time.Now()}).run()
+}
+
+// run starts redrawing the line on a terminal.
+func (p *progress) run() *progress {
+	w := p.w
 	if !isTerminal(w) {
 		return p
 	}
@@ -146,9 +161,17 @@ func (p *progress) line(now time.Time) string {
 	}
 	pct := min(100, float64(n)*100/float64(p.total))
 	eta := "ETA --"
-	if n > 0 && rate > 0 {
+	if n > 0 && rate > 0 && (!p.estimate || n < p.total) {
 		left := time.Duration(float64(max(p.total-n, 0)) / rate * float64(time.Second))
 		eta = "ETA " + duration.Format(left.Round(time.Second))
+	}
+	if p.estimate {
+		if n >= p.total {
+			eta = "more than last time, " + duration.Format(elapsed.Round(time.Second))
+		} else {
+			eta = "~" + eta
+		}
+		return fmt.Sprintf("%s: ~%2.0f%%  %s of ~%s  %s/s  %s", label, min(pct, 99), humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 	}
 	return fmt.Sprintf("%s: %3.0f%%  %s of %s  %s/s  %s", label, pct, humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 }

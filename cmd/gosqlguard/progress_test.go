@@ -56,3 +56,40 @@ func TestTermClearsTheProgressLineForLogRecords(t *testing.T) {
 		t.Errorf("stderr = %q, want %q", out.String(), want)
 	}
 }
+
+// A backup's line estimates from the job's last size: "~", at most 99%
+// until it ends, and no ETA once the estimate is passed.
+func TestProgressEstimateLine(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		n        int64
+		want     []string
+		wantNone []string
+	}{
+		{"half way", 50 << 20, []string{"~50%", "50 MiB of ~100 MiB", "~ETA 10s"}, nil},
+		{"at the guess", 100 << 20, []string{"~99%", "more than last time, 10s"}, []string{"100%"}},
+		{"past the guess", 150 << 20, []string{"~99%", "150 MiB of ~100 MiB", "more than last time"}, []string{"ETA"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newEstimate(io.Discard, "x", 100<<20)
+			p.Update(tc.n)
+			got := p.line(p.start.Add(10 * time.Second))
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("line %q lacks %q", got, w)
+				}
+			}
+			for _, w := range tc.wantNone {
+				if strings.Contains(got, w) {
+					t.Errorf("line %q has %q", got, w)
+				}
+			}
+		})
+	}
+	// Without a guess it is the plain line.
+	p := newEstimate(io.Discard, "x", 0)
+	p.Update(10 << 20)
+	if got := p.line(p.start.Add(2 * time.Second)); strings.Contains(got, "%") || !strings.Contains(got, "x: 10 MiB") {
+		t.Errorf("line without an estimate = %q", got)
+	}
+}
