@@ -35,7 +35,7 @@ func (p *pageTemplate) execute(w io.Writer, data any) error {
 }
 
 // pageFiles are the pages rendered inside the layout.
-var pageFiles = []string{"login", "dashboard", "backups", "backup", "restore", "delete", "retention", "status", "error"}
+var pageFiles = []string{"login", "dashboard", "backups", "backup", "restore", "delete", "retention", "status", "job", "audit", "error"}
 
 func (u *UI) parseTemplates() (map[string]*pageTemplate, error) {
 	base, err := template.New("base").Funcs(u.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")

@@ -1,0 +1,178 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
+	"github.com/gosqlguard/gosqlguard/internal/redact"
+)
+
+const (
+	// auditPageSize is how many audit entries a page shows.
+	auditPageSize = 50
+	// auditDetailRunes is how much of a detail a row shows before it offers
+	// the rest behind a disclosure.
+	auditDetailRunes = 120
+)
+
+// auditForm is the audit page's filter form, as given.
+type auditForm struct {
+	Action, Actor, Target, Since, Until string
+}
+
+func (af auditForm) values() url.Values {
+	v := url.Values{}
+	for k, s := range map[string]string{"action": af.Action, "actor": af.Actor, "target": af.Target,
+		"since": af.Since, "until": af.Until} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v
+}
+
+// auditData is the audit page's content.
+type auditData struct {
+	Filter   auditForm
+	Actions  []string
+	Rows     []auditRow
+	Filtered bool
+	Error    string // an invalid filter or page link
+	Paged    bool   // not the first page
+	Newest   string // URL of the first page; "" on it
+	Older    string // URL of the next, older page; "" on the last
+}
+
+// auditRow is one audit entry as the table shows it.
+type auditRow struct {
+	catalog.AuditEntry
+	BackupID bool    // Target is a backup ID: link to its page
+	Badge    badge   // the outcome
+	Detail   errText // redacted
+}
+
+// parseAuditForm turns the query into a catalog filter, or says what is
+// wrong with it. Actor and target match exactly (1-255 characters of UTF-8
+// without control characters); since and until are dates (YYYY-MM-DD, UTC;
+// until includes its day) or RFC 3339 times; before is the page cursor, an
+// entry ID.
+func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
+	af := auditForm{
+		Action: strings.TrimSpace(q.Get("action")), Actor: strings.TrimSpace(q.Get("actor")),
+		Target: strings.TrimSpace(q.Get("target")), Since: strings.TrimSpace(q.Get("since")),
+		Until: strings.TrimSpace(q.Get("until")),
+	}
+	var f catalog.AuditFilter
+	if af.Action != "" {
+		if !slices.Contains(catalog.AuditActions, af.Action) {
+			return af, f, "Invalid action: choose one from the list."
+		}
+		f.Action = af.Action
+	}
+	for _, p := range []struct {
+		name, v string
+		dst     *string
+	}{{"actor", af.Actor, &f.Actor}, {"target", af.Target, &f.Target}} {
+		if p.v == "" {
+			continue
+		}
+		if !utf8.ValidString(p.v) || utf8.RuneCountInString(p.v) > catalog.MaxAuditName ||
+			strings.IndexFunc(p.v, unicode.IsControl) >= 0 {
+			return af, f, "Invalid " + p.name + ": use at most " + strconv.Itoa(catalog.MaxAuditName) +
+				" characters, without control characters."
+		}
+		*p.dst = p.v
+	}
+	var ok bool
+	if f.Since, ok = parseDay(af.Since, false); !ok {
+		return af, f, "Invalid start date: use the form YYYY-MM-DD."
+	}
+	if f.Until, ok = parseDay(af.Until, true); !ok {
+		return af, f, "Invalid end date: use the form YYYY-MM-DD."
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return af, f, "The start date must not be after the end date."
+	}
+	if c := q.Get("before"); c != "" {
+		id, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || id < 1 {
+			return af, f, "Invalid page link. Start again from the first page."
+		}
+		f.Before = id
+	}
+	return af, f, ""
+}
+
+func auditURL(filter url.Values, before int64) string {
+	v := url.Values{}
+	for k, vs := range filter {
+		v[k] = vs
+	}
+	if before > 0 {
+		v.Set("before", strconv.FormatInt(before, 10))
+	}
+	if len(v) == 0 {
+		return "/audit"
+	}
+	return "/audit?" + v.Encode()
+}
+
+func auditBadge(outcome string) badge {
+	switch outcome {
+	case catalog.AuditOK:
+		return badge{"ok", "OK"}
+	case catalog.AuditFailed:
+		return badge{"bad", "Failed"}
+	case catalog.AuditRefused:
+		return badge{"warn", "Refused"}
+	case catalog.AuditCanceled:
+		return badge{"muted", "Cancelled"}
+	case catalog.AuditStarted:
+		return badge{"info", "Started"}
+	}
+	return badge{"muted", outcome}
+}
+
+// auditPage lists the audit trail, newest first, filtered and paged
+// (GET /audit, admin).
+func (u *UI) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	af, f, bad := parseAuditForm(r.URL.Query())
+	d := &auditData{Filter: af, Actions: catalog.AuditActions, Paged: f.Before > 0}
+	base := af.values()
+	d.Filtered = len(base) > 0
+	if bad != "" {
+		d.Error = bad
+		u.render(w, r, rq, http.StatusBadRequest, "audit", u.newView(rq, "Audit", "audit", d))
+		return
+	}
+	f.Limit = auditPageSize + 1
+	list, err := u.svc.AuditLog(r.Context(), f)
+	if err != nil {
+		u.fail(w, r, rq, err)
+		return
+	}
+	if len(list) > auditPageSize {
+		list = list[:auditPageSize]
+		d.Older = auditURL(base, list[len(list)-1].ID)
+	}
+	if d.Paged {
+		d.Newest = auditURL(base, 0)
+	}
+	for _, e := range list {
+		d.Rows = append(d.Rows, auditRow{
+			AuditEntry: e,
+			BackupID:   backup.ValidID(e.Target),
+			Badge:      auditBadge(e.Outcome),
+			// Recorded redacted; redacted again as every free text shown.
+			Detail: newErrText(redact.Text(e.Detail), auditDetailRunes),
+		})
+	}
+	u.render(w, r, rq, http.StatusOK, "audit", u.newView(rq, "Audit", "audit", d))
+}
