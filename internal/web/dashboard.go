@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
 	"github.com/gosqlguard/gosqlguard/internal/service"
@@ -27,6 +28,8 @@ type jobRow struct {
 	Attn     bool   // the row needs a person's attention
 	Progress *progressView
 	Drill    jobDrill // last proven restorable
+	URL      string   // the job's page (see jobURL)
+	History  jobSpark // last size and duration, sparkline of recent sizes
 	// Failure and DrillFailure are the last failure's and the last failed
 	// drill's texts (redacted), short for the row and in full on demand.
 	Failure, DrillFailure errText
@@ -116,7 +119,8 @@ func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 	for _, j := range jobs {
 		j.LastFailureError = redact.Text(j.LastFailureError)
 		j.LastDrillError = redact.Text(j.LastDrillError)
-		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type, Drill: classifyDrill(j)}
+		row := jobRow{Job: j, Key: j.Server + "/" + j.Database + "/" + j.Type, Drill: classifyDrill(j),
+			URL: jobURL(j.Server, j.Database, j.Type)}
 		row.Failure = newErrText(j.LastFailureError, errTextRunes)
 		row.DrillFailure = newErrText(row.Drill.Failure, errTextRunes)
 		scheduled := j.NextRun != nil
@@ -254,7 +258,23 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 		d.Hidden = len(d.Jobs) - len(shown)
 		d.Jobs = shown
 	}
+	u.addHistory(r, rq, d.Jobs)
 	return d, nil
+}
+
+// addHistory fills in each row's recent backups: one catalog query per row
+// shown, of at most sparkHistory backups. A failed query leaves that row
+// without history (the rest of the dashboard still shows) and is logged.
+func (u *UI) addHistory(r *http.Request, rq *request, rows []jobRow) {
+	for i := range rows {
+		j := &rows[i]
+		list, err := u.svc.ListBackups(r.Context(), catalog.Filter{Server: j.Server, Database: j.Database, Type: j.Type, Limit: sparkHistory}, "")
+		if err != nil {
+			u.logger.Warn("UI job history failed", "request_id", rq.id, "job", j.Key, "error", err)
+			continue
+		}
+		j.History = sparkOf(list)
+	}
 }
 
 // problemsOnly reports whether the request asks for jobs with a problem

@@ -106,6 +106,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		{"GET /retention", u.page(v, u.retentionPage)},
 		{"POST /retention", u.action(op, u.applyRetention)},
 		{"GET /status", u.page(v, u.statusPage)},
+		{"GET /jobs/{server}/{database}/{type}", u.page(v, u.jobPage)},
 		{"GET /audit", u.page(admin, u.auditPage)},
 		{"GET /ui/live", u.live(v)},
 		{"GET /static/{name}", u.wrap(u.static)},

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gosqlguard/gosqlguard/internal/backup"
+)
+
+// oddDatabase is a database name that MySQL allows and that needs escaping
+// in a path, a query and HTML.
+const oddDatabase = `we<i>rd "db" ?#%&x`
+
+// oddJob adds a history to the job main-mysql/oddDatabase/daily: successes,
+// a failure, a size anomaly and two drills (one failed).
+func oddJob(t *testing.T, e *env) (ids []string) {
+	t.Helper()
+	now := time.Now().Add(-time.Hour)
+	for i := 9; i >= 0; i-- {
+		st := backup.StatusSuccess
+		if i == 4 {
+			st = backup.StatusFailed
+		}
+		b := e.svc.Add("main-mysql", oddDatabase, "daily", now.Add(-time.Duration(i)*24*time.Hour), st, "")
+		switch i {
+		case 2:
+			b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
+		case 6:
+			b.Drill = &backup.Drill{At: b.StartedAt.Add(time.Hour), Status: backup.DrillSuccess}
+		case 1:
+			b.Drill = &backup.Drill{At: b.StartedAt.Add(time.Hour), Status: backup.DrillFailure, Error: "restore failed"}
+		}
+		ids = append(ids, b.ID)
+	}
+	return ids
+}
+
+// hrefs are the link targets of a page, unescaped from HTML.
+func hrefs(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(body, -1) {
+		out = append(out, html.UnescapeString(m[1]))
+	}
+	return out
+}
+
+func TestJobPage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ids := oddJob(t, e)
+	c := e.loggedIn(t, viewerToken)
+
+	path := jobURL("main-mysql", oddDatabase, "daily")
+	if strings.ContainsAny(strings.TrimPrefix(path, "/jobs/"), ` "<>?#`) {
+		t.Fatalf("jobURL did not escape the name: %s", path)
+	}
+	// The dashboard links each row to its job page.
+	dash := c.get("/").body
+	if !slices.Contains(hrefs(dash), path) {
+		t.Errorf("the dashboard does not link to %s", path)
+	}
+
+	r := c.get(path)
+	if r.status != 200 {
+		t.Fatalf("GET %s: %d", path, r.status)
+	}
+	body := r.body
+	if strings.Contains(body, "<i>rd") || strings.Contains(body, `"db"`) {
+		t.Error("the database name is not escaped")
+	}
+	if !strings.Contains(body, "we&lt;i&gt;rd &#34;db&#34; ?#%&amp;x") {
+		t.Errorf("the page does not name the database: %s", body)
+	}
+	for _, want := range []string{`<svg class="chart" id="chart-size"`, `<svg class="chart" id="chart-duration"`,
+		`<title id="chart-size-title">Backup size of main-mysql / we&lt;i&gt;rd`, `<desc id="chart-size-desc">`,
+		`class="chart-line"`, "marker-fail", "marker-anomaly", "marker-drill-ok", "marker-drill-bad"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	// Every backup is listed and linked.
+	for _, id := range ids {
+		if !strings.Contains(body, `href="/backups/`+id+`"`) {
+			t.Errorf("the job page does not link backup %s", id)
+		}
+	}
+	// The list link filters to the job, escaped as a query.
+	wantList := "/backups?" + url.Values{"database": {oddDatabase}, "server": {"main-mysql"}, "type": {"daily"}}.Encode()
+	if !slices.Contains(hrefs(body), wantList) {
+		t.Errorf("the job page does not link %s", wantList)
+	}
+	if !regexp.MustCompile(`MiB</text>`).MatchString(body) || !strings.Contains(body, " s</text>") {
+		t.Error("the axes lack human units")
+	}
+	// The CSP forbids inline styles: the charts have none.
+	if strings.Contains(body, "style=") {
+		t.Error("the job page has an inline style")
+	}
+}
+
+func TestJobPageNotFound(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.loggedIn(t, viewerToken)
+	for _, p := range []string{
+		"/jobs/main-mysql/no-such-db/daily",
+		"/jobs/no-such-server/shop/daily",
+		"/jobs/main-mysql/shop/no-such-type",
+		"/jobs/Main_MySQL!/shop/daily",
+		"/jobs/main-mysql/%2E%2E/daily",
+		"/jobs/main-mysql/a%2Fb/daily",
+		"/jobs/main-mysql/shop",
+	} {
+		if r := c.get(p); r.status != 404 {
+			t.Errorf("GET %s: %d, want 404", p, r.status)
+		}
+	}
+	if r := c.get("/jobs/main-mysql/shop/daily"); r.status != 200 {
+		t.Errorf("a known job: %d", r.status)
+	}
+}
+
+// The dashboard row shows the last size and duration, a sparkline and the
+// anomaly badge of a flagged last backup.
+func TestDashboardJobHistory(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	oddJob(t, e)
+	b := e.svc.Add("main-mysql", oddDatabase, "daily", time.Now().Add(-time.Minute), backup.StatusSuccess, "")
+	b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
+	c := e.loggedIn(t, viewerToken)
+	body := c.get("/").body
+	row := regexp.MustCompile(`(?s)<tr data-job="main-mysql/we&lt;i&gt;rd[^"]*/daily".*?</tr>`).FindString(body)
+	if row == "" {
+		t.Fatalf("no row for the odd job")
+	}
+	for _, want := range []string{`<svg class="spark"`, "Size anomaly", "47 s", "MiB"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the row lacks %q: %s", want, row)
+		}
+	}
+}
