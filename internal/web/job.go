@@ -41,10 +41,13 @@ type jobData struct {
 	Server, Database, Type string
 	ListURL                string // the backup list filtered to this job
 	Rows                   []jobBackup
-	SizeChart, TimeChart   template.HTML
-	Failures, Anomalies    int
-	DrillsOK, DrillsBad    int
-	Limit                  int
+	// The charts, each drawn twice: for wide screens and for phones (the
+	// stylesheet shows one).
+	SizeChart, TimeChart             template.HTML
+	SizeChartNarrow, TimeChartNarrow template.HTML
+	Failures, Anomalies              int
+	DrillsOK, DrillsBad              int
+	Limit                            int
 }
 
 // jobBackup is one backup in the job page's table.
@@ -151,8 +154,8 @@ func buildJobData(server, database, typ string, list []*backup.Backup) *jobData 
 		d.Rows = append(d.Rows, row)
 	}
 	name := server + " / " + database + " / " + typ
-	d.SizeChart = svgchart.Chart{
-		ID: "chart-size", Unit: svgchart.Bytes, Height: 220,
+	size := svgchart.Chart{
+		ID: "chart-size", Class: "chart-wide", Unit: svgchart.Bytes, Width: 900, Height: 260,
 		Title: "Backup size of " + name,
 		Desc: fmt.Sprintf("Raw (dump) and stored (compressed) size of the last %d backups, oldest to newest; %d failed runs, %d size anomalies, %d passed and %d failed restore drills marked.",
 			len(list), d.Failures, d.Anomalies, d.DrillsOK, d.DrillsBad),
@@ -161,16 +164,20 @@ func buildJobData(server, database, typ string, list []*backup.Backup) *jobData 
 			{Name: "Stored size", Class: "series-stored", Points: stored},
 		},
 		Markers: sizeMarks,
-	}.SVG()
-	d.TimeChart = svgchart.Chart{
-		ID: "chart-duration", Unit: svgchart.Seconds, Height: 180,
+	}
+	dur := svgchart.Chart{
+		ID: "chart-duration", Class: "chart-wide", Unit: svgchart.Seconds, Width: 900, Height: 200,
 		Title: "Backup duration of " + name,
 		Desc:  fmt.Sprintf("How long each of the last %d backups ran, oldest to newest; %d failed runs marked.", len(list), d.Failures),
 		Series: []svgchart.Series{
 			{Name: "Duration", Class: "series-duration", Points: secs},
 		},
 		Markers: timeMarks,
-	}.SVG()
+	}
+	d.SizeChart, d.TimeChart = size.SVG(), dur.SVG()
+	size.ID, size.Class, size.Width, size.Height = "chart-size-narrow", "chart-narrow", 420, 240
+	dur.ID, dur.Class, dur.Width, dur.Height = "chart-duration-narrow", "chart-narrow", 420, 190
+	d.SizeChartNarrow, d.TimeChartNarrow = size.SVG(), dur.SVG()
 	return d
 }
 

@@ -75,7 +75,7 @@ func TestJobPage(t *testing.T) {
 	if !strings.Contains(body, "we&lt;i&gt;rd &#34;db&#34; ?#%&amp;x") {
 		t.Errorf("the page does not name the database: %s", body)
 	}
-	for _, want := range []string{`<svg class="chart" id="chart-size"`, `<svg class="chart" id="chart-duration"`,
+	for _, want := range []string{`<svg class="chart chart-wide" id="chart-size"`, `<svg class="chart chart-wide" id="chart-duration"`, `id="chart-size-narrow"`,
 		`<title id="chart-size-title">Backup size of main-mysql / we&lt;i&gt;rd`, `<desc id="chart-size-desc">`,
 		`class="chart-line"`, "marker-fail", "marker-anomaly", "marker-drill-ok", "marker-drill-bad"} {
 		if !strings.Contains(body, want) {

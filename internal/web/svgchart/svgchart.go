@@ -63,6 +63,7 @@ type Marker struct {
 // Chart is a line chart over time with one y axis from 0.
 type Chart struct {
 	ID            string // the id of the <svg> (its <title> and <desc> get suffixed ids)
+	Class         string // CSS classes besides "chart"
 	Title, Desc   string
 	Width, Height int // the viewBox, in user units; 0: 640 × 200
 	Unit          Unit
@@ -72,7 +73,7 @@ type Chart struct {
 
 // Plot margins, in user units.
 const (
-	marginLeft   = 64
+	marginLeft   = 74
 	marginRight  = 14
 	marginTop    = 16
 	marginBottom = 34
@@ -235,8 +236,8 @@ func (c Chart) SVG() template.HTML {
 	}
 	esc := html.EscapeString
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">`,
-		esc(id), w, h, esc(id), esc(id))
+	fmt.Fprintf(&b, `<svg class="%s" id="%s" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-title %s-desc" preserveAspectRatio="xMidYMid meet" xmlns="http://www.w3.org/2000/svg">`,
+		esc(strings.TrimSpace("chart "+c.Class)), esc(id), w, h, esc(id), esc(id))
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, esc(id), esc(c.Title), esc(id), esc(c.Desc))
 
 	left, right := float64(marginLeft), float64(w-marginRight)
