@@ -156,10 +156,12 @@ func TestPutSlowButMovingSucceeds(t *testing.T) {
 	p := s3test.StartProxy(t, srv)
 	p.Throttle(1 << 20)
 	var log stallLog
-	const idle = 300 * time.Millisecond
+	// An idle timeout well above the proxy's pauses between chunks, even on
+	// a loaded machine: 300 ms was missed there once.
+	const idle = time.Second
 	b := stallBackend(t, srv, p, idle, log.logger())
 
-	data := randomData(3<<19, 9) // 1.5 MiB: one PUT of about 1.5 s
+	data := randomData(7<<19, 9) // 3.5 MiB: one PUT of about 3.5 s
 	start := time.Now()
 	if _, err := b.Put(context.Background(), "slow/object", bytes.NewReader(data)); err != nil {
 		t.Fatalf("Put = %v; want success", err)
