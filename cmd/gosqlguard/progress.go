@@ -74,8 +74,8 @@ type progress struct {
 	// one): the line says "~", stops at 99% until Done, and gives no ETA
 	// once the guess is passed.
 	estimate bool
-	stop  chan struct{}
-	done  sync.WaitGroup
+	stop     chan struct{}
+	done     sync.WaitGroup
 
 	mu    sync.Mutex // guards label and start, which Phase changes
 	label string
