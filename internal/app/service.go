@@ -387,6 +387,7 @@ func (s *daemonService) Progress(ctx context.Context) []service.Progress {
 	})
 	out := make([]service.Progress, 0, len(byID))
 	for _, p := range byID {
+		p.ExpectedBytes = s.d.current().ExpectedRawBytes(ctx, runner.Job{Server: p.Server, Database: p.Database, Type: p.Type})
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -76,4 +76,7 @@ type Progress struct {
 	ID, Server, Database, Type string
 	StartedAt                  time.Time
 	RawBytes                   int64 // bytes read from the dump tool so far
+	// ExpectedBytes estimates RawBytes at the end: the raw size of the
+	// job's last successful backup (0: unknown).
+	ExpectedBytes int64
 }

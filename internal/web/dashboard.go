@@ -96,6 +96,25 @@ type progressView struct {
 	StartedAt                  time.Time
 	Bytes                      int64
 	Rate                       float64 // bytes per second; 0 unknown
+	Expected                   int64   // raw bytes expected at the end, from the job's last success; 0 unknown
+}
+
+// Estimate is the running backup's estimated progress, "~42% of ~1.2 GiB,
+// ~1m3s left", from the job's last size: at most 99% while it runs, and
+// "more than last time" once that size is passed; "" without an estimate.
+func (p progressView) Estimate() string {
+	if p.Expected <= 0 {
+		return ""
+	}
+	if p.Bytes >= p.Expected {
+		return "more than last time (" + humanBytes(p.Expected) + ")"
+	}
+	s := fmt.Sprintf("~%d%% of ~%s", min(p.Bytes*100/p.Expected, 99), humanBytes(p.Expected))
+	if p.Rate > 0 && p.Bytes > 0 {
+		left := time.Duration(float64(p.Expected-p.Bytes) / p.Rate * float64(time.Second))
+		s += ", ~" + duration.Format(left.Round(time.Second)) + " left"
+	}
+	return s
 }
 
 // classifyJobs decides each job's state. A job is Failed when its latest
@@ -204,7 +223,7 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 	byID := map[string]*progressView{}
 	for _, p := range progress {
 		pv := progressView{ID: p.ID, Server: p.Server, Database: p.Database, Type: p.Type,
-			StartedAt: p.StartedAt, Bytes: p.RawBytes, Rate: rates[p.ID]}
+			StartedAt: p.StartedAt, Bytes: p.RawBytes, Rate: rates[p.ID], Expected: p.ExpectedBytes}
 		d.Running = append(d.Running, pv)
 	}
 	for i := range d.Running {

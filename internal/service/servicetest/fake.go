@@ -67,6 +67,9 @@ type Fake struct {
 	// RunFor is how long a started backup runs (reading 30 MiB/s) before it
 	// succeeds; 0 or less: it succeeds at once.
 	RunFor time.Duration
+	// ExpectedRaw is the ExpectedBytes of every started backup's Progress
+	// (0: no estimate).
+	ExpectedRaw int64
 	// Started is when the daemon started (Status).
 	Started time.Time
 	// Config is what ConfigSummary returns.
@@ -407,7 +410,7 @@ func (f *Fake) startLocked(server, db, typ string) string {
 		b.Locations = append(b.Locations, backup.Location{Storage: s, Key: fmt.Sprintf("%s/%s/%s/%s.sql.zst", server, db, typ, id), Status: backup.LocationPending})
 	}
 	f.backups[id] = b
-	p := &service.Progress{ID: id, Server: server, Database: db, Type: typ, StartedAt: start}
+	p := &service.Progress{ID: id, Server: server, Database: db, Type: typ, StartedAt: start, ExpectedBytes: f.ExpectedRaw}
 	f.progress[id] = p
 	finish := func() {
 		delete(f.progress, id)
