@@ -71,8 +71,8 @@ type progress struct {
 	n     atomic.Int64
 	total int64
 	// estimate marks total as a guess (a backup's size from the job's last
-	// one): the line says "~", stops at 99% until Done, and gives no ETA
-	// once the guess is passed.
+	// one): the line says "~", stops at 99% until Done, and once the guess
+	// is passed shows no percentage or ETA but "more than last time's".
 	estimate bool
 	stop     chan struct{}
 	done     sync.WaitGroup
@@ -167,11 +167,10 @@ func (p *progress) line(now time.Time) string {
 	}
 	if p.estimate {
 		if n >= p.total {
-			eta = "more than last time, " + duration.Format(elapsed.Round(time.Second))
-		} else {
-			eta = "~" + eta
+			return fmt.Sprintf("%s: %s, more than last time's %s  %s/s  %s", label, humanBytes(n), humanBytes(p.total),
+				humanBytes(int64(rate)), duration.Format(elapsed.Round(time.Second)))
 		}
-		return fmt.Sprintf("%s: ~%2.0f%%  %s of ~%s  %s/s  %s", label, min(pct, 99), humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
+		return fmt.Sprintf("%s: ~%2.0f%%  %s of ~%s  %s/s  ~%s", label, min(pct, 99), humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 	}
 	return fmt.Sprintf("%s: %3.0f%%  %s of %s  %s/s  %s", label, pct, humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 }

@@ -67,8 +67,9 @@ func TestProgressEstimateLine(t *testing.T) {
 		wantNone []string
 	}{
 		{"half way", 50 << 20, []string{"~50%", "50 MiB of ~100 MiB", "~ETA 10s"}, nil},
-		{"at the guess", 100 << 20, []string{"~99%", "more than last time, 10s"}, []string{"100%"}},
-		{"past the guess", 150 << 20, []string{"~99%", "150 MiB of ~100 MiB", "more than last time"}, []string{"ETA"}},
+		{"just below the guess", 100<<20 - 1, []string{"~99%", "of ~100 MiB"}, []string{"100%"}},
+		{"at the guess", 100 << 20, []string{"x: 100 MiB, more than last time's 100 MiB", "10s"}, []string{"%", "ETA"}},
+		{"past the guess", 150 << 20, []string{"x: 150 MiB, more than last time's 100 MiB"}, []string{"%", "ETA", " of "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newEstimate(io.Discard, "x", 100<<20)
