@@ -224,9 +224,7 @@ func TestParallelRestore(t *testing.T) {
 // was and removes the spool and the scratch database.
 func TestParallelRestoreFailureLeavesTarget(t *testing.T) {
 	admin := adminDB(t)
-	role := dumptest.UniqueName("gsg_grantee_")
-	mustExec(t, admin, "CREATE ROLE "+ident(role))
-	t.Cleanup(func() { admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+ident(role)) })
+	role := newGrantee(t, admin)
 	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
 	newDatabase(t, admin, src)
 	newDatabase(t, admin, dst)

@@ -11,6 +11,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/dump/dumptest"
+	"github.com/jackc/pgx/v5"
 )
 
 func TestParseACLItem(t *testing.T) {
@@ -126,13 +127,20 @@ func TestCheckTargetEmptiness(t *testing.T) {
 	}
 }
 
+// newGrantee creates a role for a GRANT in a fixture, dropped at cleanup.
+func newGrantee(t *testing.T, admin *pgx.Conn) string {
+	t.Helper()
+	role := dumptest.UniqueName("gsg_grantee_")
+	mustExec(t, admin, "CREATE ROLE "+ident(role))
+	t.Cleanup(func() { admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+ident(role)) })
+	return role
+}
+
 // A GRANT to a role missing on the target fails the restore with a message
 // naming the role; nothing is left behind.
 func TestRestoreGrantToMissingRole(t *testing.T) {
 	admin := adminDB(t)
-	role := dumptest.UniqueName("gsg_grantee_")
-	mustExec(t, admin, "CREATE ROLE "+ident(role))
-	t.Cleanup(func() { admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+ident(role)) })
+	role := newGrantee(t, admin)
 	src, dst := dumptest.UniqueName("gsg_src_"), dumptest.UniqueName("gsg_dst_")
 	newDatabase(t, admin, src)
 	dropDatabaseAtCleanup(t, admin, dst)
