@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -82,20 +81,8 @@ func auditFilter(r *http.Request) (catalog.AuditFilter, error) {
 			*p.dst = v
 		}
 	}
-	for _, p := range []struct {
-		key string
-		dst *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v, ok := q[p.key]; ok {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return f, badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z", p.key)
-			}
-			*p.dst = t
-		}
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return f, badRequest("invalid since and until: since must be before until")
+	if err := timeRange(q, &f.Since, &f.Until); err != nil {
+		return f, err
 	}
 	f.Limit = defaultLimit
 	if v, ok := q["limit"]; ok {

@@ -87,20 +87,8 @@ func listFilter(r *http.Request) (catalog.Filter, string, error) {
 		}
 		f.Status = backup.Status(v)
 	}
-	for _, p := range []struct {
-		key string
-		dst *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v, ok := q[p.key]; ok {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return f, "", badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z", p.key)
-			}
-			*p.dst = t
-		}
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return f, "", badRequest("invalid since and until: since must be before until")
+	if err := timeRange(q, &f.Since, &f.Until); err != nil {
+		return f, "", err
 	}
 	f.Limit = defaultLimit
 	if v, ok := q["limit"]; ok {
@@ -281,4 +269,26 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
+}
+
+// timeRange parses the "since" and "until" parameters of q (RFC 3339
+// times) into since and until, leaving each zero when absent; a bad time, or
+// since not before until, is a 400.
+func timeRange(q map[string]string, since, until *time.Time) error {
+	for _, p := range []struct {
+		key string
+		dst *time.Time
+	}{{"since", since}, {"until", until}} {
+		if v, ok := q[p.key]; ok {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z", p.key)
+			}
+			*p.dst = t
+		}
+	}
+	if !since.IsZero() && !until.IsZero() && !since.Before(*until) {
+		return badRequest("invalid since and until: since must be before until")
+	}
+	return nil
 }
