@@ -72,7 +72,7 @@ func TestPasswordAuthentication(t *testing.T) {
 
 	t.Run("right password through the password file", func(t *testing.T) {
 		shop := connectAt(t, conn, "shop")
-		mustExec(t, shop, `CREATE TABLE t (id int)`, `INSERT INTO t SELECT generate_series(1, 100000)`)
+		mustExec(t, shop, `CREATE TABLE t (id int)`, `INSERT INTO t SELECT generate_series(1, 1000000)`) // more than the 1 MiB pipe and read buffer: pg_dump still runs when the writer looks
 		d := New(conn, nil)
 		var pid int
 		d.OnStart = func(_ string, p int) { pid = p }
