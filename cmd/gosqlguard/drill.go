@@ -21,10 +21,8 @@ func drill(cmd *cobra.Command, g *globals, a *app.App, b *backup.Backup) bool {
 		return false
 	}
 	p := newProgress(g.stderr, "drill "+b.ID, b.StoredBytes)
-	a.Runner.ReadProgress, a.Runner.ReadPhase = p.Update, p.Phase
-	res, err := a.Runner.Drill(cmd.Context(), req)
+	res, err := a.Runner.Drill(p.watch(cmd.Context()), req)
 	p.Done()
-	a.Runner.ReadProgress, a.Runner.ReadPhase = nil, nil
 	if err != nil {
 		fmt.Fprintf(g.stdout, "%s\tdrill\tFAILED\t%s\n", b.ID, oneLine(err.Error()))
 		return false

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	xterm "golang.org/x/term"
 
 	"github.com/gosqlguard/gosqlguard/internal/duration"
+	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
 
 // term is stderr shared by log records and the progress line: a record
@@ -77,9 +79,12 @@ type progress struct {
 	stop     chan struct{}
 	done     sync.WaitGroup
 
-	mu    sync.Mutex // guards label and start, which Phase changes
+	mu    sync.Mutex // guards label, start and idle, which Phase changes
 	label string
 	start time.Time
+	// idle marks a phase that reads no data (a drill comparing what it
+	// restored): the line shows the label and the elapsed time only.
+	idle bool
 }
 
 // newEstimate starts a progress line whose total is a guess (see
@@ -135,9 +140,24 @@ func (p *progress) Update(n int64) { p.n.Store(n) }
 // label changes and the count, rate and estimate start again.
 func (p *progress) Phase(label string) {
 	p.mu.Lock()
-	p.label, p.start = label, time.Now()
+	p.label, p.start, p.idle = label, time.Now(), false
 	p.mu.Unlock()
 	p.n.Store(0)
+}
+
+// watch returns a copy of ctx whose verify, restore and drill calls draw
+// their passes over the stored object on this line (runner.ReadWatch).
+func (p *progress) watch(ctx context.Context) context.Context {
+	return runner.WithReadWatch(ctx, runner.ReadWatch{Progress: p.Update, Phase: func(phase string) {
+		if phase == "compare" {
+			p.Phase("compare the restored database with the backup")
+			p.mu.Lock()
+			p.idle = true
+			p.mu.Unlock()
+			return
+		}
+		p.Phase(phase)
+	}})
 }
 
 // Relabel changes the label and keeps the count, rate and elapsed time
@@ -151,10 +171,13 @@ func (p *progress) Relabel(label string) {
 // line renders the progress line as of now.
 func (p *progress) line(now time.Time) string {
 	p.mu.Lock()
-	label, start := p.label, p.start
+	label, start, idle := p.label, p.start, p.idle
 	p.mu.Unlock()
 	n := p.n.Load()
 	elapsed := now.Sub(start)
+	if idle {
+		return fmt.Sprintf("%s  %s", label, duration.Format(elapsed.Round(time.Second)))
+	}
 	rate := float64(n) / max(elapsed.Seconds(), 0.001)
 	if p.total <= 0 {
 		return fmt.Sprintf("%s: %s  %s/s  %s", label, humanBytes(n), humanBytes(int64(rate)), duration.Format(elapsed.Round(time.Second)))

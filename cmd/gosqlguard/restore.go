@@ -92,8 +92,7 @@ connection, as the stock client does.`,
 				target = b.Database
 			}
 			p := newProgress(g.stderr, "restore "+b.ID, b.StoredBytes)
-			a.Runner.ReadProgress, a.Runner.ReadPhase = p.Update, p.Phase
-			err = a.Runner.Restore(ctx, runner.RestoreRequest{
+			err = a.Runner.Restore(p.watch(ctx), runner.RestoreRequest{
 				Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d, Force: force, NoOwner: noOwner, Jobs: jobs,
 			})
 			p.Done()

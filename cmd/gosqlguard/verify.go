@@ -93,8 +93,7 @@ An ID may be a unique prefix of one (at least 4 characters).
 			}
 			for _, b := range list {
 				p := newProgress(g.stderr, "verify "+b.ID, b.StoredBytes)
-				a.Runner.ReadProgress = p.Update
-				results, err := a.Runner.Verify(ctx, b, storageName)
+				results, err := a.Runner.Verify(p.watch(ctx), b, storageName)
 				p.Done()
 				for _, r := range results {
 					state, detail := "OK", "sha256 and size match"

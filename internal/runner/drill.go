@@ -81,6 +81,7 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) (DrillResult, erro
 		problems = append(problems, err.Error())
 	} else {
 		res.Restore = r.Now().Sub(started)
+		readPhase(ctx, "compare")
 		got, err := req.Dumper.Fingerprint(ctx, rec.Scratch)
 		switch {
 		case err != nil:

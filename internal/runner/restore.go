@@ -68,7 +68,7 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	}
 	log := r.logger().With(jobLogAttrs(b)...).With("storage", loc.Storage, "to_database", db)
 	log.Info("restore started")
-	r.phase("restore")
+	readPhase(ctx, "restore")
 	err = r.readChecked(ctx, s, b, loc.Key, func(content io.Reader) error {
 		return req.Dumper.Restore(ctx, db, content, opts)
 	})

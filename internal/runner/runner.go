@@ -32,13 +32,6 @@ type Runner struct {
 	// Checks make a completeness check for a raw dump, by dump format
 	// ("sql", "pg_custom"); verify runs it over the decompressed content.
 	Checks map[string]func() dump.Check
-	// ReadProgress, when set, is called with the bytes of a stored object
-	// read so far by verify and restore (for a progress display).
-	ReadProgress func(n int64)
-	// ReadPhase, when set, is called before each pass over a stored object
-	// with what the pass is for: "verify <storage>" or "restore". A
-	// restore makes two passes: a full verify, then the restore.
-	ReadPhase func(phase string)
 	// RestoreJobs is how many connections a restore (or a drill's) loads
 	// data on when its request does not say (dump.RestoreOptions.Jobs);
 	// 0 or 1: one.

@@ -419,17 +419,30 @@ func TestReadProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var last int64
-	f.r.ReadProgress = func(n int64) {
-		if n < last {
-			t.Errorf("progress went back from %d to %d", last, n)
-		}
-		last = n
-	}
+	var phases []string
+	wctx := WithReadWatch(ctx, ReadWatch{
+		Phase: func(p string) { phases = append(phases, p) },
+		Progress: func(n int64) {
+			if n < last {
+				t.Errorf("progress went back from %d to %d", last, n)
+			}
+			last = n
+		},
+	})
 	if _, err := f.r.Verify(ctx, b, ""); err != nil {
+		t.Fatal(err)
+	}
+	if last != 0 || phases != nil {
+		t.Fatalf("a verify without a watch reported to another call's watch: %d bytes, phases %q", last, phases)
+	}
+	if _, err := f.r.Verify(wctx, b, ""); err != nil {
 		t.Fatal(err)
 	}
 	if last != b.StoredBytes {
 		t.Errorf("progress ended at %d, want the %d stored bytes", last, b.StoredBytes)
+	}
+	if want := []string{"verify " + b.Locations[0].Storage}; strings.Join(phases, "|") != strings.Join(want, "|") {
+		t.Errorf("phases = %q, want %q", phases, want)
 	}
 }
 
@@ -442,7 +455,7 @@ func TestRestoreRefusesBadTargetBeforeReading(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := false
-	f.r.ReadProgress = func(int64) { read = true }
+	ctx = WithReadWatch(ctx, ReadWatch{Progress: func(int64) { read = true }})
 	err = f.r.Restore(ctx, RestoreRequest{Backup: b, Dumper: d, ToDatabase: "../etc"})
 	if err == nil || errors.Is(err, ErrCorrupt) || read {
 		t.Fatalf("Restore to ../etc = %v (read %v); want a refusal before reading, not a corruption", err, read)

@@ -61,7 +61,7 @@ func (r *Runner) verifyLocation(ctx context.Context, b *backup.Backup, loc backu
 		return res
 	}
 	res.Deep = !b.Encrypted || len(r.Identities) > 0
-	r.phase("verify " + loc.Storage)
+	readPhase(ctx, "verify "+loc.Storage)
 	var decode func(io.Reader) error
 	if res.Deep {
 		decode = func(content io.Reader) error {
@@ -104,8 +104,8 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 	defer obj.Close()
 	digest := pipeline.NewDigest()
 	var src io.Reader = obj
-	if r.ReadProgress != nil {
-		src = progressReader{obj, digest, r.ReadProgress}
+	if w := readWatchOf(ctx); w.Progress != nil {
+		src = progressReader{obj, digest, w.Progress}
 	}
 	tee := io.TeeReader(src, digest)
 	var useErr error
@@ -137,11 +137,6 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 	return useErr
 }
 
-func (r *Runner) phase(p string) {
-	if r.ReadPhase != nil {
-		r.ReadPhase(p)
-	}
-}
 
 // progressReader reports how much of an object has been read.
 type progressReader struct {
