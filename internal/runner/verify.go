@@ -137,7 +137,6 @@ func (r *Runner) readChecked(ctx context.Context, s storage.Backend, b *backup.B
 	return useErr
 }
 
-
 // progressReader reports how much of an object has been read.
 type progressReader struct {
 	r        io.Reader
