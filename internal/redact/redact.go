@@ -15,8 +15,10 @@ import (
 var (
 	redactURL = regexp.MustCompile(`\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
 	// Any key ending in a secret's name: password=, PGPASSWORD=, MYSQL_PWD=,
-	// api_token:, DB_DSN= ...
-	redactSecret = regexp.MustCompile(`(?i)\b([\w.-]*(?:password|passwd|pwd|secret|token|dsn|identity|key_file|access_key_id|secret_access_key)|pass)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;)]+)`)
+	// api_token:, DB_DSN= ... The optional first group catches MySQL's
+	// "(using password: YES)", which says no more than whether a password
+	// was sent (passwordFlag).
+	redactSecret = regexp.MustCompile(`(?i)(\busing\s+)?\b([\w.-]*(?:password|passwd|pwd|secret|token|dsn|identity|key_file|access_key_id|secret_access_key)|pass)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;)]+)`)
 	redactDSN    = regexp.MustCompile(`[^\s:@/"'()]+:[^\s@"']*@[^\s"']+`)
 	redactPath   = regexp.MustCompile(`(^|[\s"'(=,\[])(/[^\s"'(),\[\]]+|[A-Za-z]:\\[^\s"'(),\[\]]+)`)
 )
@@ -26,7 +28,13 @@ var (
 // Secrets removes.
 func Text(s string) string {
 	s = redactURL.ReplaceAllString(s, "<url>")
-	s = redactSecret.ReplaceAllString(s, "$1$2<redacted>")
+	s = redactSecret.ReplaceAllStringFunc(s, func(m string) string {
+		sub := redactSecret.FindStringSubmatch(m)
+		if passwordFlag(sub[1], sub[2]+sub[3], sub[4]) {
+			return m
+		}
+		return sub[1] + sub[2] + sub[3] + Marker
+	})
 	s = redactDSN.ReplaceAllString(s, "<dsn>")
 	s = redactPath.ReplaceAllStringFunc(s, func(m string) string {
 		sub := redactPath.FindStringSubmatch(m)

@@ -22,3 +22,51 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+// MySQL's "(using password: YES)" says whether a password was sent, not
+// which: it survives Text and Secrets, so that "Access denied" keeps its
+// most useful part, while real passwords next to it are still masked.
+func TestMySQLUsingPasswordSurvives(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Error 1045 (28000): Access denied for user 'bk'@'localhost' (using password: YES)",
+			"Error 1045 (28000): Access denied for user 'bk'@'localhost' (using password: YES)"},
+		{"ERROR 1045 (28000): Access denied for user 'root'@'127.0.0.1' (using password: NO)",
+			"ERROR 1045 (28000): Access denied for user 'root'@'127.0.0.1' (using password: NO)"},
+		// mariadb-dump quotes the server's message.
+		{`mariadb-dump: Got error: 1045: "Access denied for user 'bk'@'localhost' (using password: YES)" when trying to connect`,
+			`mariadb-dump: Got error: 1045: "Access denied for user 'bk'@'localhost' (using password: YES)" when trying to connect`},
+		{"dump: mariadb-dump exited 2: Access denied for user 'bk'@'localhost' (using password: YES).",
+			"dump: mariadb-dump exited 2: Access denied for user 'bk'@'localhost' (using password: YES)."},
+		// The same words around a real secret do not protect it.
+		{"using password: hunter2", "using password: <redacted>"},
+		{"using password=YES", "using password=<redacted>"},
+		{"password: YES", "password: <redacted>"},
+		{"using password: YES)hunter2", "using password: <redacted>"},
+		{"using db_password: YES", "using db_password: <redacted>"},
+		{"Access denied (using password: YES); retried with password=hunter2",
+			"Access denied (using password: YES); retried with password=<redacted>"},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+		if got := Secrets(tc.in); got != tc.want {
+			t.Errorf("Secrets(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+		}
+	}
+	// The usual secrets are still masked, by both.
+	for _, in := range []string{
+		"connect: password=hunter2 host=db",
+		"dial mysql://root:hunter2@db:3306/shop failed",
+		"open backup:hunter2@tcp(db:3306)/shop",
+		"mysql -uroot -phunter2 shop",
+		"dsn: host=db user=bk password='hunter2' dbname=shop",
+		"MYSQL_PWD=hunter2 mariadb-dump shop",
+	} {
+		if got := Text(in); strings.Contains(got, "hunter2") {
+			t.Errorf("Text(%q) = %q: the password shows", in, got)
+		}
+		if got := Secrets(in); strings.Contains(got, "hunter2") {
+			t.Errorf("Secrets(%q) = %q: the password shows", in, got)
+		}
+	}
+}

@@ -12,7 +12,9 @@ const Marker = "<redacted>"
 var (
 	// password=..., password: "...", PGPASSWORD=..., --password=..., pwd=...,
 	// secret_access_key=..., token=..., api_key=..., db_dsn=...
-	assignmentPattern = regexp.MustCompile(`(?i)\b([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|dsn|key[_-]?file)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)`)
+	// The optional first group catches MySQL's "(using password: YES)"
+	// (passwordFlag).
+	assignmentPattern = regexp.MustCompile(`(?i)(\busing\s+)?\b([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|dsn|key[_-]?file)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,]+)`)
 	// scheme://user:secret@host (greedy up to the last @ of the word, so a
 	// password holding "@" is not half shown)
 	urlPasswordPattern = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)\S*@`)
@@ -39,22 +41,37 @@ func Secrets(s string, known ...string) string {
 	}
 	s = assignmentPattern.ReplaceAllStringFunc(s, func(m string) string {
 		sub := assignmentPattern.FindStringSubmatch(m)
-		value, tail := sub[2], ""
+		if passwordFlag(sub[1], sub[2], sub[3]) {
+			return m
+		}
+		value, tail := sub[3], ""
 		if strings.HasSuffix(value, ")") && !strings.Contains(value, "(") {
 			// "(password=x)": the parenthesis closes the text around it
 			value, tail = value[:len(value)-1], ")"
 		}
-		switch value {
-		case "YES", "NO": // MySQL's "(using password: YES)" holds no secret
-			return m
-		}
-		return sub[1] + Marker + tail
+		return sub[1] + sub[2] + Marker + tail
 	})
 	s = urlPasswordPattern.ReplaceAllString(s, "${1}"+Marker+"@")
 	s = mysqlDSNPattern.ReplaceAllString(s, "${1}"+Marker+"@${2}(")
 	s = shortPasswordPattern.ReplaceAllString(s, "${1}${2}"+Marker)
 	s = authPattern.ReplaceAllString(s, "${1} "+Marker)
 	return s
+}
+
+// mysqlPasswordFlag is the value of MySQL's "Access denied for user
+// 'u'@'h' (using password: YES)": YES or NO, the closing parenthesis, and
+// what may close a quotation around the message.
+var mysqlPasswordFlag = regexp.MustCompile(`^(?:YES|NO)(?:\)["'.,:]*)?$`)
+
+// passwordFlag reports whether an assignment match, split into the word
+// "using" before it (or ""), its key with separator and its value, is
+// MySQL's "using password: YES" (or NO): it tells whether a password was
+// sent, not which, and is the most useful part of the message. Only that
+// exact phrase is kept: "password: YES" alone, or "using password: YESx",
+// are masked as any other assignment.
+func passwordFlag(using, key, value string) bool {
+	return using != "" && strings.EqualFold(strings.TrimRight(key, ": \t"), "password") &&
+		strings.HasSuffix(strings.TrimRight(key, " \t"), ":") && mysqlPasswordFlag.MatchString(value)
 }
 
 // Error returns err unchanged unless its message holds one of known or
