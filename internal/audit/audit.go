@@ -1,14 +1,18 @@
-// Package audit records who did what through the daemon's HTTP surfaces:
-// Wrap decorates a service.Service so that each action (start a backup,
-// verify, drill, restore, download, delete, apply retention) appends one
+// Package audit records who did what: Wrap decorates a service.Service so
+// that each action of the daemon's HTTP surfaces (start a backup, verify,
+// drill, restore, download, delete, apply retention) appends one
 // catalog.AuditEntry per target with its outcome, through the Service's own
 // RecordAudit. The JSON API and the web UI share the wrapped Service, so
-// both are recorded in this one place.
+// both are recorded in this one place. The command line records its
+// actions with a Recorder and the same entry builders (Entry, BackupEntry,
+// VerifyEntry, RestoreEntry, DrillEntry, DownloadEntry, RetentionEntries),
+// so that an action reads the same in the trail whichever surface took it.
 //
-// The actor is the request's principal (auth.PrincipalFrom, else the name
-// the surface gave httpserve.SetPrincipal), the address the client's IP
-// (httpserve.ClientIP). Details are one line, redacted (redact.Text), and
-// short: an entry never holds a token, password or DSN.
+// Over HTTP the actor is the request's principal (auth.PrincipalFrom, else
+// the name the surface gave httpserve.SetPrincipal), the address the
+// client's IP (httpserve.ClientIP). A HEAD request asks for headers only:
+// it downloads nothing and is not recorded. Details are one line, redacted
+// (redact.Text), and short: an entry never holds a token, password or DSN.
 package audit
 
 import (
@@ -18,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,7 +43,20 @@ const (
 	Daemon = "daemon"
 	// Unknown is the actor of a request whose surface named no principal.
 	Unknown = "unknown"
+	// CLIPrefix starts the actor of a command run from the command line:
+	// "cli:" and the OS user's name (see CLIActor). A token's name never
+	// holds a colon, so it cannot pass for one.
+	CLIPrefix = "cli:"
 )
+
+// CLIActor is the actor of a command run by the OS user named user (uid
+// when user is ""): "cli:alice", "cli:uid-1000".
+func CLIActor(user, uid string) string {
+	if user == "" {
+		return CLIPrefix + "uid-" + cmp.Or(uid, "unknown")
+	}
+	return CLIPrefix + user
+}
 
 // maxDetail bounds a detail, in characters, before the catalog's own bound.
 const maxDetail = 300
@@ -46,47 +64,55 @@ const maxDetail = 300
 // recordTimeout bounds one append to the audit trail.
 const recordTimeout = 5 * time.Second
 
+// Recorder appends entries to the audit trail for one surface.
+type Recorder struct {
+	// Append adds an entry to the trail: catalog.Store's AppendAudit,
+	// service.Service's RecordAudit.
+	Append func(context.Context, *catalog.AuditEntry) error
+	Clock  clock.Clock  // stamps the entries; nil: the system clock
+	Logger *slog.Logger // a failure to record is logged here; nil: discarded
+}
+
+// Record appends e, stamped now, with its detail made safe (Detail). It
+// waits at most a few seconds, and also when ctx has ended, so that an
+// action its caller canceled is recorded too. A failure to record is logged
+// at ERROR with attrs and e's fields; it never fails the action, so Record
+// returns nothing.
+func (r Recorder) Record(ctx context.Context, e catalog.AuditEntry, attrs ...any) {
+	clk := r.Clock
+	if clk == nil {
+		clk = clock.System{}
+	}
+	e.At, e.Detail = clk.Now().UTC(), Detail(e.Detail)
+	err := errors.New("audit trail: nowhere to record")
+	if r.Append != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		err = r.Append(rctx, &e)
+		cancel()
+	}
+	if err != nil && r.Logger != nil {
+		r.Logger.Error("cannot record an action in the audit trail", append(attrs,
+			"actor", e.Actor, "action", e.Action, "target", e.Target, "outcome", e.Outcome, "error", err)...)
+	}
+}
+
 // Wrap returns svc with every action recorded in its audit trail. A
 // failure to record is logged (at ERROR) and does not fail the action.
 // clk stamps the entries (nil: the system clock); logger nil discards.
 func Wrap(svc service.Service, clk clock.Clock, logger *slog.Logger) service.Service {
-	if clk == nil {
-		clk = clock.System{}
-	}
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &audited{Service: svc, clock: clk, logger: logger}
+	return &audited{Service: svc, rec: Recorder{Append: svc.RecordAudit, Clock: clk, Logger: logger}}
 }
 
 type audited struct {
 	service.Service
-	clock  clock.Clock
-	logger *slog.Logger
+	rec Recorder
 }
 
-// record appends an entry of action on target with the outcome and detail,
-// by the actor and from the address of ctx's request, unless ctx's caller
-// is gone (the entry is written even then).
-func (a *audited) record(ctx context.Context, action, target, outcome, detail string) {
-	e := &catalog.AuditEntry{At: a.clock.Now().UTC(), Actor: Actor(ctx), Address: httpserve.ClientIP(ctx),
-		Action: action, Target: target, Outcome: outcome, Detail: Detail(detail)}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
-	defer cancel()
-	if err := a.Service.RecordAudit(rctx, e); err != nil {
-		a.logger.Error("cannot record an action in the audit trail", "request_id", httpserve.RequestID(ctx),
-			"actor", e.Actor, "action", e.Action, "target", e.Target, "outcome", e.Outcome, "error", err)
-	}
-}
-
-// recordErr records action on target ending with err (nil: AuditOK, with
-// okDetail).
-func (a *audited) recordErr(ctx context.Context, action, target string, err error, okDetail string) {
-	outcome, detail := Outcome(err)
-	if err == nil {
-		detail = okDetail
-	}
-	a.record(ctx, action, target, outcome, detail)
+// record appends e by the actor and from the address of ctx's request,
+// unless ctx's caller is gone (the entry is written even then).
+func (a *audited) record(ctx context.Context, e catalog.AuditEntry) {
+	e.Actor, e.Address = Actor(ctx), httpserve.ClientIP(ctx)
+	a.rec.Record(ctx, e, "request_id", httpserve.RequestID(ctx))
 }
 
 // Actor is who makes the request of ctx: its authenticated principal's
@@ -137,46 +163,65 @@ func Job(server, database, typ string) string {
 	return cmp.Or(server, "*") + "/" + cmp.Or(database, "*") + "/" + cmp.Or(typ, "*")
 }
 
-func (a *audited) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
-	ids, err := a.Service.StartBackups(ctx, server, database, typ)
-	job := Job(server, database, typ)
-	if err != nil || len(ids) == 0 {
-		a.recordErr(ctx, catalog.AuditBackup, job, err, "no backup to start")
-		return ids, err
+// The entry builders below return an entry without time, actor or address
+// (a Recorder's caller adds those), its detail made safe.
+
+// Entry is the entry of action on target that ended with err: Outcome's
+// outcome and detail, okDetail when err is nil.
+func Entry(action, target string, err error, okDetail string) catalog.AuditEntry {
+	outcome, detail := Outcome(err)
+	if err == nil {
+		detail = okDetail
 	}
-	for _, id := range ids {
-		a.record(ctx, catalog.AuditBackup, id, catalog.AuditStarted, "started by a request for "+job)
-	}
-	return ids, err
+	return catalog.AuditEntry{Action: action, Target: target, Outcome: outcome, Detail: Detail(detail)}
 }
 
-func (a *audited) DeleteBackup(ctx context.Context, id string) error {
-	err := a.Service.DeleteBackup(ctx, id)
-	a.recordErr(ctx, catalog.AuditDelete, id, err, "")
-	return err
+// BackupEntry is the entry of backup b that ran to its end while its caller
+// waited (the command line), err what running it returned: target its ID;
+// AuditOK for a success, AuditCanceled for an interrupted one, AuditFailed
+// otherwise (a partial one too); the detail is its job, status and error.
+func BackupEntry(b *backup.Backup, err error) catalog.AuditEntry {
+	outcome := catalog.AuditFailed
+	switch {
+	case err == nil && b.Status == backup.StatusSuccess:
+		outcome = catalog.AuditOK
+	case b.Status == backup.StatusInterrupted:
+		outcome = catalog.AuditCanceled
+	}
+	detail := Job(b.Server, b.Database, b.Type) + ": " + string(b.Status)
+	if why := cmp.Or(errText(err), b.Error); why != "" {
+		detail += ": " + why
+	}
+	return catalog.AuditEntry{Action: catalog.AuditBackup, Target: b.ID, Outcome: outcome, Detail: Detail(detail)}
 }
 
-func (a *audited) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
-	results, err := a.Service.VerifyBackup(ctx, id)
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// VerifyEntry is the entry of verifying backup id, which checked results
+// and returned err: AuditFailed with each bad copy when one is bad, else
+// err's outcome, else AuditOK with how many copies were checked.
+func VerifyEntry(id string, results []backup.VerifyResult, err error) catalog.AuditEntry {
 	var bad []string
 	for _, r := range results {
 		if r.Err != nil {
 			bad = append(bad, r.Storage+": "+r.Err.Error())
 		}
 	}
-	switch {
-	case err != nil:
-		a.recordErr(ctx, catalog.AuditVerify, id, err, "")
-	case len(bad) > 0:
-		a.record(ctx, catalog.AuditVerify, id, catalog.AuditFailed, strings.Join(bad, "; "))
-	default:
-		a.record(ctx, catalog.AuditVerify, id, catalog.AuditOK, fmt.Sprintf("%d copies checked", len(results)))
+	if len(bad) > 0 {
+		return catalog.AuditEntry{Action: catalog.AuditVerify, Target: id, Outcome: catalog.AuditFailed, Detail: Detail(strings.Join(bad, "; "))}
 	}
-	return results, err
+	return Entry(catalog.AuditVerify, id, err, fmt.Sprintf("%d copies checked", len(results)))
 }
 
-func (a *audited) RestoreBackup(ctx context.Context, id string, opts service.RestoreOptions) error {
-	err := a.Service.RestoreBackup(ctx, id, opts)
+// RestoreEntry is the entry of restoring backup id with opts, which
+// returned err; the detail says into which database, whether forced, and
+// why it failed.
+func RestoreEntry(id string, opts service.RestoreOptions, err error) catalog.AuditEntry {
 	detail := "into its own database"
 	if opts.ToDatabase != "" {
 		detail = "into " + opts.ToDatabase
@@ -184,39 +229,114 @@ func (a *audited) RestoreBackup(ctx context.Context, id string, opts service.Res
 	if opts.Force {
 		detail += ", forced"
 	}
+	outcome, text := Outcome(err)
 	if err != nil {
-		_, text := Outcome(err)
 		detail += ": " + text
 	}
-	outcome, _ := Outcome(err)
-	a.record(ctx, catalog.AuditRestore, id, outcome, detail)
-	return err
+	return catalog.AuditEntry{Action: catalog.AuditRestore, Target: id, Outcome: outcome, Detail: Detail(detail)}
 }
 
-func (a *audited) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
-	d, err := a.Service.DrillBackup(ctx, id)
+// DrillEntry is the entry of a restore drill of backup id that ended as d,
+// or with err: AuditOK when it matched, AuditCanceled when it was
+// interrupted (it proves nothing either way), AuditFailed with its error
+// or the number of differences otherwise.
+func DrillEntry(id string, d backup.Drill, err error) catalog.AuditEntry {
+	e := catalog.AuditEntry{Action: catalog.AuditDrill, Target: id, Outcome: catalog.AuditFailed}
 	switch {
 	case err != nil:
-		a.recordErr(ctx, catalog.AuditDrill, id, err, "")
+		return Entry(catalog.AuditDrill, id, err, "")
 	case d.Status == backup.DrillSuccess:
-		a.record(ctx, catalog.AuditDrill, id, catalog.AuditOK, "")
+		e.Outcome = catalog.AuditOK
+	case d.Status == backup.DrillInterrupted:
+		e.Outcome, e.Detail = catalog.AuditCanceled, cmp.Or(d.Error, string(d.Status))
 	default:
 		detail := d.Error
 		if detail == "" && len(d.Differences) > 0 {
 			detail = fmt.Sprintf("%d differences from the backup's fingerprint", len(d.Differences))
 		}
-		a.record(ctx, catalog.AuditDrill, id, catalog.AuditFailed, cmp.Or(detail, string(d.Status)))
+		e.Detail = cmp.Or(detail, string(d.Status))
 	}
+	e.Detail = Detail(e.Detail)
+	return e
+}
+
+// DownloadEntry is the entry of a download of backup id from storage (""
+// when not known) that sent n bytes and then ended: with err when it
+// broke; read to its end (complete) for AuditOK; else stopped before its
+// end, AuditCanceled when its caller went away (canceled), AuditFailed
+// otherwise.
+func DownloadEntry(id, storage string, n int64, err error, complete, canceled bool) catalog.AuditEntry {
+	from := ""
+	if storage != "" {
+		from = " from " + storage
+	}
+	e := catalog.AuditEntry{Action: catalog.AuditDownload, Target: id}
+	switch {
+	case err != nil:
+		outcome, text := Outcome(err)
+		e.Outcome, e.Detail = outcome, fmt.Sprintf("%d bytes%s, then: %s", n, from, text)
+	case !complete:
+		e.Outcome, e.Detail = catalog.AuditFailed, fmt.Sprintf("stopped after %d bytes%s", n, from)
+		if canceled {
+			e.Outcome = catalog.AuditCanceled
+		}
+	default:
+		e.Outcome, e.Detail = catalog.AuditOK, fmt.Sprintf("%d bytes%s", n, from)
+	}
+	e.Detail = Detail(e.Detail)
+	return e
+}
+
+func (a *audited) StartBackups(ctx context.Context, server, database, typ string) ([]string, error) {
+	ids, err := a.Service.StartBackups(ctx, server, database, typ)
+	job := Job(server, database, typ)
+	if err != nil || len(ids) == 0 {
+		a.record(ctx, Entry(catalog.AuditBackup, job, err, "no backup to start"))
+		return ids, err
+	}
+	for _, id := range ids {
+		a.record(ctx, catalog.AuditEntry{Action: catalog.AuditBackup, Target: id, Outcome: catalog.AuditStarted,
+			Detail: "started by a request for " + job})
+	}
+	return ids, err
+}
+
+func (a *audited) DeleteBackup(ctx context.Context, id string) error {
+	err := a.Service.DeleteBackup(ctx, id)
+	a.record(ctx, Entry(catalog.AuditDelete, id, err, ""))
+	return err
+}
+
+func (a *audited) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
+	results, err := a.Service.VerifyBackup(ctx, id)
+	a.record(ctx, VerifyEntry(id, results, err))
+	return results, err
+}
+
+func (a *audited) RestoreBackup(ctx context.Context, id string, opts service.RestoreOptions) error {
+	err := a.Service.RestoreBackup(ctx, id, opts)
+	a.record(ctx, RestoreEntry(id, opts, err))
+	return err
+}
+
+func (a *audited) DrillBackup(ctx context.Context, id string) (backup.Drill, error) {
+	d, err := a.Service.DrillBackup(ctx, id)
+	a.record(ctx, DrillEntry(id, d, err))
 	return d, err
 }
 
 // Download records the download when the caller closes the reader: ok when
 // it was read to its end, failed with the read error or, closed before the
-// end, with how far it got. A download that cannot start is recorded at once.
+// end, with how far it got. A download that cannot start is recorded at
+// once. A HEAD request only asks for the headers: it downloads nothing and
+// is not recorded, whatever its answer.
 func (a *audited) Download(ctx context.Context, id, storage string) (io.ReadCloser, service.DownloadInfo, error) {
 	rc, info, err := a.Service.Download(ctx, id, storage)
+	if httpserve.Method(ctx) == http.MethodHead {
+		return rc, info, err
+	}
 	if err != nil {
-		a.recordErr(ctx, catalog.AuditDownload, id, err, "")
+		a.record(ctx, Entry(catalog.AuditDownload, id, err, ""))
 		return rc, info, err
 	}
 	return &download{ReadCloser: rc, ctx: ctx, a: a, id: id, storage: info.Storage}, info, nil
@@ -252,23 +372,7 @@ func (d *download) Close() error {
 		return err
 	}
 	d.closed = true
-	from := ""
-	if d.storage != "" {
-		from = " from " + d.storage
-	}
-	switch {
-	case d.err != nil:
-		outcome, text := Outcome(d.err)
-		d.a.record(d.ctx, catalog.AuditDownload, d.id, outcome, fmt.Sprintf("%d bytes%s, then: %s", d.n, from, text))
-	case !d.eof:
-		outcome := catalog.AuditFailed
-		if d.ctx.Err() != nil {
-			outcome = catalog.AuditCanceled
-		}
-		d.a.record(d.ctx, catalog.AuditDownload, d.id, outcome, fmt.Sprintf("stopped after %d bytes%s", d.n, from))
-	default:
-		d.a.record(d.ctx, catalog.AuditDownload, d.id, catalog.AuditOK, fmt.Sprintf("%d bytes%s", d.n, from))
-	}
+	d.a.record(d.ctx, DownloadEntry(d.id, d.storage, d.n, d.err, d.eof, d.ctx.Err() != nil))
 	return err
 }
 
@@ -280,7 +384,7 @@ func (a *audited) Retention(ctx context.Context, dryRun bool) ([]retention.Stora
 		return plans, err
 	}
 	for _, e := range RetentionEntries(plans, err) {
-		a.record(ctx, e.Action, e.Target, e.Outcome, e.Detail)
+		a.record(ctx, e)
 	}
 	return plans, err
 }

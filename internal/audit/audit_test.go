@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,89 @@ func TestRetentionEntries(t *testing.T) {
 	es = RetentionEntries(nil, errors.New("list s3: secret_access_key=abc denied"))
 	if len(es) != 1 || es[0].Target != "*" || es[0].Outcome != catalog.AuditFailed || strings.Contains(es[0].Detail, "abc") {
 		t.Errorf("entries = %+v", es)
+	}
+}
+
+func TestCLIActor(t *testing.T) {
+	for _, tc := range []struct{ user, uid, want string }{
+		{"alice", "1000", "cli:alice"},
+		{"", "10001", "cli:uid-10001"},
+		{"", "", "cli:uid-unknown"},
+	} {
+		if got := CLIActor(tc.user, tc.uid); got != tc.want {
+			t.Errorf("CLIActor(%q, %q) = %q, want %q", tc.user, tc.uid, got, tc.want)
+		}
+	}
+}
+
+// A backup the command line waited for is recorded with how it ended.
+func TestBackupEntry(t *testing.T) {
+	b := func(st backup.Status, why string) *backup.Backup {
+		return &backup.Backup{ID: "20260101T000000.000Z-0123456789ab", Server: "main", Database: "shop", Type: "manual", Status: st, Error: why}
+	}
+	for _, tc := range []struct {
+		b            *backup.Backup
+		err          error
+		outcome, det string
+	}{
+		{b(backup.StatusSuccess, ""), nil, catalog.AuditOK, "main/shop/manual: success"},
+		{b(backup.StatusPartial, "storage s3: upload: password=hunter2 refused"), nil, catalog.AuditFailed,
+			"main/shop/manual: partial: storage s3: upload: password=<redacted> refused"},
+		{b(backup.StatusFailed, "recorded"), errors.New("returned"), catalog.AuditFailed, "main/shop/manual: failed: returned"},
+		{b(backup.StatusInterrupted, "interrupted"), nil, catalog.AuditCanceled, "main/shop/manual: interrupted: interrupted"},
+	} {
+		e := BackupEntry(tc.b, tc.err)
+		if e.Action != catalog.AuditBackup || e.Target != tc.b.ID || e.Outcome != tc.outcome || e.Detail != tc.det {
+			t.Errorf("BackupEntry(%s, %v) = %+v, want %s %q", tc.b.Status, tc.err, e, tc.outcome, tc.det)
+		}
+	}
+}
+
+// A drill that was interrupted proves nothing either way: canceled, not
+// failed.
+func TestDrillEntry(t *testing.T) {
+	for _, tc := range []struct {
+		d            backup.Drill
+		err          error
+		outcome, det string
+	}{
+		{backup.Drill{Status: backup.DrillSuccess}, nil, catalog.AuditOK, ""},
+		{backup.Drill{Status: backup.DrillInterrupted, Error: "drill interrupted: context canceled"}, nil, catalog.AuditCanceled, "drill interrupted: context canceled"},
+		{backup.Drill{Status: backup.DrillFailure, Differences: []string{"a", "b"}}, nil, catalog.AuditFailed, "2 differences from the backup's fingerprint"},
+		{backup.Drill{}, errors.New("server gone"), catalog.AuditFailed, "server gone"},
+	} {
+		if e := DrillEntry("id", tc.d, tc.err); e.Action != catalog.AuditDrill || e.Outcome != tc.outcome || e.Detail != tc.det {
+			t.Errorf("DrillEntry(%+v, %v) = %+v, want %s %q", tc.d, tc.err, e, tc.outcome, tc.det)
+		}
+	}
+}
+
+// Record stamps the entry and makes its detail safe; a failure to append is
+// logged with the entry's fields and the caller's attributes, and the entry
+// is appended even when the caller's context has ended.
+func TestRecorder(t *testing.T) {
+	var got []catalog.AuditEntry
+	clk := clock.NewFake(time.Date(2026, 5, 1, 9, 0, 0, 0, time.FixedZone("x", 3600)))
+	r := Recorder{Clock: clk, Append: func(ctx context.Context, e *catalog.AuditEntry) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		got = append(got, *e)
+		return nil
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.Record(ctx, catalog.AuditEntry{Actor: "cli:alice", Action: catalog.AuditDelete, Target: "x", Outcome: catalog.AuditOK, Detail: "a\nb password=hunter2"})
+	if len(got) != 1 || !got[0].At.Equal(clk.Now()) || got[0].At.Location() != time.UTC || got[0].Detail != "a …" {
+		t.Fatalf("recorded %+v", got)
+	}
+	var logs strings.Builder
+	r = Recorder{Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		Append: func(context.Context, *catalog.AuditEntry) error { return errors.New("database is locked") }}
+	r.Record(context.Background(), catalog.AuditEntry{Actor: "cli:alice", Action: catalog.AuditRestore, Target: "id1", Outcome: catalog.AuditFailed}, "command", "restore")
+	for _, want := range []string{"level=ERROR", "cannot record an action in the audit trail", "command=restore", "actor=cli:alice", "action=restore", "target=id1", "outcome=failed", `error="database is locked"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log %q lacks %q", logs.String(), want)
+		}
 	}
 }

@@ -40,7 +40,7 @@ func decodeAuditCursor(c string) (int64, error) {
 			return id, nil
 		}
 	}
-	return 0, badRequest("invalid before: pass back the next_cursor of a previous page unchanged")
+	return 0, badRequest("invalid before: want the next_cursor of a previous page of the audit trail, passed back unchanged")
 }
 
 // checkAuditText validates an actor or target filter: 1-255 characters of

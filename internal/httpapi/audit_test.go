@@ -195,3 +195,42 @@ func TestAuditRecordFailureDoesNotFailTheAction(t *testing.T) {
 		t.Errorf("log does not say the entry was lost:\n%s", env.logs)
 	}
 }
+
+// A HEAD request on the download route answers the download's headers and
+// is no download: neither it nor its refusal is recorded. The GET after it
+// is.
+func TestAuditHeadIsNotADownload(t *testing.T) {
+	env := newAuditEnv(t)
+	b := env.add(env.clock.Now().Add(-time.Hour), "main", "shop", "daily")
+	w := env.do(t, req{method: "HEAD", target: "/api/v1/backups/" + b.ID + "/download", token: operatorToken})
+	if w.Code != http.StatusOK || w.Header().Get("Content-Length") == "" || w.Body.Len() != 0 {
+		t.Fatalf("HEAD download: %d, Content-Length %q, %d body bytes", w.Code, w.Header().Get("Content-Length"), w.Body.Len())
+	}
+	missing := "20240601T000000.000Z-0123456789ab"
+	if w := env.do(t, req{method: "HEAD", target: "/api/v1/backups/" + missing + "/download", token: operatorToken}); w.Code != http.StatusNotFound {
+		t.Fatalf("HEAD download of an unknown backup: %d", w.Code)
+	}
+	if got := env.auditList(t, "").Entries; len(got) != 0 {
+		t.Fatalf("HEAD requests recorded: %+v", got)
+	}
+	if w := env.do(t, req{method: "GET", target: "/api/v1/backups/" + b.ID + "/download", token: operatorToken}); w.Code != http.StatusOK {
+		t.Fatalf("GET download: %d", w.Code)
+	}
+	got := env.auditList(t, "").Entries
+	if want := []auditKey{{"ops", "download", b.ID, "ok"}}; !slices.Equal(keys(got), want) {
+		t.Fatalf("after the GET: %v, want %v", keys(got), want)
+	}
+}
+
+// A cursor that is not one names the parameter and what it must hold.
+func TestAuditBadCursorMessage(t *testing.T) {
+	env := newAuditEnv(t)
+	for _, c := range []string{"garbage", "12", "YTE6MA"} { // "YTE6MA" is a1:0
+		w := env.do(t, req{method: "GET", target: "/api/v1/audit?before=" + url.QueryEscape(c), token: adminToken})
+		d := apiError(t, w)
+		if w.Code != http.StatusBadRequest || d.Code != "bad_request" ||
+			d.Message != "invalid before: want the next_cursor of a previous page of the audit trail, passed back unchanged" {
+			t.Errorf("?before=%s: %d %+v", c, w.Code, d)
+		}
+	}
+}

@@ -46,12 +46,12 @@ func StreamDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger,
 	if info.Storage != "" && storageName.MatchString(info.Storage) {
 		h.Set("X-Backup-Storage", info.Storage)
 	}
-	attrs = append([]any{"id", id, "storage", info.Storage}, attrs...)
-	logger.Info("backup download started", attrs...)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
-		return
+		return // the headers only: no download (the access log has the request)
 	}
+	attrs = append([]any{"id", id, "storage", info.Storage}, attrs...)
+	logger.Info("backup download started", attrs...)
 	if n, err := copyRenewing(w, body); err != nil {
 		logger.Warn("backup download interrupted", append(attrs, "bytes", n, "error", err)...)
 		panic(http.ErrAbortHandler)

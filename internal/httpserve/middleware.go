@@ -26,6 +26,7 @@ type requestInfo struct {
 	id        string
 	principal string
 	client    string // the client's IP address
+	method    string
 }
 
 type infoKey struct{}
@@ -67,6 +68,15 @@ func Principal(ctx context.Context) string {
 func ClientIP(ctx context.Context) string {
 	if info := infoFrom(ctx); info != nil {
 		return info.client
+	}
+	return ""
+}
+
+// Method returns the HTTP method of the request ctx belongs to ("HEAD" for
+// a HEAD request that a GET route serves), or "" outside the middleware.
+func Method(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.method
 	}
 	return ""
 }
@@ -129,7 +139,7 @@ func Middleware(next http.Handler, o Options) http.Handler {
 		if !clientRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		info := &requestInfo{id: id, client: clientIP(r.RemoteAddr)}
+		info := &requestInfo{id: id, client: clientIP(r.RemoteAddr), method: r.Method}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		h := w.Header()
 		h.Set("X-Request-ID", id)

@@ -103,7 +103,7 @@ func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 	if c := q.Get("before"); c != "" {
 		id, err := strconv.ParseInt(c, 10, 64)
 		if err != nil || id < 1 {
-			return af, f, "Invalid page link. Start again from the first page."
+			return af, f, "Invalid before: it must be the entry number of an Older link (a whole number from 1). Start again from the first page."
 		}
 		f.Before = id
 	}

@@ -170,8 +170,9 @@ func TestAuditPageFilters(t *testing.T) {
 		"actor=a%00b":                        "Invalid actor",
 		"target=" + strings.Repeat("x", 256): "Invalid target",
 		"target=%FF%FE":                      "Invalid target",
-		"before=abc":                         "Invalid page link",
-		"before=-3":                          "Invalid page link",
+		"before=abc":                         "Invalid before: it must be the entry number",
+		"before=-3":                          "Invalid before: it must be the entry number",
+		"before=garbage":                     "a whole number from 1",
 	} {
 		r := c.get("/audit?" + q)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, want) || !strings.Contains(r.body, `role="alert"`) {
@@ -279,4 +280,29 @@ func lens(pages [][]string) []int {
 		out = append(out, len(p))
 	}
 	return out
+}
+
+// A HEAD request on the download link answers the headers and is no
+// download: it is not in the audit trail; the GET after it is.
+func TestAuditHeadOnDownloadIsNotRecorded(t *testing.T) {
+	e := newEnv(t, envOptions{audited: true})
+	id := e.backupID(t, func(_, _, _, st string) bool { return st == "success" })
+	c := e.loggedIn(t, operatorToken)
+	for p, status := range map[string]int{"/backups/" + id + "/download": http.StatusOK,
+		"/backups/20200101T000000.000Z-0123456789ab/download": http.StatusNotFound} {
+		if r := c.do("HEAD", p, nil); r.status != status || r.body != "" {
+			t.Fatalf("HEAD %s: status %d, body %q; want %d", p, r.status, r.body, status)
+		}
+	}
+	es, err := e.svc.AuditLog(t.Context(), catalog.AuditFilter{Action: catalog.AuditDownload})
+	if err != nil || len(es) != 0 {
+		t.Fatalf("HEAD requests recorded: %+v (%v)", es, err)
+	}
+	if r := c.get("/backups/" + id + "/download"); r.status != http.StatusOK || r.body == "" {
+		t.Fatalf("GET download: status %d", r.status)
+	}
+	es, _ = e.svc.AuditLog(t.Context(), catalog.AuditFilter{Action: catalog.AuditDownload})
+	if len(es) != 1 || es[0].Actor != "oscar" || es[0].Target != id || es[0].Outcome != catalog.AuditOK {
+		t.Fatalf("after the GET: %+v, want one ok download by oscar", es)
+	}
 }

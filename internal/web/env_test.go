@@ -12,8 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 	"github.com/gosqlguard/gosqlguard/internal/service/servicetest"
 )
 
@@ -62,8 +64,9 @@ type env struct {
 }
 
 type envOptions struct {
-	open   bool // no tokens: unauthenticated mode
-	secure bool
+	open    bool // no tokens: unauthenticated mode
+	secure  bool
+	audited bool // the Service wrapped by audit.Wrap, as the app serves it
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -82,7 +85,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	ui, err := New(Options{Service: svc, Auth: auth.New(tokens, logger, nil), Logger: logger, SecureCookies: o.secure})
+	var s service.Service = svc
+	if o.audited {
+		s = audit.Wrap(svc, nil, logger)
+	}
+	ui, err := New(Options{Service: s, Auth: auth.New(tokens, logger, nil), Logger: logger, SecureCookies: o.secure})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
