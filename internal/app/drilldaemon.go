@@ -77,6 +77,8 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 			defer cancel()
 			stop := context.AfterFunc(serve, cancel) // shutdown cancels drills at once
 			defer stop()
+			ctx, untrack := d.ops.track(ctx, "drill", b, req.Server, d.opts.Clock.Now)
+			defer untrack()
 			res, err := a.Runner.Drill(ctx, req)
 			done(res, err)
 		},

@@ -188,6 +188,12 @@ func (s *daemonService) RestoreBackup(ctx context.Context, id string, opts servi
 		return fmt.Errorf("%w: %v", service.ErrInvalid, err)
 	}
 	req := runner.RestoreRequest{Backup: b, ToDatabase: opts.ToDatabase, Dumper: d, Force: opts.Force, NoOwner: opts.NoOwner}
+	target := opts.ToDatabase
+	if target == "" {
+		target = b.Database
+	}
+	ctx, untrack := s.d.ops.track(ctx, "restore", b, target, s.d.opts.Clock.Now)
+	defer untrack()
 	if err := a.Runner.Restore(ctx, req); err != nil {
 		if errors.Is(err, dump.ErrTargetNotEmpty) {
 			return fmt.Errorf("%w: %s", service.ErrConflict, apiWords(err))

@@ -71,6 +71,26 @@ type RestoreOptions struct {
 	NoOwner    bool   // PostgreSQL: leave object ownership out
 }
 
+// Operation is a restore or a restore drill that this process runs now,
+// with how far its current pass over the stored object has come. A restore
+// reads the object at least twice: a full verify of the copy, then the
+// restore itself; a drill then compares what it restored, reading nothing.
+type Operation struct {
+	Kind                   string // "restore" or "drill"
+	BackupID               string
+	Server, Database, Type string // the backup's job
+	// Target is where it goes: the database a restore writes, the server a
+	// drill restores onto.
+	Target    string
+	StartedAt time.Time
+	// Phase is the current pass: "verify <storage>", "restore" or
+	// "compare"; "" until the first pass starts (the target is checked).
+	Phase          string
+	PhaseStartedAt time.Time
+	ReadBytes      int64 // stored bytes the current pass has read
+	TotalBytes     int64 // stored bytes each pass reads: the backup's StoredBytes
+}
+
 // Progress is a running backup's live progress.
 type Progress struct {
 	ID, Server, Database, Type string

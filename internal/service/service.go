@@ -67,6 +67,9 @@ type Service interface {
 	Ready(ctx context.Context) error
 	// Progress lists the running backups with the bytes read so far.
 	Progress(ctx context.Context) []Progress
+	// Operations lists the restores and restore drills this process runs
+	// now (API, UI or scheduled drills), oldest first.
+	Operations(ctx context.Context) []Operation
 	// ConfigSummary is the running config as YAML with every secret shown
 	// as <secret>.
 	ConfigSummary() string

@@ -32,6 +32,11 @@ type detailData struct {
 	Restorable, Deletable, Drillable bool
 	Drills                           []drillRow // newest first
 	DrillsErr                        string     // the history could not be read
+	// WatchOps marks a backup that can be restored or drilled: the page
+	// shows the restores and drills of it that run now (Operations) and
+	// keeps them up to date.
+	WatchOps   bool
+	Operations []operationView
 }
 
 // verifyView is the outcome of verifying one backup.
@@ -104,6 +109,9 @@ func (u *UI) backupPage(w http.ResponseWriter, r *http.Request, rq *request) {
 	if b.Status == backup.StatusRunning {
 		d.Progress = u.progressOf(r, b)
 		v.Live = "/ui/live?backup=" + b.ID
+	} else if d.Restorable || d.Drillable {
+		d.WatchOps, d.Operations = true, u.operationsOf(r, b.ID)
+		v.Live = "/ui/live?operations=" + b.ID
 	}
 	u.render(w, r, rq, http.StatusOK, "backup", v)
 }

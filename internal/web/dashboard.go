@@ -192,6 +192,7 @@ type dashboardData struct {
 	ProblemsOnly bool
 	Hidden       int
 	Running      []progressView
+	Operations   []operationView // restores and drills running in this process
 	Storages     []service.StorageStatus
 	StatusErr    string
 	Totals       totals
@@ -239,8 +240,9 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 			}
 		}
 	}
+	d.Operations = operationViews(u.svc.Operations(ctx), now)
 	t := &d.Totals
-	t.Jobs, t.Running = len(d.Jobs), len(d.Running)
+	t.Jobs, t.Running = len(d.Jobs), len(d.Running)+len(d.Operations)
 	for _, j := range d.Jobs {
 		switch j.State.Label {
 		case "OK":

@@ -6,6 +6,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/auth"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
+	"github.com/gosqlguard/gosqlguard/internal/service"
 )
 
 // liveResponse is the answer of GET /ui/live, which the pages' script polls
@@ -53,6 +54,10 @@ func (u *UI) live(min auth.Role) http.Handler {
 			u.liveBackup(w, r, rq, id)
 			return
 		}
+		if id := r.URL.Query().Get("operations"); id != "" {
+			u.liveOperations(w, r, rq, id)
+			return
+		}
 		u.liveDashboard(w, r, rq)
 	})
 }
@@ -64,7 +69,7 @@ func (u *UI) liveDashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 		writeJSON(w, p.status, liveResponse{Error: p.message + " (request " + rq.id + ")"})
 		return
 	}
-	resp := liveResponse{Sections: map[string]string{}, Running: len(d.Running)}
+	resp := liveResponse{Sections: map[string]string{}, Running: d.Totals.Running}
 	for section, tmpl := range dashboardSections {
 		html, err := u.fragment("dashboard", tmpl, d)
 		if err != nil {
@@ -100,6 +105,34 @@ func (u *UI) liveBackup(w http.ResponseWriter, r *http.Request, rq *request, id 
 		return
 	}
 	writeJSON(w, http.StatusOK, liveResponse{Sections: map[string]string{"progress": html}, Running: 1})
+}
+
+// liveOperations answers GET /ui/live?operations=ID: the restores and drills
+// of backup ID that run now, for the page of a finished backup.
+func (u *UI) liveOperations(w http.ResponseWriter, r *http.Request, rq *request, id string) {
+	if !backup.ValidID(id) {
+		writeJSON(w, http.StatusBadRequest, liveResponse{Error: "invalid backup ID"})
+		return
+	}
+	ops := u.operationsOf(r, id)
+	html, err := u.fragment("backup", "backup-operations", ops)
+	if err != nil {
+		u.logger.Error("UI live fragment failed", "request_id", rq.id, "template", "backup-operations", "error", err)
+		writeJSON(w, http.StatusInternalServerError, liveResponse{Error: "internal error (request " + rq.id + ")"})
+		return
+	}
+	writeJSON(w, http.StatusOK, liveResponse{Sections: map[string]string{"operations": html}, Running: len(ops)})
+}
+
+// operationsOf returns the restores and drills of backup id that run now.
+func (u *UI) operationsOf(r *http.Request, id string) []operationView {
+	var ops []service.Operation
+	for _, op := range u.svc.Operations(r.Context()) {
+		if op.BackupID == id {
+			ops = append(ops, op)
+		}
+	}
+	return operationViews(ops, u.now())
 }
 
 // progressOf returns the live progress of the running backup b.

@@ -70,6 +70,9 @@ type Fake struct {
 	// ExpectedRaw is the ExpectedBytes of every started backup's Progress
 	// (0: no estimate).
 	ExpectedRaw int64
+	// RunningOps is what Operations returns: restores and drills shown as
+	// running.
+	RunningOps []service.Operation
 	// Started is when the daemon started (Status).
 	Started time.Time
 	// Config is what ConfigSummary returns.
@@ -693,6 +696,13 @@ func (f *Fake) Ready(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.ReadyErr
+}
+
+// Operations returns f.RunningOps.
+func (f *Fake) Operations(context.Context) []service.Operation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.RunningOps)
 }
 
 func (f *Fake) Progress(context.Context) []service.Progress {
