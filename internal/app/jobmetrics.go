@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -15,30 +16,47 @@ import (
 
 // discoveredDBs remembers, per server whose databases are discovered (the
 // config lists none), what its last successful listing found, after
-// exclude. The zero value is ready to use.
+// exclude, and when. The zero value is ready to use.
 type discoveredDBs struct {
 	mu  sync.Mutex
-	dbs map[string][]string // server → databases; absent: not listed by this process yet
+	dbs map[string]listing // server → its last listing; absent: not listed by this process yet
+}
+
+// listing is what a listing of a server's databases found, and when.
+type listing struct {
+	dbs []string
+	at  time.Time
 }
 
 func (k *discoveredDBs) get(server string) ([]string, bool) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	dbs, ok := k.dbs[server]
-	return dbs, ok
+	l, ok := k.dbs[server]
+	return l.dbs, ok
 }
 
-func (k *discoveredDBs) set(server string, dbs []string) {
+func (k *discoveredDBs) set(server string, dbs []string, at time.Time) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.dbs == nil {
-		k.dbs = map[string][]string{}
+		k.dbs = map[string]listing{}
 	}
-	k.dbs[server] = dbs
+	k.dbs[server] = listing{dbs: dbs, at: at}
+}
+
+// all returns a copy of every server's last listing.
+func (k *discoveredDBs) all() map[string]listing {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make(map[string]listing, len(k.dbs))
+	for srv, l := range k.dbs {
+		out[srv] = l
+	}
+	return out
 }
 
 // startJobMetrics points the next-run metric at the scheduler and declares
-// the configured jobs; call it once the scheduler exists.
+// the configured servers and jobs; call it once the scheduler exists.
 func (d *daemon) startJobMetrics(ctx context.Context) {
 	d.metrics.SetNextRuns(d.sched.NextRuns)
 	d.publishJobs(ctx)
@@ -48,6 +66,7 @@ func (d *daemon) startJobMetrics(ctx context.Context) {
 // errors of its Plan), then declares the jobs anew: a discovered server's
 // jobs are those of its last listing that worked.
 func (d *daemon) planned(ctx context.Context, a *App, typ string, jobs []runner.Job, errs []error) {
+	listed := d.opts.Clock.Now()
 	down := map[string]bool{}
 	for _, e := range errs {
 		var se *ServerError
@@ -61,20 +80,23 @@ func (d *daemon) planned(ctx context.Context, a *App, typ string, jobs []runner.
 	}
 	for _, srv := range a.Config.Servers {
 		if len(srv.Databases) == 0 && covers(a, typ, srv.Name) && !down[srv.Name] {
-			d.discovered.set(srv.Name, append([]string{}, found[srv.Name]...))
+			d.discovered.set(srv.Name, append([]string{}, found[srv.Name]...), listed)
 		}
 	}
 	d.publishJobs(ctx)
 }
 
-// publishJobs declares the jobs of the current config to the metrics: each
-// scheduled backup type × each server it covers × that server's databases.
-// Those are the configured databases, or for a server whose databases are
-// discovered, the last listing's; before the first listing, the databases
-// the catalog has backups of (not deleted ones), less those now excluded.
-// Types without a schedule (manual) declare no jobs: nothing is due.
+// publishJobs declares the servers and jobs of the current config to the
+// metrics. The scheduled jobs are each scheduled backup type × each server
+// it covers × that server's databases. Those are the configured databases,
+// or for a server whose databases are discovered, the last listing's;
+// before the first listing, the databases the catalog has backups of (not
+// deleted ones), less those now excluded. Types without a schedule
+// (manual) declare no scheduled jobs: nothing is due. The outcomes of
+// other jobs are kept as keepJob says.
 func (d *daemon) publishJobs(ctx context.Context) {
 	a := d.current()
+	now := d.opts.Clock.Now()
 	fromCatalog := map[string][]string{} // server → databases, looked up once
 	var jobs []metrics.Job
 	for name, bt := range a.Config.BackupTypes {
@@ -103,7 +125,57 @@ func (d *daemon) publishJobs(ctx context.Context) {
 			}
 		}
 	}
-	d.metrics.SetJobs(jobs)
+	servers := make([]metrics.Server, len(a.Config.Servers))
+	for i, srv := range a.Config.Servers {
+		servers[i] = metrics.Server{Name: srv.Name, Engine: srv.Type}
+	}
+	d.metrics.SetJobs(metrics.JobConfig{At: now, Servers: servers, Scheduled: jobs, Keep: keepJob(a, d.discovered.all())})
+}
+
+// keepJob returns whether the config of a (and the databases listings
+// found) still has a job, for an outcome of it at a given time: a backup
+// type of the config that covers a configured server, and one of the
+// server's databases. Those are the databases the config lists, or for a
+// server whose databases are discovered, any database exclude does not
+// exclude, except one that the server's last listing in listings did not
+// find and whose outcome is no newer than that listing (the database was
+// dropped, or "*" of a server that answers again). Manual backups of
+// configured databases are kept so; backups of servers, types or
+// databases removed from the config are not.
+func keepJob(a *App, listings map[string]listing) func(metrics.Job, time.Time) bool {
+	type server struct {
+		dbs, exclude []string
+		listing      *listing
+	}
+	servers := make(map[string]server, len(a.Config.Servers))
+	for _, srv := range a.Config.Servers {
+		s := server{dbs: srv.Databases, exclude: srv.Exclude}
+		if l, ok := listings[srv.Name]; ok && len(srv.Databases) == 0 {
+			s.listing = &l
+		}
+		servers[srv.Name] = s
+	}
+	types := make(map[string][]string, len(a.Config.BackupTypes)) // type → the servers it covers; empty: all
+	for name, bt := range a.Config.BackupTypes {
+		types[name] = bt.Servers
+	}
+	return func(j metrics.Job, at time.Time) bool {
+		srv, ok := servers[j.Server]
+		if !ok {
+			return false
+		}
+		covered, ok := types[j.Type]
+		if !ok || (len(covered) > 0 && !slices.Contains(covered, j.Server)) {
+			return false
+		}
+		if len(srv.dbs) > 0 {
+			return slices.Contains(srv.dbs, j.Database)
+		}
+		if j.Database != allDatabases && len(excludeGlobs([]string{j.Database}, srv.exclude)) == 0 {
+			return false
+		}
+		return srv.listing == nil || at.After(srv.listing.at) || slices.Contains(srv.listing.dbs, j.Database)
+	}
 }
 
 // covers tells whether backup type typ backs up server.
@@ -133,6 +205,14 @@ func catalogDatabases(ctx context.Context, a *App, server string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// reseedJobMetrics reads the newest success and failure of every job back
+// from the catalog into the metrics, after a reload: jobs the reload
+// brought back into the config (whose outcomes an earlier one deleted)
+// show them again, as after a restart.
+func (d *daemon) reseedJobMetrics(ctx context.Context) {
+	d.syncSharedMetrics(ctx, map[[4]string]string{})
 }
 
 // syncSharedMetrics brings the last-outcome metrics (last success and

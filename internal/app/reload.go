@@ -53,6 +53,7 @@ func (d *daemon) reload(ctx context.Context) error {
 	d.app = next
 	d.mu.Unlock()
 	d.publishJobs(ctx)
+	d.reseedJobMetrics(ctx)
 	go closeNotifier(old.Notifier, 30*time.Second) // deliver what the old config queued
 	if !reflect.DeepEqual(cfg.HTTP, old.Config.HTTP) {
 		d.logger.Warn("http settings (listen address, tokens) change only with a restart")

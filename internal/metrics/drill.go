@@ -63,8 +63,12 @@ func (m *Metrics) DrillFinished(b *backup.Backup, d backup.Drill, restore time.D
 }
 
 // seedDrill sets the job's last drill success from a drill that succeeded,
-// unless a newer one is already recorded. The caller holds m.mu.
+// unless a newer one is already recorded or the config no longer has the
+// job (SetJobs). The caller holds m.mu.
 func (m *Metrics) seedDrill(s series, d backup.Drill) {
 	end := d.At.Add(time.Duration(d.Seconds * float64(time.Second)))
+	if !m.kept(s, end) {
+		return
+	}
 	m.setIfNewer(m.drills.lastSuccess, s, s.job(), end, float64(end.UnixNano())/1e9)
 }

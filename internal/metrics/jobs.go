@@ -6,29 +6,67 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Job is one configured backup job: a database of a server that a
-// scheduled backup type backs up.
+// Job is one backup job: a database of a server that a backup type backs up.
 type Job struct {
 	Server, Database, Type string
 }
 
 func (j Job) series() series { return series{server: j.Server, database: j.Database, typ: j.Type} }
 
-// SetJobs declares the configured jobs, replacing the set of an earlier
-// call. Each job gets a gosqlguard_backup_last_success_timestamp_seconds
-// series, 0 until its first full success (one from a backup or from Seed
-// is kept), so that an alert on the age of the last success fires for a
-// job that never succeeded; and a gosqlguard_job_next_run_timestamp_seconds
-// series (see SetNextRuns). A job left out of a later call loses both,
-// except a last success that a real backup set: that one stays, as Seed
-// keeps the last success of jobs no longer configured.
-func (m *Metrics) SetJobs(jobs []Job) {
+func (s series) jobKey() Job { return Job{Server: s.server, Database: s.database, Type: s.typ} }
+
+// Server is a configured database server.
+type Server struct {
+	Name   string
+	Engine string // the server's type in the config: mysql or postgres
+}
+
+// JobConfig is what the daemon's config makes of the jobs, for SetJobs.
+type JobConfig struct {
+	// At is when this set took effect (the daemon's start, a reload, a
+	// scheduled listing of a server's databases): a job of Scheduled that
+	// the previous SetJobs did not have is scheduled since At.
+	At time.Time
+	// Servers are the configured servers.
+	Servers []Server
+	// Scheduled are the jobs of the scheduled backup types.
+	Scheduled []Job
+	// Keep tells whether an outcome of job j that happened at at (a
+	// backup's or a drill's end) belongs to a job the config still has,
+	// scheduled or not (a manual backup of a configured database). The
+	// "last" gauges of an outcome it refuses are not exported. Nil keeps
+	// every outcome; jobs of Scheduled are always kept.
+	Keep func(j Job, at time.Time) bool
+}
+
+// SetJobs declares the configured servers and jobs, replacing the set of an
+// earlier call.
+//
+// Each configured server exports gosqlguard_server_info. Each scheduled job
+// gets a gosqlguard_backup_last_success_timestamp_seconds series, 0 until
+// its first full success (one from a backup or from Seed is kept), so that
+// an alert on the age of the last success fires for a job that never
+// succeeded; a gosqlguard_job_scheduled_since_timestamp_seconds series,
+// c.At for a job the previous call did not have, so that such an alert can
+// wait for a new job's first slots; and a
+// gosqlguard_job_next_run_timestamp_seconds series (see SetNextRuns). A
+// job left out of a later call loses the last two, and its last success if
+// it never had one.
+//
+// The "last" gauges (last success and failure, sizes, last drill success)
+// of jobs that c.Keep no longer keeps are deleted, and Seed and the live
+// outcomes of such jobs no longer set them: a job removed from the config
+// does not keep its last failure (an alert on it) for good.
+func (m *Metrics) SetJobs(c JobConfig) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	next := make(map[Job]bool, len(jobs))
-	for _, j := range jobs {
+	next := make(map[Job]bool, len(c.Scheduled))
+	for _, j := range c.Scheduled {
 		next[j] = true
 		s := j.series()
+		if !m.jobs[j] {
+			m.scheduledSince.WithLabelValues(s.job()...).Set(float64(c.At.UnixNano()) / 1e9)
+		}
 		if _, set := m.asOf[gaugeSeries{m.lastSuccess, s}]; !set {
 			m.lastSuccess.WithLabelValues(s.job()...).Set(0)
 		}
@@ -38,11 +76,34 @@ func (m *Metrics) SetJobs(jobs []Job) {
 			continue
 		}
 		s := j.series()
+		m.scheduledSince.DeleteLabelValues(s.job()...)
 		if _, set := m.asOf[gaugeSeries{m.lastSuccess, s}]; !set {
 			m.lastSuccess.DeleteLabelValues(s.job()...)
 		}
 	}
-	m.jobs = next
+	m.jobs, m.keep = next, c.Keep
+	for k, at := range m.asOf {
+		if m.kept(k.series, at) {
+			continue
+		}
+		labels := k.job()
+		if k.gauge == m.size {
+			labels = k.storaged()
+		}
+		k.gauge.DeleteLabelValues(labels...)
+		delete(m.asOf, k)
+	}
+	m.serverInfo.Reset()
+	for _, srv := range c.Servers {
+		m.serverInfo.WithLabelValues(srv.Name, srv.Engine).Set(1)
+	}
+}
+
+// kept tells whether the "last" gauges of job s take an outcome at at (see
+// JobConfig.Keep). The caller holds m.mu.
+func (m *Metrics) kept(s series, at time.Time) bool {
+	j := s.jobKey()
+	return m.keep == nil || m.jobs[j] || m.keep(j, at)
 }
 
 // SetNextRuns sets where the next run of each backup type is read from:

@@ -12,10 +12,12 @@
 // moves gosqlguard_backup_last_success_timestamp_seconds, so an alert on its
 // age fires when a storage keeps failing.
 //
-// The daemon declares its configured jobs (SetJobs): each exports its last
-// success, 0 until the first one, and the next run of its backup type
-// (gosqlguard_job_next_run_timestamp_seconds, read from the scheduler at
-// each scrape through SetNextRuns).
+// The daemon declares its configured servers and jobs (SetJobs): each
+// server exports gosqlguard_server_info; each scheduled job its last
+// success, 0 until the first one, since when the daemon schedules it, and
+// the next run of its backup type (gosqlguard_job_next_run_timestamp_seconds,
+// read from the scheduler at each scrape through SetNextRuns). The "last"
+// gauges of jobs the config no longer has are deleted.
 package metrics
 
 import (
@@ -71,7 +73,10 @@ type Metrics struct {
 	skipped       *prometheus.CounterVec
 	anomalies     *prometheus.CounterVec
 	buildInfo     *prometheus.GaugeVec
-	drills        *drillMetrics
+	// scheduledSince and serverInfo follow SetJobs.
+	scheduledSince *prometheus.GaugeVec
+	serverInfo     *prometheus.GaugeVec
+	drills         *drillMetrics
 
 	mu sync.Mutex
 	// runningIDs holds the backups counted in running, so that a repeated
@@ -82,9 +87,10 @@ type Metrics struct {
 	// came from: an older backup (Seed after live events) never
 	// overwrites a newer one.
 	asOf map[gaugeSeries]time.Time
-	// jobs are the configured jobs (SetJobs); nextRuns gives their types'
-	// next runs (SetNextRuns).
+	// jobs are the scheduled jobs and keep the config's test for the
+	// others (SetJobs); nextRuns gives their types' next runs (SetNextRuns).
 	jobs     map[Job]bool
+	keep     func(Job, time.Time) bool
 	nextRuns func() map[string]time.Time
 }
 
@@ -162,6 +168,12 @@ func New() *Metrics {
 		buildInfo: gauge("build_info",
 			"Always 1; the labels give the version, commit and Go version of the running binary.",
 			"version", "commit", "goversion"),
+		scheduledSince: gauge("job_scheduled_since_timestamp_seconds",
+			"Unix time since which this process schedules the job: its start, or the reload or database listing that added the job.",
+			jobLabels...),
+		serverInfo: gauge("server_info",
+			"Always 1, for each configured server; engine is its type in the config.",
+			"server", "engine"),
 
 		runningIDs:   map[string]bool{},
 		runningCount: map[series]int{},
@@ -175,6 +187,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.runs, m.partial, m.duration, m.size, m.rawSize, m.lastSuccess, m.lastFailure,
 		m.running, m.retention, m.copiesDeleted, m.storageErrors, m.verifies, m.skipped, m.anomalies, m.buildInfo,
+		m.scheduledSince, m.serverInfo,
 	)
 	m.handler = promhttp.InstrumentMetricHandler(m.reg,
 		promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))

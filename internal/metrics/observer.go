@@ -101,9 +101,12 @@ func (m *Metrics) stopRunning(b *backup.Backup, s series) {
 
 // recordOutcome moves the "last backup" gauges to b, finished at at, where b
 // is newer than what they hold. Running and deleted backups are ignored: the
-// first has no outcome yet, the second no longer says what it had. The
-// caller holds m.mu.
+// first has no outcome yet, the second no longer says what it had; so are
+// backups of jobs the config no longer has (SetJobs). The caller holds m.mu.
 func (m *Metrics) recordOutcome(b *backup.Backup, s series, at time.Time) {
+	if !m.kept(s, at) {
+		return
+	}
 	ts := float64(at.UnixNano()) / 1e9
 	switch b.Status {
 	case backup.StatusSuccess:

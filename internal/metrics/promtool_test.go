@@ -39,7 +39,8 @@ func populate(m *Metrics) {
 	small.Manifest = &backup.Manifest{SizeAnomaly: &backup.SizeAnomaly{RawBytes: 1, MedianRawBytes: 1000, Compared: 5, MinPercent: 50}}
 	m.BackupStarted(small)
 	m.BackupFinished(small)
-	m.SetJobs([]Job{{"srv1", "db1", "daily"}, {"srv1", "db2", "daily"}})
+	m.SetJobs(JobConfig{At: t0, Servers: []Server{{"srv1", "mysql"}},
+		Scheduled: []Job{{"srv1", "db1", "daily"}, {"srv1", "db2", "daily"}}})
 	m.SetNextRuns(func() map[string]time.Time { return map[string]time.Time{"daily": t0.Add(24 * time.Hour)} })
 }
 
@@ -63,7 +64,7 @@ func TestExpositionPassesPromtool(t *testing.T) {
 		"gosqlguard_build_info", "go_goroutines", "process_start_time_seconds",
 		"gosqlguard_restore_drill_runs_total", "gosqlguard_restore_drill_last_success_timestamp_seconds",
 		"gosqlguard_restore_duration_seconds_bucket", "gosqlguard_job_next_run_timestamp_seconds",
-		"gosqlguard_backup_anomalies_total",
+		"gosqlguard_backup_anomalies_total", "gosqlguard_job_scheduled_since_timestamp_seconds", "gosqlguard_server_info",
 	} {
 		if !strings.Contains(body, "\n"+name+"{") && !strings.Contains(body, "\n"+name+" ") {
 			t.Errorf("exposition lacks %s", name)

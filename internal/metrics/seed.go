@@ -12,7 +12,9 @@ import (
 // (a backup that finished before Seed ran) keeps it.
 //
 // Deleted backups are skipped: their status no longer says whether they
-// had succeeded. Copies already deleted do not count for their storage's size.
+// had succeeded. Copies already deleted do not count for their storage's
+// size. Once SetJobs was called, backups of jobs its Keep refuses are
+// skipped too; before, SetJobs deletes what they set.
 func (m *Metrics) Seed(backups []*backup.Backup) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
