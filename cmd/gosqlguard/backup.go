@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 )
@@ -84,8 +86,10 @@ retention failure); 2 for a bad flag or config.`,
 				// A failure to record is logged there.
 				if b, _ := a.RecordPlanError(ctx, sel.Type, e); b != nil {
 					writeBackupLine(g.stdout, b, nil)
+					g.record(ctx, a, audit.BackupEntry(b, nil))
 				} else {
 					fmt.Fprintln(g.stderr, "error:", oneLine(e.Error()))
+					g.record(ctx, a, audit.Entry(catalog.AuditBackup, audit.Job(sel.Server, sel.Database, sel.Type), e, ""))
 				}
 			}
 			written := map[string]bool{} // storages that got a complete copy
@@ -99,9 +103,11 @@ retention failure); 2 for a bad flag or config.`,
 					}
 					fmt.Fprintf(w, "-\t%s\t%s\t%s\t%s\t-\t%s\n", job.Server, displayName(job.Database), job.Type, status, oneLine(err.Error()))
 					failed = true
+					g.record(ctx, a, jobEntry(job, err))
 					return
 				}
 				writeBackupLine(w, b, err)
+				g.record(ctx, a, audit.BackupEntry(b, err))
 				if err != nil || b.Status != backup.StatusSuccess {
 					failed = true
 				}
@@ -249,10 +255,22 @@ func prune(ctx context.Context, g *globals, a *app.App, written map[string]bool)
 		fmt.Fprintln(g.stderr, "retention skipped:", oneLine(err.Error()))
 		return true
 	}
+	deleted := 0
 	for _, p := range plans {
 		for _, d := range p.Deleted {
 			fmt.Fprintf(g.stdout, "pruned\t%s\t%s\t%s\n", d.BackupID, p.Storage, oneLine(d.Reason))
 		}
+		for _, d := range p.Decisions {
+			if d.Action == retention.Delete {
+				deleted++
+			}
+		}
+	}
+	// As for the daemon's own passes after its backups: a pass that deleted
+	// nothing and failed at nothing is not recorded, or every run would add
+	// one per storage.
+	if deleted > 0 || err != nil {
+		g.record(ctx, a, retentionEntries(plans, err)...)
 	}
 	if err != nil {
 		fmt.Fprintln(g.stderr, "error: retention:", oneLine(err.Error()))

@@ -6,7 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
 
 func newDeleteCommand(g *globals) *cobra.Command {
@@ -33,7 +35,9 @@ removed are gone and recorded so; run it again to retry the rest).`,
 			if err != nil {
 				return err
 			}
-			if err := a.Runner.DeleteCopies(ctx, b, nil, "deleted with the command line"); err != nil {
+			err = a.Runner.DeleteCopies(ctx, b, nil, "deleted with the command line")
+			g.record(ctx, a, audit.Entry(catalog.AuditDelete, b.ID, err, ""))
+			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
 			var names []string

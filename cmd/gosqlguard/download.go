@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
 
 func newDownloadCommand(g *globals) *cobra.Command {
@@ -65,17 +67,22 @@ a size or checksum that does not match (with -o, nothing is left behind);
 			}
 			rc, loc, err := openCopy(ctx, a, b, storageName)
 			if err != nil {
+				g.record(ctx, a, audit.Entry(catalog.AuditDownload, b.ID, err, ""))
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer rc.Close()
+			src := &countingReader{r: rc}
 			if toStdout {
-				if err := copyChecked(g.stdout, rc, b); err != nil {
-					return &exitError{code: exitFailure, err: fmt.Errorf("download %s from storage %s: %w", b.ID, loc.Storage, err)}
-				}
-				return nil
+				err = copyChecked(g.stdout, src, b)
+			} else {
+				err = writeFileAtomic(output, force, func(w io.Writer) error { return copyChecked(w, src, b) })
 			}
-			if err := writeFileAtomic(output, force, func(w io.Writer) error { return copyChecked(w, rc, b) }); err != nil {
+			g.record(ctx, a, audit.DownloadEntry(b.ID, loc.Storage, src.n, err, err == nil, ctx.Err() != nil))
+			if err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("download %s from storage %s: %w", b.ID, loc.Storage, err)}
+			}
+			if toStdout {
+				return nil
 			}
 			fmt.Fprintf(g.stderr, "wrote %s: backup %s from storage %s, %d bytes, SHA-256 matches the catalog\n", output, b.ID, loc.Storage, b.StoredBytes)
 			return nil
@@ -118,6 +125,18 @@ func openCopy(ctx context.Context, a *app.App, b *backup.Backup, storageName str
 		errs = append(errs, errors.New("it has no stored copy"))
 	}
 	return nil, backup.Location{}, fmt.Errorf("backup %s (%s): no readable copy: %w", b.ID, b.Status, errors.Join(errs...))
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // copyChecked copies the object r to w and checks its size and SHA-256

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/app"
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
@@ -17,12 +18,14 @@ import (
 func drill(cmd *cobra.Command, g *globals, a *app.App, b *backup.Backup) bool {
 	req, err := a.DrillTarget(b)
 	if err != nil {
+		g.record(cmd.Context(), a, audit.DrillEntry(b.ID, backup.Drill{}, err))
 		fmt.Fprintf(g.stdout, "%s\tdrill\tFAILED\t%s\n", b.ID, oneLine(err.Error()))
 		return false
 	}
 	p := newProgress(g.stderr, "drill "+b.ID, b.StoredBytes)
 	res, err := a.Runner.Drill(p.watch(cmd.Context()), req)
 	p.Done()
+	g.record(cmd.Context(), a, audit.DrillEntry(b.ID, res.Drill, err))
 	if err != nil {
 		fmt.Fprintf(g.stdout, "%s\tdrill\tFAILED\t%s\n", b.ID, oneLine(err.Error()))
 		return false

@@ -22,6 +22,9 @@ func newPruneCommand(g *globals) *cobra.Command {
 			}
 			defer a.Close()
 			plans, err := a.Prune(ctx, a.RetentionPolicies(), dryRun)
+			if !dryRun { // a dry run changes nothing and is not recorded
+				g.record(ctx, a, retentionEntries(plans, err)...)
+			}
 			if len(plans) == 0 && err == nil {
 				fmt.Fprintln(g.stdout, "no storage has a retention policy: every backup is kept")
 			}

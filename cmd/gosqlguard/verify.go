@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
@@ -95,6 +96,7 @@ An ID may be a unique prefix of one (at least 4 characters).
 				p := newProgress(g.stderr, "verify "+b.ID, b.StoredBytes)
 				results, err := a.Runner.Verify(p.watch(ctx), b, storageName)
 				p.Done()
+				g.record(ctx, a, audit.VerifyEntry(b.ID, results, err))
 				for _, r := range results {
 					state, detail := "OK", "sha256 and size match"
 					if r.Deep {
