@@ -71,10 +71,10 @@ func (r jobRow) idle() bool {
 }
 
 // Problem reports whether the job needs a look: its latest run failed
-// (failed, partial or interrupted), it is overdue or a scheduled job never
-// succeeded, or its latest restore drill failed.
+// (failed, partial or interrupted), it is overdue, its latest restore
+// drill failed, or its latest backup was flagged with a size anomaly.
 func (r jobRow) Problem() bool {
-	return r.Attn || r.Drill.Failed
+	return r.Attn || r.Drill.Failed || r.History.Anomalous
 }
 
 // visibleJobs leaves out idle manual jobs and, with problemsOnly, every job
@@ -118,9 +118,10 @@ func (p progressView) Estimate() string {
 }
 
 // classifyJobs decides each job's state. A job is Failed when its latest
-// outcome is a failure, and Overdue when it is scheduled and has never
-// succeeded, its next run is more than overdueGrace in the past, or its last
-// success is older than twice its type's period. The Service does not report
+// outcome is a failure, and Overdue when it is scheduled and its next run is
+// more than overdueGrace in the past, or its last success is older than
+// twice its type's period. A scheduled job that never ran, its first slot
+// still ahead (added by a reload or since the daemon started), is not. The Service does not report
 // periods; a type's period is estimated as the shortest gap between a job's
 // last success and the type's next run, which is exact for any job of that
 // type that succeeded at the latest tick.
@@ -148,11 +149,9 @@ func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 		if scheduled {
 			period := periods[j.Type]
 			switch {
-			case j.LastSuccess == nil:
-				overdue = "no successful backup yet"
 			case now.Sub(*j.NextRun) > overdueGrace:
 				overdue = fmt.Sprintf("the run due %s has not happened", relTime(*j.NextRun, now))
-			case period > 0 && now.Sub(*j.LastSuccess) > 2*period:
+			case period > 0 && j.LastSuccess != nil && now.Sub(*j.LastSuccess) > 2*period:
 				overdue = fmt.Sprintf("last success %s; it should run about every %s", relTime(*j.LastSuccess, now), duration.Human(period))
 			}
 		}
@@ -166,6 +165,9 @@ func classifyJobs(jobs []service.Job, now time.Time) []jobRow {
 			row.State, row.Attn, row.Reason = badge{"warn", "Overdue"}, true, overdue
 		case j.LastSuccess != nil:
 			row.State = badge{"ok", "OK"}
+		case scheduled:
+			// A new job, its first slot still to come: nothing is late yet.
+			row.State, row.Reason = badge{"muted", "No backup yet"}, "first run "+relTime(*j.NextRun, now)
 		default:
 			row.State, row.Reason = badge{"muted", "No backup yet"}, "runs only when triggered"
 		}
@@ -274,28 +276,38 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 		}
 	}
 	d.Form = buildTriggerForm(jobs)
+	u.addHistory(r, rq, d.Jobs) // before the filter: a size anomaly is a problem
 	if d.ProblemsOnly {
 		shown := visibleJobs(d.Jobs, true)
 		d.Hidden = len(d.Jobs) - len(shown)
 		d.Jobs = shown
 	}
-	u.addHistory(r, rq, d.Jobs)
 	return d, nil
 }
 
-// addHistory fills in each row's recent backups: one catalog query per row
-// shown, of at most sparkHistory backups. A failed query leaves that row
-// without history (the rest of the dashboard still shows) and is logged.
+// addHistory fills in each row's recent backups: of at most sparkHistory
+// backups, read with one catalog query per row whose job changed since the
+// last refresh (see historyCache). A failed query leaves that row without
+// history (the rest of the dashboard still shows) and is logged.
 func (u *UI) addHistory(r *http.Request, rq *request, rows []jobRow) {
+	now := u.now()
+	keep := make(map[string]bool, len(rows))
 	for i := range rows {
 		j := &rows[i]
+		keep[j.Key] = true
+		if s, ok := u.history.get(j.Key, j.Job, now); ok {
+			j.History = s
+			continue
+		}
 		list, err := u.svc.ListBackups(r.Context(), catalog.Filter{Server: j.Server, Database: j.Database, Type: j.Type, Limit: sparkHistory}, "")
 		if err != nil {
 			u.logger.Warn("UI job history failed", "request_id", rq.id, "job", j.Key, "error", err)
 			continue
 		}
 		j.History = sparkOf(list)
+		u.history.put(j.Key, j.Job, now, j.History)
 	}
+	u.history.forget(keep)
 }
 
 // problemsOnly reports whether the request asks for jobs with a problem

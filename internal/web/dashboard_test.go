@@ -23,7 +23,9 @@ func TestClassifyJobs(t *testing.T) {
 		{"recent success", []service.Job{{Type: "hourly", LastSuccess: at(-30 * time.Minute), NextRun: at(30 * time.Minute)}}, "OK", false, ""},
 		{"latest run failed", []service.Job{{Type: "daily", LastSuccess: at(-48 * h), LastFailure: at(-24 * h), NextRun: at(h)}}, "Failed", true, "latest run failed"},
 		{"failure older than success", []service.Job{{Type: "daily", LastSuccess: at(-2 * h), LastFailure: at(-24 * h), NextRun: at(22 * h)}}, "OK", false, ""},
-		{"scheduled, never succeeded", []service.Job{{Type: "daily", NextRun: at(h)}}, "Overdue", true, "no successful backup yet"},
+		{"new job, first slot ahead", []service.Job{{Type: "daily", NextRun: at(h)}}, "No backup yet", false, "first run in 60 min"},
+		{"never succeeded, slot missed", []service.Job{{Type: "daily", NextRun: at(-h)}}, "Overdue", true, "has not happened"},
+		{"never succeeded, first run failed", []service.Job{{Type: "daily", LastFailure: at(-h), NextRun: at(23 * h)}}, "Failed", true, "latest run failed"},
 		{"next run in the past", []service.Job{{Type: "daily", LastSuccess: at(-25 * h), NextRun: at(-30 * time.Minute)}}, "Overdue", true, "has not happened"},
 		{"next run just due", []service.Job{{Type: "daily", LastSuccess: at(-24 * h), NextRun: at(-time.Minute)}}, "OK", false, ""},
 		{
@@ -86,10 +88,11 @@ func TestVisibleJobs(t *testing.T) {
 		return strings.Join(out, ",")
 	}
 	rows := classifyJobs(jobs, now)
+	rows[6].History.Anomalous = true // "unproven": its last backup is suspiciously small
 	if got, want := names(visibleJobs(rows, false)), "manual-ok,manual-partial,manual-running,manual-drilled,healthy,unproven,never,failed,drill-failed,overdue,empty-scheduled-manual"; got != want {
 		t.Errorf("shown jobs:\n got %s\nwant %s", got, want)
 	}
-	if got, want := names(visibleJobs(rows, true)), "manual-partial,never,failed,drill-failed,overdue,empty-scheduled-manual"; got != want {
+	if got, want := names(visibleJobs(rows, true)), "manual-partial,unproven,failed,drill-failed,overdue"; got != want {
 		t.Errorf("jobs with a problem:\n got %s\nwant %s", got, want)
 	}
 }

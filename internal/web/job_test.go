@@ -142,3 +142,37 @@ func TestDashboardJobHistory(t *testing.T) {
 		}
 	}
 }
+
+// A job whose last backup is flagged with a size anomaly is a problem; the
+// dashboard's refreshes read a job's history again only when it changed.
+func TestDashboardAnomalyIsAProblemAndHistoryIsCached(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	row := `data-job="main-mysql/ledger/daily"`
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-25*time.Hour), backup.StatusSuccess, "")
+	b := e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-time.Hour), backup.StatusSuccess, "")
+	c := e.loggedIn(t, viewerToken)
+	if body := c.get("/?problems=1").body; strings.Contains(body, row) {
+		t.Fatalf("the job is a problem before any anomaly")
+	}
+	b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-time.Minute), backup.StatusFailed, "boom")
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now(), backup.StatusSuccess, "").Manifest.SizeAnomaly = b.Manifest.SizeAnomaly
+	body := c.get("/?problems=1").body
+	if !strings.Contains(body, row) || !strings.Contains(body, "Size anomaly") {
+		t.Errorf("the job whose last backup is anomalous is not among the problems")
+	}
+	before := e.svc.Count("ListBackups")
+	c.get("/ui/live?view=dashboard")
+	if n := e.svc.Count("ListBackups") - before; n != 0 {
+		t.Errorf("a refresh with no job changed read %d histories, want 0", n)
+	}
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(time.Second), backup.StatusSuccess, "")
+	before = e.svc.Count("ListBackups")
+	body = c.get("/?problems=1").body
+	if n := e.svc.Count("ListBackups") - before; n != 1 {
+		t.Errorf("a refresh after one job's new backup read %d histories, want 1", n)
+	}
+	if strings.Contains(body, row) {
+		t.Errorf("the job is still a problem after a normal backup")
+	}
+}

@@ -49,6 +49,7 @@ type UI struct {
 	pages    map[string]*pageTemplate
 	assets   map[string]*asset
 	rates    *rateTracker
+	history  *historyCache
 	cop      *http.CrossOriginProtection
 }
 
@@ -68,7 +69,7 @@ func New(o Options) (*UI, error) {
 	}
 	u := &UI{
 		svc: o.Service, auth: o.Auth, logger: o.Logger, now: o.Clock.Now, secure: o.SecureCookies,
-		sessions: newSessionStore(o.Clock), rates: newRateTracker(), cop: http.NewCrossOriginProtection(),
+		sessions: newSessionStore(o.Clock), rates: newRateTracker(), history: newHistoryCache(), cop: http.NewCrossOriginProtection(),
 	}
 	var err error
 	if u.assets, err = loadAssets(); err != nil {
