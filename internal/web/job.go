@@ -53,7 +53,8 @@ type jobData struct {
 // jobBackup is one backup in the job page's table.
 type jobBackup struct {
 	*backup.Backup
-	Duration string // "" while running or when unknown
+	Duration string  // "" while running or when unknown
+	Failure  errText // the run's error (redacted), short and in full on demand
 }
 
 // jobPage serves GET /jobs/{server}/{database}/{type}: the job's recent
@@ -147,7 +148,7 @@ func buildJobData(server, database, typ string, list []*backup.Backup) *jobData 
 		}
 	}
 	for _, b := range list {
-		row := jobBackup{Backup: b}
+		row := jobBackup{Backup: b, Failure: newErrText(redact.Text(b.Error), errTextRunes)}
 		if s := runSeconds(b); !math.IsNaN(s) {
 			row.Duration = duration.Human(time.Duration(s * float64(time.Second)))
 		}

@@ -176,3 +176,22 @@ func TestDashboardAnomalyIsAProblemAndHistoryIsCached(t *testing.T) {
 		t.Errorf("the job is still a problem after a normal backup")
 	}
 }
+
+// A job whose runs only failed shows each run's error on its page, redacted,
+// a long one in full on demand.
+func TestJobPageShowsErrors(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	long := `pg_dump: error: connection to server at "db.example.net" (10.0.0.7), port 5432 failed: FATAL:  database "billing_archive" does not exist; password=` + leakedSecret
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-2*time.Hour), backup.StatusFailed, "Access denied for user 'bk'@'localhost' (using password: YES)")
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-time.Hour), backup.StatusFailed, long)
+	c := e.loggedIn(t, viewerToken)
+	body := c.get("/jobs/main-mysql/ledger/daily").body
+	for _, want := range []string{"(using password: YES)", `does not exist`, "full error"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, leakedSecret) {
+		t.Errorf("the job page shows a secret")
+	}
+}
