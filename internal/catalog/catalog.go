@@ -214,9 +214,11 @@ type AuditEntry struct {
 	// At is when the action was recorded, UTC, nanosecond precision.
 	At time.Time `json:"at"`
 	// Actor is the token name or web user, "daemon" for the daemon's own
-	// work, "cli" or the OS user for commands.
+	// work, "cli:" and the OS user's name for commands ("cli:uid-N" when
+	// the user has no name).
 	Actor string `json:"actor"`
-	// Address is the client's IP address for actions over HTTP; "" otherwise.
+	// Address is the client's IP address for actions over HTTP; "" otherwise
+	// (the daemon's own work, commands).
 	Address string `json:"address,omitempty"`
 	// Action is one of AuditActions.
 	Action string `json:"action"`
