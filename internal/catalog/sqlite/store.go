@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -67,11 +68,38 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(4)
 
 	s := &Store{Store: sqlstore.New(db, dialect), db: db}
-	if err := s.Migrate(ctx, migrations); err != nil {
+	if err := migrateWhenFree(ctx, s); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("catalog: open %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// migrateWhenFree brings the schema up to date, trying again for up to
+// busy_timeout while SQLite answers SQLITE_BUSY. A connection's first
+// statement switches the file to WAL (see dsn), which needs the database to
+// itself and, unlike other statements, does not wait for busy_timeout:
+// processes that open a fresh catalog at once (cron starting several
+// one-shot commands) would otherwise fail at random.
+func migrateWhenFree(ctx context.Context, s *Store) error {
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 250*time.Millisecond) {
+		err := s.Migrate(ctx, migrations)
+		if err == nil || !isBusy(err) || time.Now().Add(pause).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (any extended code).
+func isBusy(err error) bool {
+	var e interface{ Code() int }
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // dialect is SQLite's SQL: LIKE is ASCII case-insensitive already, and
