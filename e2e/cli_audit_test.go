@@ -119,7 +119,7 @@ func TestCLIActionsAreAudited(t *testing.T) {
 		0: "my/" + db + "/manual: success",
 		2: "deleted 1, kept 1",
 		4: "deleted 0, kept 1",
-		5: "1 copies checked",
+		5: "1 copy checked",
 		7: "into its own database: ",
 		8: "into " + restored,
 		9: fmt.Sprintf("%d bytes from local", fi.Size()),

@@ -215,7 +215,11 @@ func VerifyEntry(id string, results []backup.VerifyResult, err error) catalog.Au
 	if len(bad) > 0 {
 		return catalog.AuditEntry{Action: catalog.AuditVerify, Target: id, Outcome: catalog.AuditFailed, Detail: Detail(strings.Join(bad, "; "))}
 	}
-	return Entry(catalog.AuditVerify, id, err, fmt.Sprintf("%d copies checked", len(results)))
+	checked := fmt.Sprintf("%d copies checked", len(results))
+	if len(results) == 1 {
+		checked = "1 copy checked"
+	}
+	return Entry(catalog.AuditVerify, id, err, checked)
 }
 
 // RestoreEntry is the entry of restoring backup id with opts, which
