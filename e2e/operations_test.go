@@ -91,6 +91,25 @@ func TestRunningRestoreShowsInTheUI(t *testing.T) {
 			t.Errorf("the backup page's running restore lacks %q:\n%s", want, section)
 		}
 	}
+	var st struct {
+		Operations []struct {
+			Kind, Target, Phase string
+			TotalBytes          int64 `json:"total_bytes"`
+		} `json:"operations"`
+	}
+	if err := json.Unmarshal([]byte(httpGet(t, base+"/api/v1/status")), &st); err != nil {
+		t.Fatal(err)
+	}
+	var listed struct {
+		StoredBytes int64 `json:"stored_bytes"`
+	}
+	if err := json.Unmarshal([]byte(httpGet(t, base+"/api/v1/backups/"+id)), &listed); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Operations) != 1 || st.Operations[0].Kind != "restore" || st.Operations[0].Target != src ||
+		st.Operations[0].Phase != "restore" || st.Operations[0].TotalBytes != listed.StoredBytes || listed.StoredBytes == 0 {
+		t.Errorf("GET /status operations = %+v, want the restore of %s (%d stored bytes) into %s", st.Operations, id, listed.StoredBytes, src)
+	}
 	page := httpGet(t, base+"/")
 	if !strings.Contains(page, `data-operation="restore/`+id+`"`) || !strings.Contains(page, "Restore into "+src) {
 		t.Errorf("the dashboard does not list the running restore:\n%s", page)

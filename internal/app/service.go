@@ -325,6 +325,7 @@ func (s *daemonService) Status(ctx context.Context) (service.Status, error) {
 	st := service.Status{
 		Version: s.version, Commit: s.commit, GoVersion: runtime.Version(),
 		StartedAt: s.started, UptimeSeconds: time.Since(s.started).Seconds(), Running: []string{},
+		Operations: append([]service.Operation{}, s.d.ops.list()...),
 	}
 	running, err := a.Catalog.List(ctx, catalog.Filter{Status: backup.StatusRunning})
 	if err != nil {

@@ -55,13 +55,15 @@ type StorageStatus struct {
 // Status is the daemon's state. The API computes UptimeSeconds from
 // StartedAt and its clock when StartedAt is set.
 type Status struct {
-	Version       string          `json:"version"`
-	Commit        string          `json:"commit"`
-	GoVersion     string          `json:"go_version"`
-	StartedAt     time.Time       `json:"started_at"`
-	UptimeSeconds float64         `json:"uptime_seconds"`
-	Running       []string        `json:"running"` // IDs of running backups
-	Storages      []StorageStatus `json:"storages"`
+	Version       string    `json:"version"`
+	Commit        string    `json:"commit"`
+	GoVersion     string    `json:"go_version"`
+	StartedAt     time.Time `json:"started_at"`
+	UptimeSeconds float64   `json:"uptime_seconds"`
+	Running       []string  `json:"running"` // IDs of running backups
+	// Operations are the restores and drills this process runs now.
+	Operations []Operation     `json:"operations"`
+	Storages   []StorageStatus `json:"storages"`
 }
 
 // RestoreOptions say where and how a backup is restored.
@@ -76,19 +78,22 @@ type RestoreOptions struct {
 // reads the object at least twice: a full verify of the copy, then the
 // restore itself; a drill then compares what it restored, reading nothing.
 type Operation struct {
-	Kind                   string // "restore" or "drill"
-	BackupID               string
-	Server, Database, Type string // the backup's job
+	Kind     string `json:"kind"` // "restore" or "drill"
+	BackupID string `json:"backup_id"`
+	// The backup's job.
+	Server   string `json:"server"`
+	Database string `json:"database"`
+	Type     string `json:"type"`
 	// Target is where it goes: the database a restore writes, the server a
 	// drill restores onto.
-	Target    string
-	StartedAt time.Time
+	Target    string    `json:"target"`
+	StartedAt time.Time `json:"started_at"`
 	// Phase is the current pass: "verify <storage>", "restore" or
 	// "compare"; "" until the first pass starts (the target is checked).
-	Phase          string
-	PhaseStartedAt time.Time
-	ReadBytes      int64 // stored bytes the current pass has read
-	TotalBytes     int64 // stored bytes each pass reads: the backup's StoredBytes
+	Phase          string    `json:"phase"`
+	PhaseStartedAt time.Time `json:"phase_started_at,omitzero"`
+	ReadBytes      int64     `json:"read_bytes"`  // stored bytes the current pass has read
+	TotalBytes     int64     `json:"total_bytes"` // stored bytes each pass reads: the backup's StoredBytes
 }
 
 // Progress is a running backup's live progress.

@@ -666,7 +666,7 @@ func (f *Fake) Status(_ context.Context) (service.Status, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	st := service.Status{Version: "1.4.0", Commit: "3f9c2ab", GoVersion: "go1.26.8", StartedAt: f.Started, Running: []string{}}
+	st := service.Status{Version: "1.4.0", Commit: "3f9c2ab", GoVersion: "go1.26.8", StartedAt: f.Started, Running: []string{}, Operations: append([]service.Operation{}, f.RunningOps...)}
 	for _, b := range f.backups {
 		if b.Status == backup.StatusRunning {
 			st.Running = append(st.Running, b.ID)
