@@ -698,6 +698,13 @@ func (f *Fake) Ready(context.Context) error {
 	return f.ReadyErr
 }
 
+// SetOperations replaces RunningOps while f serves requests.
+func (f *Fake) SetOperations(ops []service.Operation) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.RunningOps = ops
+}
+
 // Operations returns f.RunningOps.
 func (f *Fake) Operations(context.Context) []service.Operation {
 	f.mu.Lock()
