@@ -170,13 +170,10 @@ func (d *daemon) pruneOnce(ctx context.Context, a *App, why string) {
 // auditRetention records a retention pass of the daemon's own in the audit
 // trail, as actor audit.Daemon; a failure to record is logged.
 func (d *daemon) auditRetention(ctx context.Context, a *App, plans []retention.StoragePlan, err error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
+	rec := audit.Recorder{Append: a.Catalog.AppendAudit, Clock: d.opts.Clock, Logger: d.logger}
 	for _, e := range audit.RetentionEntries(plans, err) {
-		e.At, e.Actor = a.Runner.Now().UTC(), audit.Daemon
-		if rerr := a.Catalog.AppendAudit(ctx, &e); rerr != nil {
-			d.logger.Error("cannot record a retention pass in the audit trail", "storage", e.Target, "error", rerr)
-		}
+		e.Actor = audit.Daemon
+		rec.Record(ctx, e)
 	}
 }
 
