@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -57,14 +56,9 @@ func TestBrowserAuditPage(t *testing.T) {
 	shots := func(name string) {
 		t.Helper()
 		b.shot(name)
-		dark := []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: dark}); err != nil {
-			t.Fatalf("dark mode: %v", err)
-		}
+		b.dark(true)
 		b.shot(name + "-dark")
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
-			t.Fatalf("light mode: %v", err)
-		}
+		b.dark(false)
 	}
 	shots("audit")
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gosqlguard/gosqlguard/internal/web/webtest"
@@ -56,19 +55,10 @@ func TestBrowserJobPage(t *testing.T) {
 		t.Errorf("the table lists %s backups, want 10", n)
 	}
 
-	dark := func(on bool) {
-		p := emulation.SetEmulatedMediaParams{}
-		if on {
-			p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
-		}
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, p); err != nil {
-			t.Fatalf("dark mode: %v", err)
-		}
-	}
 	b.shot("job-laptop-light")
-	dark(true)
+	b.dark(true)
 	b.shot("job-laptop-dark")
-	dark(false)
+	b.dark(false)
 	b.do("phone viewport", chromedp.EmulateViewport(webtest.PhoneWidth, webtest.PhoneHeight, chromedp.EmulateScale(2)))
 	b.do("the narrow chart", chromedp.WaitVisible(chromedp.CSS("#chart-size-narrow")))
 	if vis := b.eval(`String(document.querySelector('#chart-size').checkVisibility())`); vis != "false" {
@@ -81,9 +71,9 @@ func TestBrowserJobPage(t *testing.T) {
 		t.Errorf("at phone width the job page is %s px wide, want 390", w)
 	}
 	b.shot("job-phone-light")
-	dark(true)
+	b.dark(true)
 	b.shot("job-phone-dark")
-	dark(false)
+	b.dark(false)
 	b.open("/")
 	b.shot("dashboard-history-phone")
 	b.do("laptop viewport", chromedp.EmulateViewport(webtest.LaptopWidth, 768))

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
@@ -47,11 +46,7 @@ func TestBrowserRunningOperations(t *testing.T) {
 	b.waitFor("the page to follow the restore", `document.querySelector('#live-operations progress').getAttribute('value') === '75'`, 10*time.Second)
 	b.shot("operations-backup")
 
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-	}); err != nil {
-		t.Fatalf("dark mode: %v", err)
-	}
+	b.dark(true)
 	b.open("/")
 	b.shot("operations-dashboard-dark")
 	b.do("phone viewport", chromedp.EmulateViewport(webtest.PhoneWidth, webtest.PhoneHeight, chromedp.EmulateScale(2)))

@@ -97,6 +97,18 @@ func (b *browser) waitFor(what, predicate string, d time.Duration) {
 
 func (b *browser) shot(name string) { b.t.Helper(); webtest.Screenshot(b.t, b.ctx, name) }
 
+// dark switches the page to the dark colour scheme, or back to light.
+func (b *browser) dark(on bool) {
+	b.t.Helper()
+	p := emulation.SetEmulatedMediaParams{}
+	if on {
+		p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, p); err != nil {
+		b.t.Fatalf("dark mode %v: %v", on, err)
+	}
+}
+
 // TestBrowserWalkthrough logs in, watches a triggered backup finish without
 // a reload, filters the list, verifies and restores a backup, looks at every
 // page (with screenshots in test-artifacts/) and logs out.
@@ -261,16 +273,10 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.shot("status")
 
 	// Dark mode, for those who keep the dashboard open at night.
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-	}); err != nil {
-		t.Fatalf("dark mode: %v", err)
-	}
+	b.dark(true)
 	b.open("/")
 	b.shot("dashboard-dark")
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
-		t.Fatalf("light mode: %v", err)
-	}
+	b.dark(false)
 
 	// Phone width.
 	b.do("phone viewport", chromedp.EmulateViewport(webtest.PhoneWidth, webtest.PhoneHeight, chromedp.EmulateScale(2)))

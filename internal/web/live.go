@@ -97,14 +97,19 @@ func (u *UI) liveBackup(w http.ResponseWriter, r *http.Request, rq *request, id 
 		writeJSON(w, http.StatusOK, liveResponse{Reload: true})
 		return
 	}
-	pv := u.progressOf(r, b)
-	html, err := u.fragment("backup", "backup-progress", pv)
+	u.writeSection(w, rq, "backup", "backup-progress", "progress", u.progressOf(r, b), 1)
+}
+
+// writeSection answers a live poll with one section: the page's template
+// tmpl rendered with data, and how many things run.
+func (u *UI) writeSection(w http.ResponseWriter, rq *request, page, tmpl, section string, data any, running int) {
+	html, err := u.fragment(page, tmpl, data)
 	if err != nil {
-		u.logger.Error("UI live fragment failed", "request_id", rq.id, "template", "backup-progress", "error", err)
+		u.logger.Error("UI live fragment failed", "request_id", rq.id, "template", tmpl, "error", err)
 		writeJSON(w, http.StatusInternalServerError, liveResponse{Error: "internal error (request " + rq.id + ")"})
 		return
 	}
-	writeJSON(w, http.StatusOK, liveResponse{Sections: map[string]string{"progress": html}, Running: 1})
+	writeJSON(w, http.StatusOK, liveResponse{Sections: map[string]string{section: html}, Running: running})
 }
 
 // liveOperations answers GET /ui/live?operations=ID: the restores and drills
@@ -115,13 +120,7 @@ func (u *UI) liveOperations(w http.ResponseWriter, r *http.Request, rq *request,
 		return
 	}
 	ops := u.operationsOf(r, id)
-	html, err := u.fragment("backup", "backup-operations", ops)
-	if err != nil {
-		u.logger.Error("UI live fragment failed", "request_id", rq.id, "template", "backup-operations", "error", err)
-		writeJSON(w, http.StatusInternalServerError, liveResponse{Error: "internal error (request " + rq.id + ")"})
-		return
-	}
-	writeJSON(w, http.StatusOK, liveResponse{Sections: map[string]string{"operations": html}, Running: len(ops)})
+	u.writeSection(w, rq, "backup", "backup-operations", "operations", ops, len(ops))
 }
 
 // operationsOf returns the restores and drills of backup id that run now.
