@@ -73,6 +73,10 @@ func TestRunningOperationsShown(t *testing.T) {
 	if !strings.Contains(live, "Restore drill on main-mysql") || !strings.Contains(live, `"running":1`) {
 		t.Errorf("live operations of %s: %s", other.ID, live)
 	}
+	if st := c.get("/status").body; !strings.Contains(st, "restore of <a class=\"mono\" href=\"/backups/"+b.ID+"\"") ||
+		!strings.Contains(st, "drill of <a class=\"mono\" href=\"/backups/"+other.ID+"\"") {
+		t.Errorf("the status page does not list the running restore and drill")
+	}
 	if r := c.get("/ui/live?operations=../x"); r.status != 400 {
 		t.Errorf("live operations of a bad ID: status %d", r.status)
 	}
