@@ -11,7 +11,8 @@ import (
 
 // A configured job that never succeeded (its server is down) exports its
 // last success as 0 from the daemon's start, so an alert on its age
-// fires, and the next run of its type.
+// fires, since when the daemon schedules it, and the next run of its type;
+// its server exports gosqlguard_server_info.
 func TestServeExportsJobsThatNeverSucceeded(t *testing.T) {
 	s := newSetup(t, []serverSpec{{name: "down", typ: "mysql", socket: filepath.Join(t.TempDir(), "no.sock"), user: "root", databases: []string{"shop"}}},
 		options{types: "  daily: {schedule: \"30 2 * * *\"}\n"})
@@ -27,6 +28,8 @@ func TestServeExportsJobsThatNeverSucceeded(t *testing.T) {
 	for _, want := range []string{
 		`gosqlguard_backup_last_success_timestamp_seconds{database="shop",server="down",type="daily"} 0` + "\n",
 		`gosqlguard_job_next_run_timestamp_seconds{database="shop",server="down",type="daily"} `,
+		`gosqlguard_job_scheduled_since_timestamp_seconds{database="shop",server="down",type="daily"} `,
+		`gosqlguard_server_info{engine="mysql",server="down"} 1` + "\n",
 		`gosqlguard_backup_runs_total{database="shop",server="down",status="failure",type="daily"} 1` + "\n",
 	} {
 		if !strings.Contains(string(body), want) {
