@@ -46,7 +46,7 @@ func TestDashboardShowsLastProvenRestorable(t *testing.T) {
 	}{
 		{"main-mysql/crm/daily", "proven", []string{`href="/backups/` + crm + `#drills"`, "of the backup from"}, []string{"Never", "Last drill failed"}},
 		{"main-mysql/shop/daily", "failed", []string{"Last drill differs", `href="/backups/` + shop + `#drills"`, "differs from the backup in 1 place", "of the backup from"}, []string{">Never<"}},
-		{"pg-main/app/daily", "failed", []string{`badge badge-warn`, ">Never<", "Last drill failed", "password authentication failed"}, []string{leakedSecret, "/var/lib"}},
+		{"pg-main/app/daily", "failed", []string{">not proven<", "Last drill failed", "password authentication failed"}, []string{leakedSecret, "/var/lib", ">Never<"}},
 		{"main-mysql/crm/hourly", "never", []string{`<span class="badge badge-warn"`, ">Never<"}, []string{"Last drill"}},
 		{"pg-main/analytics/daily", "never", []string{">Never<"}, nil},
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,6 +41,19 @@ func TestDashboardShowsRunningEstimate(t *testing.T) {
 	dash := c.get("/").body
 	if !regexp.MustCompile(`data-estimate>~\d+% of ~1.00 TiB`).MatchString(dash) {
 		t.Errorf("the running backup shows no estimate:\n%s", dash)
+	}
+	var id string
+	for bid, b := range e.svc.Backups() {
+		if b.Status == "running" {
+			id = bid
+		}
+	}
+	page := c.get("/backups/" + id).body
+	if !regexp.MustCompile(`data-estimate>~\d+% of ~1.00 TiB`).MatchString(page) || !strings.Contains(page, "the dump is still running") {
+		t.Errorf("the running backup's page shows no estimate:\n%s", page)
+	}
+	if live := c.get("/ui/live?backup=" + id).body; !strings.Contains(live, "% of ~1.00 TiB") {
+		t.Errorf("the running backup's live progress has no estimate: %s", live)
 	}
 	e.svc.Stop()
 }

@@ -141,7 +141,7 @@ func (u *UI) progressOf(r *http.Request, b *backup.Backup) *progressView {
 	pv := &progressView{ID: b.ID, Server: b.Server, Database: b.Database, Type: b.Type, StartedAt: b.StartedAt}
 	for _, p := range ps {
 		if p.ID == b.ID {
-			pv.Bytes, pv.Rate = p.RawBytes, rates[p.ID]
+			pv.Bytes, pv.Rate, pv.Expected = p.RawBytes, rates[p.ID], p.ExpectedBytes
 		}
 	}
 	return pv
