@@ -95,13 +95,16 @@ func (s Scale) At(v float64) float64 {
 
 // NiceMax returns a round upper bound for a y axis from 0 to max, in the
 // unit's display unit, and the step of its ticks (2 to 4 steps, each 1, 2,
-// 2.5 or 5 times a power of ten of the display unit). It is at
-// least max; for max ≤ 0 or NaN it is 1 display unit (the axis of an empty
-// chart).
+// 2.5 or 5 times a power of ten of the display unit; never below 1 byte).
+// It is at least max; for max ≤ 0 or NaN it is 1 s, or 4 B (the axis of an
+// empty chart).
 func NiceMax(max float64, u Unit) (top, step float64) {
 	div, _ := displayUnit(max, u)
 	m := max / div
 	if !(m > 0) || math.IsInf(m, 0) {
+		if u == Bytes {
+			return 4, 1 // no fractions of a byte
+		}
 		return div, div / 4
 	}
 	raw := m / 4
@@ -111,6 +114,9 @@ func NiceMax(max float64, u Unit) (top, step float64) {
 		if step*4 >= m*(1-1e-12) {
 			break
 		}
+	}
+	if u == Bytes && div == 1 {
+		step = math.Max(step, 1) // no fractions of a byte
 	}
 	top = step * math.Ceil(m/step-1e-9)
 	return top * div, step * div
@@ -145,7 +151,8 @@ func Format(v, top float64, u Unit) string {
 }
 
 func trimFloat(f float64) string {
-	s := strconv.FormatFloat(f, 'f', 2, 64)
+	// Three decimals write every tick NiceMax makes below 1 (0.025, 0.075).
+	s := strconv.FormatFloat(f, 'f', 3, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	if s == "-0" {
 		return "0"
@@ -374,6 +381,11 @@ func Sparkline(values []float64, w, h int, label string) template.HTML {
 	}
 	x := func(t time.Time) float64 { return xs.At(float64(t.Sub(base) / time.Second)) }
 	y := func(v float64) float64 { return ys.At(math.Max(v, 0)) }
+	if finite == 1 {
+		// One value has nothing to compare with: a dot on the middle line,
+		// level with the row's text, not at the top of the box.
+		y = func(float64) float64 { return float64(h) / 2 }
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="spark" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
 		w, h, w, h, html.EscapeString(label), html.EscapeString(label))

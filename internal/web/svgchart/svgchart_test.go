@@ -16,9 +16,12 @@ func TestNiceMax(t *testing.T) {
 		u         Unit
 		top, step float64
 	}{
-		{0, Bytes, 1, 0.25},
-		{math.NaN(), Bytes, 1, 0.25},
+		{0, Bytes, 4, 1},
+		{math.NaN(), Bytes, 4, 1},
+		{1, Bytes, 1, 1},
+		{3, Bytes, 3, 1},
 		{-5, Seconds, 1, 0.25},
+		{0.09, Seconds, 0.1, 0.025},
 		{180 * MiB, Bytes, 200 * MiB, 50 * MiB},
 		{3 * GiB, Bytes, 3 * GiB, 1 * GiB},
 		{47, Seconds, 60, 20},
@@ -55,6 +58,8 @@ func TestFormat(t *testing.T) {
 		{12.5, 50, Seconds, "12.5 s"},
 		{150, 600, Seconds, "2.5 min"},
 		{7200, 3 * 3600, Seconds, "2 h"},
+		{0.025, 0.1, Seconds, "0.025 s"},
+		{0.075, 0.1, Seconds, "0.075 s"},
 	} {
 		if got := Format(c.v, c.top, c.u); got != c.want {
 			t.Errorf("Format(%v, %v) = %q, want %q", c.v, c.top, got, c.want)
@@ -171,7 +176,7 @@ func TestSparkline(t *testing.T) {
 		t.Errorf("empty sparkline: %s", s)
 	}
 	one := string(Sparkline([]float64{5}, 80, 20, "x"))
-	if strings.Contains(one, "<path") || !strings.Contains(one, "<circle") {
+	if strings.Contains(one, "<path") || !strings.Contains(one, `cy="10"`) {
 		t.Errorf("one value: %s", one)
 	}
 	s := string(Sparkline([]float64{1, 2, math.NaN(), 4}, 80, 20, "sizes"))
