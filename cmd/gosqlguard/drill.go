@@ -66,7 +66,14 @@ func fingerprintSummary(m *backup.Manifest) string {
 	for _, n := range m.Fingerprint.Rows {
 		rows += n
 	}
-	parts := []string{fmt.Sprintf("%d tables with %d rows", len(m.Fingerprint.Rows), rows)}
+	tables, rowWord := "tables", "rows"
+	if len(m.Fingerprint.Rows) == 1 {
+		tables = "table"
+	}
+	if rows == 1 {
+		rowWord = "row"
+	}
+	parts := []string{fmt.Sprintf("%d %s with %d %s", len(m.Fingerprint.Rows), tables, rows, rowWord)}
 	for _, k := range slices.Sorted(maps.Keys(m.Fingerprint.Objects)) {
 		if k != "tables" {
 			parts = append(parts, fmt.Sprintf("%s %d", k, m.Fingerprint.Objects[k]))

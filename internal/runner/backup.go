@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -205,7 +206,7 @@ func (r *Runner) Run(ctx context.Context, b *backup.Backup, job Job) error {
 		return errors.Join(err, fmt.Errorf("backup: %w", uerr))
 	}
 	log.Log(mctx, backupLevel(b.Status), "backup finished", "status", b.Status, "raw_bytes", b.RawBytes,
-		"stored_bytes", b.StoredBytes, "seconds", b.FinishedAt.Sub(b.StartedAt).Seconds(), errorAttr(b.Error))
+		"stored_bytes", b.StoredBytes, "seconds", math.Round(b.FinishedAt.Sub(b.StartedAt).Seconds()*1000)/1000, errorAttr(b.Error))
 	return err
 }
 

@@ -41,7 +41,8 @@ type DrillResult struct {
 	Restore time.Duration // the restore's own time; 0 when it failed
 }
 
-// ErrNotRestorable marks a backup that cannot be drilled at all (its status).
+// ErrNotRestorable marks (wrapped) a backup that cannot be restored or
+// drilled at all: its status, or (restore) encryption without an identity.
 var ErrNotRestorable = errors.New("backup is not restorable")
 
 // Drill restores b into a fresh scratch database (dump.NewDrillName) through
