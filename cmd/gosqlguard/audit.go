@@ -11,7 +11,6 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/dump"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/service"
@@ -64,14 +63,13 @@ func jobEntry(job runner.Job, err error) catalog.AuditEntry {
 	return e
 }
 
-// restoreEntry is the entry of restoring b: a target that exists and is not
-// empty is a refusal, as over the API.
-func restoreEntry(b *backup.Backup, toDatabase string, force bool, err error) catalog.AuditEntry {
-	e := audit.RestoreEntry(b.ID, service.RestoreOptions{ToDatabase: toDatabase, Force: force}, err)
-	if errors.Is(err, dump.ErrTargetNotEmpty) {
-		e.Outcome = catalog.AuditRefused
-	}
-	return e
+// restoreEntry is the entry of restoring b under ctx, which returned err,
+// with the outcome the API records (app.RestoreError): a restore refused
+// before anything ran (a backup that cannot be restored, a target name no
+// database may have, a target that exists and is not empty) is refused,
+// one interrupted (Ctrl-C) canceled, any other failure failed.
+func restoreEntry(ctx context.Context, b *backup.Backup, toDatabase string, force bool, err error) catalog.AuditEntry {
+	return audit.RestoreEntry(b.ID, service.RestoreOptions{ToDatabase: toDatabase, Force: force}, app.RestoreError(ctx, err))
 }
 
 // retentionEntries are the entries of an applied retention pass: a pass

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
-	"github.com/gosqlguard/gosqlguard/internal/catalog"
 )
 
 func newDeleteCommand(g *globals) *cobra.Command {
@@ -35,8 +35,9 @@ removed are gone and recorded so; run it again to retry the rest).`,
 			if err != nil {
 				return err
 			}
+			before := slices.Clone(b.Locations)
 			err = a.Runner.DeleteCopies(ctx, b, nil, "deleted with the command line")
-			g.record(ctx, a, audit.Entry(catalog.AuditDelete, b.ID, err, ""))
+			g.record(ctx, a, audit.DeleteEntry(b.ID, before, b.Locations, err))
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}

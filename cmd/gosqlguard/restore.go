@@ -96,7 +96,7 @@ connection, as the stock client does.`,
 				Backup: b, Storage: storageName, ToDatabase: toDatabase, Dumper: d, Force: force, NoOwner: noOwner, Jobs: jobs,
 			})
 			p.Done()
-			g.record(ctx, a, restoreEntry(b, toDatabase, force, err))
+			g.record(ctx, a, restoreEntry(ctx, b, toDatabase, force, err))
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}

@@ -195,12 +195,37 @@ func (s *daemonService) RestoreBackup(ctx context.Context, id string, opts servi
 	ctx, untrack := s.d.ops.track(ctx, "restore", b, target, s.d.opts.Clock.Now)
 	defer untrack()
 	if err := a.Runner.Restore(ctx, req); err != nil {
-		if errors.Is(err, dump.ErrTargetNotEmpty) {
-			return fmt.Errorf("%w: %s", service.ErrConflict, apiWords(err))
-		}
-		return fmt.Errorf("%w: %s", service.ErrInvalid, apiWords(err))
+		return fmt.Errorf("%w: %s", restoreKind(ctx, err), apiWords(err))
 	}
 	return nil
+}
+
+// restoreKind is the service error a restore under ctx that returned err
+// (not nil) is: service.ErrInvalid when it was refused before anything
+// ran (runner.ErrNotRestorable, runner.ErrBadTarget); service.ErrConflict
+// for a target that exists and is not empty; context.Canceled when its
+// caller went away (ctx ended); service.ErrFailed for every other
+// failure of a restore that ran.
+func restoreKind(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, runner.ErrNotRestorable), errors.Is(err, runner.ErrBadTarget):
+		return service.ErrInvalid
+	case errors.Is(err, dump.ErrTargetNotEmpty):
+		return service.ErrConflict
+	case ctx.Err() != nil:
+		return context.Canceled
+	}
+	return service.ErrFailed
+}
+
+// RestoreError is err, what a restore under ctx returned, wrapped in the
+// service error it is (see restoreKind), for the audit trail of a surface
+// that ran the restore itself (the command line): nil for nil.
+func RestoreError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", restoreKind(ctx, err), err)
 }
 
 // BackupDrills returns the restore drills of one backup, newest first.

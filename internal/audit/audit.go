@@ -128,7 +128,8 @@ func Actor(ctx context.Context) string {
 // Outcome says how an action that returned err ended, and the detail to
 // record: AuditOK and "" for nil; AuditRefused for what the Service
 // refused (not found, conflict, invalid), AuditCanceled when the caller
-// went away, AuditFailed otherwise, each with err's text redacted.
+// went away, AuditFailed otherwise (service.ErrFailed: the action ran and
+// failed), each with err's text redacted.
 func Outcome(err error) (outcome, detail string) {
 	if err == nil {
 		return catalog.AuditOK, ""
@@ -224,7 +225,8 @@ func VerifyEntry(id string, results []backup.VerifyResult, err error) catalog.Au
 
 // RestoreEntry is the entry of restoring backup id with opts, which
 // returned err; the detail says into which database, whether forced, and
-// why it failed.
+// why it failed, once: "into shop_copy: storage local: verify: ...", not
+// "into shop_copy: restore ID into shop_copy: ...".
 func RestoreEntry(id string, opts service.RestoreOptions, err error) catalog.AuditEntry {
 	detail := "into its own database"
 	if opts.ToDatabase != "" {
@@ -233,15 +235,40 @@ func RestoreEntry(id string, opts service.RestoreOptions, err error) catalog.Aud
 	if opts.Force {
 		detail += ", forced"
 	}
-	outcome, text := Outcome(err)
+	outcome, _ := Outcome(err)
 	if err != nil {
-		detail += ": " + text
+		detail += ": " + restoreReason(id, opts.ToDatabase, err)
 	}
 	return catalog.AuditEntry{Action: catalog.AuditRestore, Target: id, Outcome: outcome, Detail: Detail(detail)}
 }
 
+// restoreReason is why restoring backup id into toDatabase ("": its own)
+// did not succeed: err's text, redacted, without the service's sentinel
+// words and without the restore's own "restore ID into DB: ", which the
+// entry's detail says already.
+func restoreReason(id, toDatabase string, err error) string {
+	text := err.Error()
+	for _, sentinel := range []error{service.ErrInvalid, service.ErrConflict, service.ErrFailed, context.Canceled} {
+		text = strings.TrimPrefix(text, sentinel.Error()+": ")
+	}
+	restore := "restore " + id
+	switch {
+	case toDatabase != "" && strings.HasPrefix(text, restore+" into "+toDatabase+": "):
+		text = text[len(restore+" into "+toDatabase+": "):]
+	case toDatabase == "" && strings.HasPrefix(text, restore+" into "):
+		// The backup's own database, named as the restore names it.
+		if _, rest, ok := strings.Cut(text[len(restore+" into "):], ": "); ok {
+			text = rest
+		}
+	default:
+		text = strings.TrimPrefix(text, restore+": ")
+	}
+	return redact.Text(text)
+}
+
 // DrillEntry is the entry of a restore drill of backup id that ended as d,
-// or with err: AuditOK when it matched, AuditCanceled when it was
+// or with err: AuditOK when it matched (the detail names the server it
+// restored on), AuditCanceled when it was
 // interrupted (it proves nothing either way), AuditFailed with its error
 // or the number of differences otherwise.
 func DrillEntry(id string, d backup.Drill, err error) catalog.AuditEntry {
@@ -249,8 +276,10 @@ func DrillEntry(id string, d backup.Drill, err error) catalog.AuditEntry {
 	switch {
 	case err != nil:
 		return Entry(catalog.AuditDrill, id, err, "")
+	case d.Status == backup.DrillSuccess && d.Compared:
+		e.Outcome, e.Detail = catalog.AuditOK, "restored on "+d.Server+", matches the fingerprint"
 	case d.Status == backup.DrillSuccess:
-		e.Outcome = catalog.AuditOK
+		e.Outcome, e.Detail = catalog.AuditOK, "restored on "+d.Server+"; the backup has no fingerprint to compare"
 	case d.Status == backup.DrillInterrupted:
 		e.Outcome, e.Detail = catalog.AuditCanceled, cmp.Or(d.Error, string(d.Status))
 	default:
@@ -305,10 +334,47 @@ func (a *audited) StartBackups(ctx context.Context, server, database, typ string
 	return ids, err
 }
 
+// DeleteBackup records the deletion with the storages it deleted copies
+// from, as the catalog has the backup's copies before and after.
 func (a *audited) DeleteBackup(ctx context.Context, id string) error {
+	var before []backup.Location
+	if b, err := a.Service.GetBackup(ctx, id); err == nil {
+		before = b.Locations
+	}
 	err := a.Service.DeleteBackup(ctx, id)
-	a.record(ctx, Entry(catalog.AuditDelete, id, err, ""))
+	var after []backup.Location
+	if b, gerr := a.Service.GetBackup(context.WithoutCancel(ctx), id); gerr == nil {
+		after = b.Locations
+	}
+	a.record(ctx, DeleteEntry(id, before, after, err))
 	return err
+}
+
+// DeleteEntry is the entry of deleting backup id, whose copies were before
+// and after it (nil: not known), and which returned err: Entry's outcome,
+// and the storages it deleted a copy from ("from local, s3"; "no copy left
+// to delete" when every copy was gone already), also before the error of a
+// deletion that failed in another storage.
+func DeleteEntry(id string, before, after []backup.Location, err error) catalog.AuditEntry {
+	was := map[string]bool{}
+	for _, l := range before {
+		was[l.Storage] = l.Status == backup.LocationDeleted
+	}
+	var from []string
+	for _, l := range after {
+		if gone, known := was[l.Storage]; l.Status == backup.LocationDeleted && (!known || !gone) {
+			from = append(from, l.Storage)
+		}
+	}
+	deleted := "no copy left to delete"
+	if len(from) > 0 {
+		deleted = "from " + strings.Join(from, ", ")
+	}
+	e := Entry(catalog.AuditDelete, id, err, deleted)
+	if err != nil && len(from) > 0 {
+		e.Detail = Detail(deleted + "; then: " + e.Detail)
+	}
+	return e
 }
 
 func (a *audited) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {

@@ -41,6 +41,7 @@ func TestOutcome(t *testing.T) {
 		{fmt.Errorf("x: %w", service.ErrInvalid), catalog.AuditRefused},
 		{context.Canceled, catalog.AuditCanceled},
 		{errors.New("disk full"), catalog.AuditFailed},
+		{fmt.Errorf("%w: restore x: verify: sha256 differs", service.ErrFailed), catalog.AuditFailed},
 	} {
 		if got, _ := Outcome(tc.err); got != tc.want {
 			t.Errorf("Outcome(%v) = %s, want %s", tc.err, got, tc.want)
@@ -141,7 +142,8 @@ func TestDrillEntry(t *testing.T) {
 		err          error
 		outcome, det string
 	}{
-		{backup.Drill{Status: backup.DrillSuccess}, nil, catalog.AuditOK, ""},
+		{backup.Drill{Status: backup.DrillSuccess, Server: "pg", Compared: true}, nil, catalog.AuditOK, "restored on pg, matches the fingerprint"},
+		{backup.Drill{Status: backup.DrillSuccess, Server: "pg"}, nil, catalog.AuditOK, "restored on pg; the backup has no fingerprint to compare"},
 		{backup.Drill{Status: backup.DrillInterrupted, Error: "drill interrupted: context canceled"}, nil, catalog.AuditCanceled, "drill interrupted: context canceled"},
 		{backup.Drill{Status: backup.DrillFailure, Differences: []string{"a", "b"}}, nil, catalog.AuditFailed, "2 differences from the backup's fingerprint"},
 		{backup.Drill{}, errors.New("server gone"), catalog.AuditFailed, "server gone"},
@@ -178,6 +180,67 @@ func TestRecorder(t *testing.T) {
 	for _, want := range []string{"level=ERROR", "cannot record an action in the audit trail", "command=restore", "actor=cli:alice", "action=restore", "target=id1", "outcome=failed", `error="database is locked"`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log %q lacks %q", logs.String(), want)
+		}
+	}
+}
+
+// A restore's detail says into which database once, without the service's
+// sentinel words or the restore's own "restore ID into DB".
+func TestRestoreEntryDetail(t *testing.T) {
+	const id = "20240601T000000.000Z-0123456789ab"
+	for _, tc := range []struct {
+		opts    service.RestoreOptions
+		err     error
+		outcome string
+		detail  string
+	}{
+		{service.RestoreOptions{ToDatabase: "copy"}, nil, catalog.AuditOK, "into copy"},
+		{service.RestoreOptions{ToDatabase: "copy"},
+			fmt.Errorf("%w: restore %s: storage local: verify: sha256 ab, want cd; target database untouched", service.ErrFailed, id),
+			catalog.AuditFailed, "into copy: storage local: verify: sha256 ab, want cd; target database untouched"},
+		{service.RestoreOptions{ToDatabase: "copy", Force: true},
+			fmt.Errorf("%w: restore %s into copy: mariadb: ERROR 1064", service.ErrFailed, id),
+			catalog.AuditFailed, "into copy, forced: mariadb: ERROR 1064"},
+		{service.RestoreOptions{},
+			fmt.Errorf("%w: restore %s into shop: mariadb: ERROR 1064", service.ErrFailed, id),
+			catalog.AuditFailed, "into its own database: mariadb: ERROR 1064"},
+		{service.RestoreOptions{},
+			fmt.Errorf("%w: restore %s: backup status is failed, not restorable", service.ErrInvalid, id),
+			catalog.AuditRefused, "into its own database: backup status is failed, not restorable"},
+		{service.RestoreOptions{ToDatabase: "copy"},
+			fmt.Errorf("%w: restore %s: restore into \"copy\": target database exists and is not empty", service.ErrConflict, id),
+			catalog.AuditRefused, "into copy: restore into \"copy\": target database exists and is not empty"},
+		{service.RestoreOptions{ToDatabase: "copy"},
+			fmt.Errorf("%w: restore %s into copy: pg_restore: signal: killed", context.Canceled, id),
+			catalog.AuditCanceled, "into copy: pg_restore: signal: killed"},
+	} {
+		e := RestoreEntry(id, tc.opts, tc.err)
+		if e.Action != catalog.AuditRestore || e.Target != id || e.Outcome != tc.outcome || e.Detail != tc.detail {
+			t.Errorf("RestoreEntry(%+v, %v) = %s %q, want %s %q", tc.opts, tc.err, e.Outcome, e.Detail, tc.outcome, tc.detail)
+		}
+	}
+}
+
+// A deletion names the storages it deleted a copy from, not those gone
+// before it; a partial one says so before its error.
+func TestDeleteEntry(t *testing.T) {
+	loc := func(storage string, st backup.LocationStatus) backup.Location {
+		return backup.Location{Storage: storage, Status: st}
+	}
+	before := []backup.Location{loc("old", backup.LocationDeleted), loc("local", backup.LocationSuccess), loc("s3", backup.LocationSuccess)}
+	for _, tc := range []struct {
+		after          []backup.Location
+		err            error
+		outcome, wantD string
+	}{
+		{[]backup.Location{loc("old", backup.LocationDeleted), loc("local", backup.LocationDeleted), loc("s3", backup.LocationDeleted)}, nil,
+			catalog.AuditOK, "from local, s3"},
+		{[]backup.Location{loc("old", backup.LocationDeleted), loc("local", backup.LocationDeleted), loc("s3", backup.LocationSuccess)},
+			errors.New("delete x: storage s3: access denied"), catalog.AuditFailed, "from local; then: delete x: storage s3: access denied"},
+		{before[:1], nil, catalog.AuditOK, "no copy left to delete"},
+	} {
+		if e := DeleteEntry("x", before, tc.after, tc.err); e.Action != catalog.AuditDelete || e.Outcome != tc.outcome || e.Detail != tc.wantD {
+			t.Errorf("DeleteEntry(%v, %v) = %s %q, want %s %q", tc.after, tc.err, e.Outcome, e.Detail, tc.outcome, tc.wantD)
 		}
 	}
 }

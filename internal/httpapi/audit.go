@@ -15,12 +15,14 @@ import (
 // auditList is the answer of GET /audit.
 type auditList struct {
 	Entries []catalog.AuditEntry `json:"entries"`
-	// NextCursor fetches the next (older) page, passed back as before; ""
-	// on the last page.
+	// NextCursor fetches the next (older) page, passed back as cursor (or
+	// its older name, before); "" on the last page.
 	NextCursor string `json:"next_cursor"`
 }
 
-var auditParams = []string{"action", "actor", "target", "since", "until", "limit", "before"}
+// The page cursor is cursor, as for GET /backups; before is its older
+// name, still accepted.
+var auditParams = []string{"action", "actor", "target", "since", "until", "limit", "cursor", "before"}
 
 // The audit cursor is the last entry ID of a page; the next page holds the
 // IDs below it. IDs only grow, so pages neither overlap nor skip while
@@ -32,7 +34,8 @@ func encodeAuditCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(auditCursorPrefix + strconv.FormatInt(id, 10)))
 }
 
-func decodeAuditCursor(c string) (int64, error) {
+// decodeAuditCursor decodes c, the value of the query parameter param.
+func decodeAuditCursor(param, c string) (int64, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	s := string(raw)
 	if err == nil && strings.HasPrefix(s, auditCursorPrefix) {
@@ -40,7 +43,7 @@ func decodeAuditCursor(c string) (int64, error) {
 			return id, nil
 		}
 	}
-	return 0, badRequest("invalid before: want the next_cursor of a previous page of the audit trail, passed back unchanged")
+	return 0, badRequest("invalid %s: want the next_cursor of a previous page of the audit trail, passed back unchanged", param)
 }
 
 // checkAuditText validates an actor or target filter: 1-255 characters of
@@ -92,9 +95,16 @@ func auditFilter(r *http.Request) (catalog.AuditFilter, error) {
 		}
 		f.Limit = n
 	}
-	if v, ok := q["before"]; ok {
-		if f.Before, err = decodeAuditCursor(v); err != nil {
-			return f, err
+	_, hasCursor := q["cursor"]
+	_, hasBefore := q["before"]
+	if hasCursor && hasBefore {
+		return f, badRequest("cursor and before are the same parameter (before is its older name): give one")
+	}
+	for _, p := range []string{"cursor", "before"} {
+		if v, ok := q[p]; ok {
+			if f.Before, err = decodeAuditCursor(p, v); err != nil {
+				return f, err
+			}
 		}
 	}
 	return f, nil

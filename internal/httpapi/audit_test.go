@@ -62,7 +62,10 @@ func TestAuditRecordsAPIActions(t *testing.T) {
 		{req{method: "GET", target: "/api/v1/backups/" + b.ID + "/download", token: operatorToken, remote: ops}, 200},
 		{req{method: "POST", target: "/api/v1/backups/" + b.ID + "/verify", token: operatorToken, remote: ops}, 200},
 		{req{method: "POST", target: "/api/v1/backups/" + b.ID + "/drill", token: operatorToken, remote: ops}, 200},
+		// A restore that ran and failed answers 400, and is recorded failed;
+		// one refused for its target, refused.
 		{req{method: "POST", target: "/api/v1/backups/" + b.ID + "/restore", body: `{"to_database":"broken"}`, token: operatorToken, remote: ops}, 400},
+		{req{method: "POST", target: "/api/v1/backups/" + b.ID + "/restore", body: `{"to_database":"busy"}`, token: operatorToken, remote: ops}, 409},
 		{req{method: "POST", target: "/api/v1/retention/run?dry_run=true", token: operatorToken, remote: ops}, 200},
 		{req{method: "POST", target: "/api/v1/retention/run", token: operatorToken, remote: ops}, 200},
 		{req{method: "DELETE", target: "/api/v1/backups/" + gone.ID, token: adminToken}, 204},
@@ -92,6 +95,7 @@ func TestAuditRecordsAPIActions(t *testing.T) {
 		{"root", "delete", gone.ID, "ok"},
 		{"ops", "retention", "local", "ok"},
 		{"ops", "restore", b.ID, "refused"},
+		{"ops", "restore", b.ID, "failed"},
 		{"ops", "drill", b.ID, "failed"},
 		{"ops", "verify", b.ID, "ok"},
 		{"ops", "download", b.ID, "ok"},
@@ -113,10 +117,13 @@ func TestAuditRecordsAPIActions(t *testing.T) {
 	if d := list.Entries[0].Detail; !strings.Contains(d, "<url>") && !strings.Contains(d, "<redacted>") {
 		t.Errorf("failed delete detail %q: want the error, redacted", d)
 	}
-	if d := list.Entries[3].Detail; !strings.Contains(d, "into broken") || !strings.Contains(d, "Access denied") {
-		t.Errorf("restore detail %q: want the target and the error", d)
+	if d := list.Entries[3].Detail; !strings.HasPrefix(d, "into busy: ") || !strings.Contains(d, "not empty") {
+		t.Errorf("refused restore detail %q: want the target and why", d)
 	}
-	if d := list.Entries[6].Detail; !strings.Contains(d, "bytes from local") {
+	if d := list.Entries[4].Detail; !strings.HasPrefix(d, "into broken: mariadb: ") || !strings.Contains(d, "Access denied") {
+		t.Errorf("failed restore detail %q: want the target and the error", d)
+	}
+	if d := list.Entries[7].Detail; !strings.Contains(d, "bytes from local") {
 		t.Errorf("download detail %q: want bytes and storage", d)
 	}
 }
@@ -147,22 +154,26 @@ func TestAuditFiltersAndPages(t *testing.T) {
 	if got := env.auditList(t, "?action=verify&since="+since).Entries; len(got) != 2 {
 		t.Errorf("since=%s: %v, want the last two verifications", since, keys(got))
 	}
-	// Pages of two: 6 entries, newest first, neither repeated nor skipped.
-	var seen []int64
-	q := "?limit=2"
-	for range 5 {
-		page := env.auditList(t, q)
-		for _, e := range page.Entries {
-			seen = append(seen, e.ID)
+	// Pages of two: 6 entries, newest first, neither repeated nor skipped,
+	// with the cursor passed back as cursor or as its older name, before.
+	for _, param := range []string{"cursor", "before"} {
+		var seen []int64
+		q := "?limit=2"
+		for range 5 {
+			page := env.auditList(t, q)
+			for _, e := range page.Entries {
+				seen = append(seen, e.ID)
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			q = "?limit=2&" + param + "=" + url.QueryEscape(page.NextCursor)
 		}
-		if page.NextCursor == "" {
-			break
+		if !slices.Equal(seen, []int64{6, 5, 4, 3, 2, 1}) {
+			t.Errorf("pages by %s gave IDs %v, want 6..1", param, seen)
 		}
-		q = "?limit=2&before=" + url.QueryEscape(page.NextCursor)
 	}
-	if !slices.Equal(seen, []int64{6, 5, 4, 3, 2, 1}) {
-		t.Errorf("pages gave IDs %v, want 6..1", seen)
-	}
+	next := env.auditList(t, "?limit=2").NextCursor
 	for query, msg := range map[string]string{
 		"?action=nope":      "invalid action: want one of backup, verify, drill, restore, download, delete, retention",
 		"?limit=0":          "invalid limit",
@@ -174,7 +185,10 @@ func TestAuditFiltersAndPages(t *testing.T) {
 		"?before=" + encodeCursor(ids[0]):     "invalid before",
 		"?actor=a%0Ab":                        "invalid actor",
 		"?target=" + strings.Repeat("x", 256): "invalid target",
-		"?cursor=x":                           "unknown query parameter",
+		"?cursor=x":                           "invalid cursor: want the next_cursor of a previous page",
+		"?cursor=" + encodeCursor(ids[0]):     "invalid cursor",
+		"?cursor=" + url.QueryEscape(next) + "&before=" + url.QueryEscape(next): "cursor and before are the same parameter (before is its older name): give one",
+		"?after=x": "unknown query parameter \"after\" (allowed: action, actor, target, since, until, limit, cursor, before)",
 	} {
 		w := env.do(t, req{method: "GET", target: "/api/v1/audit" + query, token: adminToken})
 		if d := apiError(t, w); w.Code != 400 || !strings.Contains(d.Message, msg) {
@@ -225,12 +239,14 @@ func TestAuditHeadIsNotADownload(t *testing.T) {
 // A cursor that is not one names the parameter and what it must hold.
 func TestAuditBadCursorMessage(t *testing.T) {
 	env := newAuditEnv(t)
-	for _, c := range []string{"garbage", "12", "YTE6MA"} { // "YTE6MA" is a1:0
-		w := env.do(t, req{method: "GET", target: "/api/v1/audit?before=" + url.QueryEscape(c), token: adminToken})
-		d := apiError(t, w)
-		if w.Code != http.StatusBadRequest || d.Code != "bad_request" ||
-			d.Message != "invalid before: want the next_cursor of a previous page of the audit trail, passed back unchanged" {
-			t.Errorf("?before=%s: %d %+v", c, w.Code, d)
+	for _, param := range []string{"cursor", "before"} {
+		for _, c := range []string{"garbage", "12", "YTE6MA"} { // "YTE6MA" is a1:0
+			w := env.do(t, req{method: "GET", target: "/api/v1/audit?" + param + "=" + url.QueryEscape(c), token: adminToken})
+			d := apiError(t, w)
+			if w.Code != http.StatusBadRequest || d.Code != "bad_request" ||
+				d.Message != "invalid "+param+": want the next_cursor of a previous page of the audit trail, passed back unchanged" {
+				t.Errorf("?%s=%s: %d %+v", param, c, w.Code, d)
+			}
 		}
 	}
 }

@@ -80,7 +80,9 @@ func classify(err error, requestID string) classification {
 		return classification{status: http.StatusNotFound, code: "not_found", message: cmp.Or(text, "backup not found")}
 	case service.Conflict:
 		return classification{status: http.StatusConflict, code: "conflict", message: cmp.Or(text, "conflict with work in progress")}
-	case service.Invalid:
+	case service.Invalid, service.Failed:
+		// A restore that ran and failed is answered as a bad request, as
+		// it always was: the message says why.
 		return classification{status: http.StatusBadRequest, code: "bad_request", message: cmp.Or(text, "invalid request")}
 	case service.Unavailable:
 		return classification{status: http.StatusServiceUnavailable, code: "unavailable",

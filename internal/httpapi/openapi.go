@@ -41,6 +41,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 	qp := func(name, desc string, schema map[string]any) map[string]any {
 		return map[string]any{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
 	}
+	deprecated := func(p map[string]any) map[string]any { p["deprecated"] = true; return p }
 	authErrors := []string{"Unauthorized", "Forbidden", "TooManyRequests"}
 
 	ops := []operation{
@@ -132,7 +133,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 			responses: []any{"200", jsonResp("The daemon's status.", g.ref(service.Status{}))}},
 		{method: "GET", path: Prefix + "/audit", id: "listAudit", role: auth.RoleAdmin,
 			summary:     "The audit trail, newest first, paginated",
-			description: "Who started, verified, drilled, restored, downloaded or deleted what, and who applied retention, with the outcome. Pages hold at most `limit` entries; pass `next_cursor` back as `before` for the next (older) page. An empty `next_cursor` marks the last page.",
+			description: "Who started, verified, drilled, restored, downloaded or deleted what, and who applied retention, with the outcome. Pages hold at most `limit` entries; pass `next_cursor` back as `cursor` for the next (older) page (`before`, its older name, is still accepted; both at once is a 400). An empty `next_cursor` marks the last page.",
 			params: []any{
 				qp("action", "Action.", map[string]any{"type": "string", "enum": catalog.AuditActions}),
 				qp("actor", "Actor: token name, web user, or daemon.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
@@ -140,7 +141,8 @@ func (s *Server) buildOpenAPI() map[string]any {
 				qp("since", "Recorded at or after (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
 				qp("until", "Recorded before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
 				qp("limit", "Page size.", map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}),
-				qp("before", "Opaque cursor from a previous page's next_cursor.", map[string]any{"type": "string"}),
+				qp("cursor", "Opaque cursor from a previous page's next_cursor.", map[string]any{"type": "string"}),
+				deprecated(qp("before", "The older name of cursor, still accepted; not together with cursor.", map[string]any{"type": "string"})),
 			},
 			responses: []any{"200", jsonResp("A page of audit entries.", g.ref(auditList{}))},
 			errors:    []string{"BadRequest"}},

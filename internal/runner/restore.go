@@ -28,25 +28,40 @@ type RestoreRequest struct {
 	Jobs int
 }
 
+// ErrBadTarget marks (wrapped) a restore refused for its target's name,
+// which no database may have, before anything was read or changed.
+var ErrBadTarget = errors.New("invalid target database name")
+
+// refusal is a restore refused before anything ran: err, whose text it
+// has, marked with reason (ErrNotRestorable, ErrBadTarget) for errors.Is.
+type refusal struct{ reason, err error }
+
+func refused(reason, err error) error { return &refusal{reason: reason, err: err} }
+
+func (e *refusal) Error() string   { return e.err.Error() }
+func (e *refusal) Unwrap() []error { return []error{e.reason, e.err} }
+
 // Restore checks the target, verifies the chosen copy of a backup in full,
 // and only then streams it into the target database. A target that is not
 // empty without req.Force, or a copy that fails verification, stops the
 // restore before anything changed; the engine's Restore replaces the target
-// whole or not at all.
+// whole or not at all. A restore refused before anything was read (the
+// backup's status, encryption without an identity: ErrNotRestorable; a
+// target name no database may have: ErrBadTarget) says so with errors.Is.
 func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 	b := req.Backup
 	if b.Status != backup.StatusSuccess && b.Status != backup.StatusPartial {
-		return fmt.Errorf("restore %s: backup status is %s, not restorable", b.ID, b.Status)
+		return refused(ErrNotRestorable, fmt.Errorf("restore %s: backup status is %s, not restorable", b.ID, b.Status))
 	}
 	if b.Encrypted && len(r.Identities) == 0 {
-		return fmt.Errorf("restore %s: backup is encrypted and no identity_file is configured", b.ID)
+		return refused(ErrNotRestorable, fmt.Errorf("restore %s: backup is encrypted and no identity_file is configured", b.ID))
 	}
 	db := req.ToDatabase
 	if db == "" {
 		db = b.Database
 	}
 	if err := backup.CheckDatabaseName(db); err != nil {
-		return fmt.Errorf("restore %s: target: %w", b.ID, err)
+		return refused(ErrBadTarget, fmt.Errorf("restore %s: target: %w", b.ID, err))
 	}
 	opts := dump.RestoreOptions{Force: req.Force, NoOwner: req.NoOwner, Drill: req.Drill, Jobs: req.Jobs}
 	if opts.Jobs == 0 {

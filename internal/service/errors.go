@@ -25,6 +25,11 @@ var (
 	// ErrUnavailable: a dependency (catalog, storage) is down for now. Its
 	// text is for the log only.
 	ErrUnavailable = errors.New("service unavailable")
+	// ErrFailed: the action ran and failed (a restore whose copy did not
+	// verify, whose load broke). Surfaces answer it as they answer
+	// ErrInvalid, with its text; the audit trail records it as failed,
+	// not refused.
+	ErrFailed = errors.New("action failed")
 )
 
 // Kind is what kind of failure an error from the Service is.
@@ -40,6 +45,8 @@ const (
 	Unavailable
 	// Canceled: the caller went away (context.Canceled).
 	Canceled
+	// Failed: the action ran and failed (ErrFailed).
+	Failed
 )
 
 // Classify says what kind of failure err is and the text the Service meant
@@ -56,6 +63,8 @@ func Classify(err error) (Kind, string) {
 		return Conflict, clientText(err, ErrConflict)
 	case errors.Is(err, ErrInvalid):
 		return Invalid, clientText(err, ErrInvalid)
+	case errors.Is(err, ErrFailed):
+		return Failed, clientText(err, ErrFailed)
 	case errors.Is(err, ErrUnavailable), catalog.IsUnreachable(err):
 		return Unavailable, ""
 	case errors.Is(err, context.Canceled):

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"syscall"
@@ -17,5 +18,17 @@ func TestClassifyUnreachableCatalog(t *testing.T) {
 	}
 	if kind, _ := Classify(fmt.Errorf("catalog: list: syntax error")); kind != Internal {
 		t.Fatalf("Classify of another catalog error = %v, want Internal", kind)
+	}
+}
+
+// An action that ran and failed is its own kind, with its text for the
+// client, whatever else it wraps.
+func TestClassifyFailed(t *testing.T) {
+	err := fmt.Errorf("%w: restore x: verify: %w", ErrFailed, context.Canceled)
+	if kind, text := Classify(err); kind != Failed || text != "restore x: verify: context canceled" {
+		t.Fatalf("Classify = %v, %q; want Failed with the text after the sentinel", kind, text)
+	}
+	if kind, _ := Classify(fmt.Errorf("%w: restore x", context.Canceled)); kind != Canceled {
+		t.Fatalf("Classify of a canceled restore = %v, want Canceled", kind)
 	}
 }

@@ -228,6 +228,8 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 		return problem{http.StatusConflict, "Not possible right now", sentence(text, service.ErrConflict), nil}
 	case service.Invalid:
 		return problem{http.StatusBadRequest, "Cannot do that", sentence(text, service.ErrInvalid), nil}
+	case service.Failed:
+		return problem{http.StatusBadRequest, "Cannot do that", sentence(text, service.ErrFailed), nil}
 	case service.Canceled:
 		return problem{499, "Cancelled", "The request was cancelled.", nil}
 	case service.Unavailable:

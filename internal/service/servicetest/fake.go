@@ -542,8 +542,8 @@ func (f *Fake) VerifyBackup(_ context.Context, id string) ([]backup.VerifyResult
 }
 
 // RestoreBackup records the call. A restore into "busy" without Force
-// conflicts (the target is not empty); one into "broken" fails with a
-// secret in its error.
+// conflicts (the target is not empty); one into "broken" runs and fails
+// (service.ErrFailed) with a secret in its error.
 func (f *Fake) RestoreBackup(_ context.Context, id string, opts service.RestoreOptions) error {
 	if err := f.enter("RestoreBackup"); err != nil {
 		return err
@@ -559,7 +559,7 @@ func (f *Fake) RestoreBackup(_ context.Context, id string, opts service.RestoreO
 	}
 	f.restores = append(f.restores, Restore{ID: id, Options: opts})
 	if opts.ToDatabase == "broken" {
-		return fmt.Errorf("%w: mariadb: ERROR 1045 (28000): Access denied (password=%s)", service.ErrInvalid, LeakedSecret)
+		return fmt.Errorf("%w: mariadb: ERROR 1045 (28000): Access denied (password=%s)", service.ErrFailed, LeakedSecret)
 	}
 	return nil
 }
