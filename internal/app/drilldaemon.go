@@ -44,23 +44,36 @@ type drillOutcome struct {
 // errDrillGaveUp: the daemon stopped before the drill got its slots.
 var errDrillGaveUp = errors.New("the daemon stopped before the drill started")
 
+// errDrillCallerGone is why a drill whose caller went away was stopped.
+var errDrillCallerGone = errors.New("the request that started it was canceled")
+
+// startedDrill is a drill submitted to the scheduler.
+type startedDrill struct {
+	// done receives how the drill ended, once.
+	done <-chan drillOutcome
+	// running is closed when the scheduler starts the drill's task.
+	running <-chan struct{}
+}
+
 // startDrill waits (within wait) for a drill slot on the drill's server, then
 // submits the drill to the scheduler. The drill is cancelled when serve
-// ends (shutdown), and cleans up after itself. errDrillBusy when a drill
-// of b is already queued or running.
-func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backup) (<-chan drillOutcome, error) {
+// ends (shutdown) or wait ends (its caller went away; a scheduled run
+// passes serve for both), and cleans up after itself: a drill whose caller
+// left before it started never starts. errDrillBusy when a drill of b is
+// already queued or running.
+func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backup) (startedDrill, error) {
 	req, err := a.DrillTarget(b)
 	if err != nil {
-		return nil, err
+		return startedDrill{}, err
 	}
 	if _, loaded := d.drills.claims.LoadOrStore(b.ID, struct{}{}); loaded {
-		return nil, errDrillBusy
+		return startedDrill{}, errDrillBusy
 	}
 	if !d.drills.slots.acquire(wait, req.Server) {
 		d.drills.claims.Delete(b.ID)
-		return nil, context.Cause(wait)
+		return startedDrill{}, context.Cause(wait)
 	}
-	ch := make(chan drillOutcome, 1)
+	ch, running := make(chan drillOutcome, 1), make(chan struct{})
 	var once sync.Once
 	done := func(res runner.DrillResult, err error) {
 		once.Do(func() {
@@ -73,10 +86,22 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 		Key:    "drill/" + b.ID,
 		Server: req.Server,
 		Run: func(ctx context.Context) {
-			ctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			stop := context.AfterFunc(serve, cancel) // shutdown cancels drills at once
+			close(running)
+			if wait.Err() != nil { // its caller left while it queued
+				done(runner.DrillResult{}, context.Canceled)
+				return
+			}
+			ctx, cancel := context.WithCancelCause(ctx)
+			defer cancel(nil)
+			// Shutdown cancels drills at once; so does the caller's leaving.
+			stop := context.AfterFunc(serve, func() { cancel(context.Cause(serve)) })
 			defer stop()
+			stopWait := context.AfterFunc(wait, func() {
+				if serve.Err() == nil { // a scheduled run's wait is serve: shutdown says so itself
+					cancel(errDrillCallerGone)
+				}
+			})
+			defer stopWait()
 			ctx, untrack := d.ops.track(ctx, "drill", b, req.Server, d.opts.Clock.Now)
 			defer untrack()
 			res, err := a.Runner.Drill(ctx, req)
@@ -88,11 +113,11 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 		d.drills.slots.release(req.Server)
 		d.drills.claims.Delete(b.ID)
 		if errors.Is(err, scheduler.ErrBusy) {
-			return nil, errDrillBusy
+			return startedDrill{}, errDrillBusy
 		}
-		return nil, err
+		return startedDrill{}, err
 	}
-	return ch, nil
+	return startedDrill{done: ch, running: running}, nil
 }
 
 // expandDrills runs one tick of drills.schedule: it removes drill leftovers
@@ -129,7 +154,8 @@ func (d *daemon) expandDrills(ctx context.Context) {
 		queues[req.Server] = append(queues[req.Server], b)
 	}
 	drillQueues(ctx, queues, func(b *backup.Backup) (<-chan drillOutcome, error) {
-		ch, err := d.startDrill(ctx, ctx, a, b)
+		sd, err := d.startDrill(ctx, ctx, a, b)
+		ch := sd.done
 		switch {
 		case err == nil, ctx.Err() != nil, errors.Is(err, scheduler.ErrNotRunning):
 		case errors.Is(err, errDrillBusy):
@@ -201,21 +227,29 @@ func (a *App) drillEntryOf(loc *time.Location) (*scheduler.Entry, error) {
 }
 
 // drillNow runs a drill of one backup now and returns it (the API's
-// POST /backups/{id}/drill).
+// POST /backups/{id}/drill). When ctx ends (the caller went away) the
+// drill stops: one that runs is recorded as interrupted and returned once
+// it has cleaned up; one still queued never starts (context.Canceled).
 func (d *daemon) drillNow(ctx context.Context, a *App, b *backup.Backup) (backup.Drill, error) {
-	ch, err := d.startDrill(d.serveCtx, ctx, a, b)
+	sd, err := d.startDrill(d.serveCtx, ctx, a, b)
 	if err != nil {
 		return backup.Drill{}, err
 	}
+	var o drillOutcome
 	select {
-	case o := <-ch:
-		if o.err != nil {
-			return backup.Drill{}, o.err
-		}
-		return o.res.Drill, nil
+	case o = <-sd.done:
 	case <-ctx.Done():
-		return backup.Drill{}, ctx.Err()
+		select {
+		case <-sd.running: // it stops at once, drops its scratch database and records itself
+			o = <-sd.done
+		default:
+			return backup.Drill{}, ctx.Err()
+		}
 	}
+	if o.err != nil {
+		return backup.Drill{}, o.err
+	}
+	return o.res.Drill, nil
 }
 
 // DrillBackup runs a restore drill of one backup now, within the drill
