@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -35,8 +37,10 @@ not be a terminal. With -o FILE it is written to a temporary file next to
 FILE (mode 0600) and renamed into place only once complete and checked; an
 existing FILE is left alone unless --force.
 
-Exit status: 0 written and checked; 1 unknown backup, no readable copy, or
-a size or checksum that does not match (with -o, nothing is left behind);
+Exit status: 0 written and checked; 1 unknown backup, no readable copy, a
+size or checksum that does not match (with -o, nothing is left behind), or
+standard output closed before the end (a reader such as head that stopped
+early; recorded in the audit trail as canceled, with the bytes written);
 2 bad flags, an unknown storage, or standard output is a terminal.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -73,7 +77,20 @@ a size or checksum that does not match (with -o, nothing is left behind);
 			defer rc.Close()
 			src := &countingReader{r: rc}
 			if toStdout {
-				err = copyChecked(g.stdout, src, b)
+				// A reader that stops early (| head) closes the pipe: the
+				// write then fails with EPIPE, reported and recorded, rather
+				// than the signal ending the process silently.
+				signal.Ignore(syscall.SIGPIPE)
+				defer signal.Reset(syscall.SIGPIPE)
+				out := &countingWriter{w: g.stdout}
+				err = copyChecked(out, src, b)
+				if errors.Is(err, syscall.EPIPE) {
+					e := audit.DownloadEntry(b.ID, loc.Storage, out.n, nil, false, true)
+					e.Detail = audit.Detail(e.Detail + ": the reader closed standard output")
+					g.record(ctx, a, e)
+					return &exitError{code: exitFailure, err: fmt.Errorf("download %s: standard output was closed after %d of %d bytes: whoever read it stopped early and has an incomplete object",
+						b.ID, out.n, b.StoredBytes)}
+				}
 			} else {
 				err = writeFileAtomic(output, force, func(w io.Writer) error { return copyChecked(w, src, b) })
 			}
@@ -125,6 +142,18 @@ func openCopy(ctx context.Context, a *app.App, b *backup.Backup, storageName str
 		errs = append(errs, errors.New("it has no stored copy"))
 	}
 	return nil, backup.Location{}, fmt.Errorf("backup %s (%s): no readable copy: %w", b.ID, b.Status, errors.Join(errs...))
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // countingReader counts the bytes read through it.
