@@ -33,7 +33,7 @@ func startDaemonWith(t *testing.T, s *setup, attr *syscall.SysProcAttr) *daemon 
 	d := &daemon{t: t, done: make(chan error, 1)}
 	d.cmd = exec.Command(binary, "serve", "--config", s.configPath)
 	d.cmd.SysProcAttr = attr
-	d.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	d.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, s.env...) // s.env's PATH, when set, wins
 	stderr, _ := d.cmd.StderrPipe()
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
