@@ -131,15 +131,7 @@ func TestAuditRestoreOutcomes(t *testing.T) {
 	// A client that goes away while the restore waits to swap the tables
 	// in: a reader's open transaction holds a lock on one of them.
 	before := mariadbFingerprint(t, src)
-	holder := mariadbAdmin(t, src)
-	tx, err := holder.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec("SELECT COUNT(*) FROM audit"); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdTableLock(t, src, "audit")
 	ctx, cancel := context.WithCancel(t.Context())
 	answered := make(chan string, 1)
 	go func() {

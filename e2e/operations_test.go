@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -27,15 +28,7 @@ func TestRunningRestoreShowsInTheUI(t *testing.T) {
 	waitReady(t, base, d)
 
 	// A reader whose open transaction holds a metadata lock on a target table.
-	holder := mariadbAdmin(t, src)
-	tx, err := holder.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.Exec("SELECT COUNT(*) FROM audit"); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdTableLock(t, src, "audit")
 
 	type answer struct {
 		code int
@@ -130,6 +123,22 @@ func TestRunningRestoreShowsInTheUI(t *testing.T) {
 		t.Errorf("after the restore the page still shows %d running: %q", n, section)
 	}
 	compareFingerprints(t, backedUp, mariadbFingerprint(t, src))
+}
+
+// holdTableLock opens a transaction that reads table of MariaDB database
+// db, which holds a metadata lock on it (a restore's swap waits for it)
+// until the transaction ends; the test's end rolls it back.
+func holdTableLock(t *testing.T, db, table string) *sql.Tx {
+	t.Helper()
+	tx, err := mariadbAdmin(t, db).Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback() })
+	if _, err := tx.Exec("SELECT COUNT(*) FROM `" + table + "`"); err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }
 
 // httpGet returns the body of a 200 answer to GET url.

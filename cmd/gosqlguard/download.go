@@ -75,7 +75,8 @@ early; recorded in the audit trail as canceled, with the bytes written);
 				return &exitError{code: exitFailure, err: err}
 			}
 			defer rc.Close()
-			src := &countingReader{r: rc}
+			read := &countingWriter{w: io.Discard} // what was read of the object
+			src := io.TeeReader(rc, read)
 			if toStdout {
 				// A reader that stops early (| head) closes the pipe: the
 				// write then fails with EPIPE, reported and recorded, rather
@@ -94,7 +95,7 @@ early; recorded in the audit trail as canceled, with the bytes written);
 			} else {
 				err = writeFileAtomic(output, force, func(w io.Writer) error { return copyChecked(w, src, b) })
 			}
-			g.record(ctx, a, audit.DownloadEntry(b.ID, loc.Storage, src.n, err, err == nil, ctx.Err() != nil))
+			g.record(ctx, a, audit.DownloadEntry(b.ID, loc.Storage, read.n, err, err == nil, ctx.Err() != nil))
 			if err != nil {
 				return &exitError{code: exitFailure, err: fmt.Errorf("download %s from storage %s: %w", b.ID, loc.Storage, err)}
 			}
@@ -144,7 +145,8 @@ func openCopy(ctx context.Context, a *app.App, b *backup.Backup, storageName str
 	return nil, backup.Location{}, fmt.Errorf("backup %s (%s): no readable copy: %w", b.ID, b.Status, errors.Join(errs...))
 }
 
-// countingWriter counts the bytes written through it.
+// countingWriter counts the bytes written through it (or, behind an
+// io.TeeReader, read).
 type countingWriter struct {
 	w io.Writer
 	n int64
@@ -152,18 +154,6 @@ type countingWriter struct {
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
 }
