@@ -244,9 +244,14 @@ func (w *swapper) setDefaults(ctx context.Context) error {
 	return nil
 }
 
-// dropHolds is step 4, past which nothing is undone.
+// dropHolds is step 4, past which nothing is undone. The restored database
+// is in place before it starts, so it runs to its end even when ctx ends
+// (a client that left just then): the old tables go, and the restore
+// counts as done, not as canceled with its target already replaced.
 func (w *swapper) dropHolds(ctx context.Context) error {
 	w.undo, w.committed = nil, true
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
 	var tables, views []string
 	for i, hold := range w.holds {
 		if i < len(w.old.tables) {

@@ -301,3 +301,26 @@ func TestRestoreSwapLockWait(t *testing.T) {
 	holder.ExecContext(ctx, "COMMIT")
 	assertUnchanged(t, admin, dst, scratch, before)
 }
+
+// A client that goes away at the last step, once the restored database is
+// in place, does not turn the restore into a failure that left the old
+// tables behind as holds: the step runs to its end and the restore is done.
+func TestRestoreSwapFinishesPastItsCommit(t *testing.T) {
+	admin := adminDB(t)
+	src, dst := swapPair(t, admin)
+	scratch := scratchDatabases(t, admin)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	swapFault = func() error { cancel(); return nil }
+	t.Cleanup(func() { swapFault = nil })
+
+	if err := New(adminConn(), nil).Restore(ctx, dst, bytes.NewReader(dumpOf(t, src)), dump.RestoreOptions{Force: true}); err != nil {
+		t.Fatalf("restore canceled past its commit: %v", err)
+	}
+	if got, want := state(t, admin, dst), state(t, admin, src); got != want {
+		t.Errorf("restored database differs\n got:\n%s\nwant:\n%s", got, want)
+	}
+	if l := leftovers(t, admin, dst, scratch); l != "" {
+		t.Errorf("left behind: %s", l)
+	}
+}
