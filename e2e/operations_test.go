@@ -67,7 +67,7 @@ func TestRunningRestoreShowsInTheUI(t *testing.T) {
 	for deadline := time.Now().Add(40 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		var n int
 		section, n = live()
-		if n == 1 && strings.Contains(section, ">restoring<") {
+		if n == 1 && strings.Contains(section, ">restoring") {
 			break
 		}
 		select {
@@ -79,7 +79,7 @@ func TestRunningRestoreShowsInTheUI(t *testing.T) {
 			t.Fatalf("the backup's page never showed the restore restoring; last section: %q\n%s", section, d.log())
 		}
 	}
-	for _, want := range []string{"Restore into " + src, `data-operation="restore/` + id + `"`, "<progress", "% of "} {
+	for _, want := range []string{"Restore into " + src, `data-operation="restore/` + id + `"`, "<progress", " of "} {
 		if !strings.Contains(section, want) {
 			t.Errorf("the backup page's running restore lacks %q:\n%s", want, section)
 		}

@@ -195,6 +195,10 @@ func (p *progress) line(now time.Time) string {
 		}
 		return fmt.Sprintf("%s: ~%2.0f%%  %s of ~%s  %s/s  ~%s", label, min(pct, 99), humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 	}
+	if n >= p.total {
+		// All read; what is left (a restore's indexes and swap) has no byte count.
+		return fmt.Sprintf("%s: all %s read, finishing  %s", label, humanBytes(p.total), duration.Format(elapsed.Round(time.Second)))
+	}
 	return fmt.Sprintf("%s: %3.0f%%  %s of %s  %s/s  %s", label, pct, humanBytes(n), humanBytes(p.total), humanBytes(int64(rate)), eta)
 }
 

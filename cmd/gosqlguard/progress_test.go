@@ -18,7 +18,7 @@ func TestProgressLine(t *testing.T) {
 		{"unknown total", 0, 10 << 20, 2 * time.Second, []string{"x: 10 MiB", "5.0 MiB/s"}},
 		{"half way", 100 << 20, 50 << 20, 10 * time.Second, []string{" 50%", "50 MiB of 100 MiB", "5.0 MiB/s", "ETA 10s"}},
 		{"nothing read yet", 100 << 20, 0, time.Second, []string{"  0%", "ETA --"}},
-		{"done", 100 << 20, 100 << 20, 4 * time.Second, []string{"100%", "ETA 0s"}},
+		{"all read", 100 << 20, 100 << 20, 4 * time.Second, []string{"x: all 100 MiB read, finishing", "4s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newProgress(io.Discard, "x", tc.total)

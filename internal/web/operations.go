@@ -28,6 +28,9 @@ func newOperationView(op service.Operation, now time.Time) operationView {
 		return v
 	}
 	v.Percent = int(min(op.ReadBytes*100/op.TotalBytes, 100))
+	if op.ReadBytes >= op.TotalBytes {
+		return v // all read: what is left (indexes, the swap) has no byte count
+	}
 	if secs := now.Sub(op.PhaseStartedAt).Seconds(); secs > 0 && op.ReadBytes > 0 {
 		v.Rate = float64(op.ReadBytes) / secs
 		left := time.Duration(float64(max(op.TotalBytes-op.ReadBytes, 0)) / v.Rate * float64(time.Second))
@@ -53,6 +56,8 @@ func (v operationView) Step() string {
 		return "checking the target"
 	case isVerifyPhase(v.Phase):
 		return "verifying the copy in " + strings.TrimPrefix(v.Phase, "verify ")
+	case v.Phase == "restore" && v.TotalBytes > 0 && v.ReadBytes >= v.TotalBytes:
+		return "restoring: all data read, finishing (indexes, constraints, swap)"
 	case v.Phase == "restore":
 		return "restoring"
 	case v.Phase == "compare":
@@ -66,6 +71,9 @@ func (v operationView) Step() string {
 func (v operationView) Done() string {
 	if v.Percent < 0 {
 		return ""
+	}
+	if v.ReadBytes >= v.TotalBytes {
+		return "all of " + humanBytes(v.TotalBytes) + " read"
 	}
 	s := fmt.Sprintf("%d%% of %s", v.Percent, humanBytes(v.TotalBytes))
 	if v.Left != "" {

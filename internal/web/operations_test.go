@@ -24,7 +24,8 @@ func TestOperationView(t *testing.T) {
 		{name: "checking", phase: "", step: "checking the target", percent: -1},
 		{name: "verify half", phase: "verify local", read: 50 * mib, since: 10 * time.Second, step: "verifying the copy in local", percent: 50, done: "50% of 100 MiB, ~10s left"},
 		{name: "restore start", phase: "restore", step: "restoring", percent: 0, done: "0% of 100 MiB"},
-		{name: "restore read all", phase: "restore", read: 100 * mib, since: 20 * time.Second, step: "restoring", percent: 100, done: "100% of 100 MiB, ~0s left"},
+		{name: "restore read all", phase: "restore", read: 100 * mib, since: 20 * time.Second, step: "restoring: all data read, finishing (indexes, constraints, swap)", percent: 100, done: "all of 100 MiB read"},
+		{name: "verify read all", phase: "verify s3", read: 100 * mib, since: 20 * time.Second, step: "verifying the copy in s3", percent: 100, done: "all of 100 MiB read"},
 		{name: "compare", phase: "compare", read: 100 * mib, step: "comparing with the backup's fingerprint", percent: -1},
 	} {
 		o := op
