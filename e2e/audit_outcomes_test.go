@@ -127,6 +127,25 @@ func TestAuditRestoreOutcomes(t *testing.T) {
 	if !strings.HasPrefix(refused.Detail, "into its own database: ") || !strings.Contains(refused.Detail, "not empty") {
 		t.Errorf("refused restore detail %q", refused.Detail)
 	}
+	// A target no restore may have (a system database), even with force:
+	// refused over the API and from the command line, not failed.
+	if code, body := post(t.Context(), api+good+"/restore", `{"to_database":"mysql","force":true}`); code != 400 {
+		t.Fatalf("restore into mysql: %d %s, want 400", code, body)
+	}
+	if res := s.run(t, "restore", good, "--to-database", "information_schema", "--force"); res.code != 1 {
+		t.Fatalf("CLI restore into information_schema: %s", res)
+	}
+	for _, into := range []string{"into mysql, forced", "into information_schema, forced"} {
+		var got []string
+		for _, e := range s.auditOf(t) {
+			if e.Action == "restore" && e.Target == good && strings.HasPrefix(e.Detail, into+":") {
+				got = append(got, e.Outcome)
+			}
+		}
+		if len(got) != 1 || got[0] != "refused" {
+			t.Errorf("restore %s: outcomes %q, want one refused", into, got)
+		}
+	}
 
 	// A client that goes away while the restore waits to swap the tables
 	// in: a reader's open transaction holds a lock on one of them.

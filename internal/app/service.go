@@ -202,13 +202,14 @@ func (s *daemonService) RestoreBackup(ctx context.Context, id string, opts servi
 
 // restoreKind is the service error a restore under ctx that returned err
 // (not nil) is: service.ErrInvalid when it was refused before anything
-// ran (runner.ErrNotRestorable, runner.ErrBadTarget); service.ErrConflict
+// ran (runner.ErrNotRestorable, runner.ErrBadTarget, a target the engine
+// refuses: dump.ErrTargetRefused); service.ErrConflict
 // for a target that exists and is not empty; context.Canceled when its
 // caller went away (ctx ended); service.ErrFailed for every other
 // failure of a restore that ran.
 func restoreKind(ctx context.Context, err error) error {
 	switch {
-	case errors.Is(err, runner.ErrNotRestorable), errors.Is(err, runner.ErrBadTarget):
+	case errors.Is(err, runner.ErrNotRestorable), errors.Is(err, runner.ErrBadTarget), errors.Is(err, dump.ErrTargetRefused):
 		return service.ErrInvalid
 	case errors.Is(err, dump.ErrTargetNotEmpty):
 		return service.ErrConflict

@@ -81,6 +81,22 @@ type RestoreOptions struct {
 // target database exists, holds objects and RestoreOptions.Force is not set.
 var ErrTargetNotEmpty = errors.New("target database exists and is not empty (use --force to replace it)")
 
+// ErrTargetRefused marks (see RefuseTarget) a restore error for a target
+// the request may not have as asked: a name the engine cannot take, a
+// system, reserved, maintenance or template database. The request is at
+// fault, not the backup or the server; nothing was changed.
+var ErrTargetRefused = errors.New("restore target refused")
+
+// refusedTarget is an error marked with ErrTargetRefused, its text unchanged.
+type refusedTarget struct{ error }
+
+func (r refusedTarget) Unwrap() error        { return r.error }
+func (r refusedTarget) Is(target error) bool { return target == ErrTargetRefused }
+
+// RefuseTarget marks err (a CheckTarget refusal) with ErrTargetRefused
+// without changing its text.
+func RefuseTarget(err error) error { return refusedTarget{err} }
+
 // ErrTargetUnchanged marks (wrapped, with errors.Join or %w) a restore error
 // after which the target database is exactly as it was before; a restore
 // error without it may have changed the target.

@@ -19,10 +19,10 @@ import (
 // dump.Dumper.
 func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
 	if err := ValidateDatabaseName(db); err != nil {
-		return d.errorf("restore: %w", err)
+		return dump.RefuseTarget(d.errorf("restore: %w", err))
 	}
 	if err := checkTargetName(db, opts); err != nil {
-		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
+		return dump.RefuseTarget(d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged))
 	}
 	conn, err := d.open()
 	if err != nil {

@@ -52,14 +52,14 @@ const cleanupTimeout = 30 * time.Second
 // publication. A database just made by CREATE DATABASE is empty.
 func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
 	if err := ValidateDatabaseName(db); err != nil {
-		return d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged)
+		return dump.RefuseTarget(d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged))
 	}
 	if err := dump.CheckReservedTarget(db, opts); err != nil {
-		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
+		return dump.RefuseTarget(d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged))
 	}
 	if slices.Contains(maintenanceDBs, db) && !opts.Force {
 		// Empty or not, the server's maintenance database is never replaced by accident.
-		return d.errorf("restore into %q: it is the server's maintenance database; restore into another name, or replace it with --force; %w", db, dump.ErrTargetUnchanged)
+		return dump.RefuseTarget(d.errorf("restore into %q: it is the server's maintenance database; restore into another name, or replace it with --force; %w", db, dump.ErrTargetUnchanged))
 	}
 	if err := validateProps(opts.Database); err != nil {
 		return d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged)
@@ -81,7 +81,7 @@ func (d *Dumper) checkTarget(ctx context.Context, conn *pgx.Conn, db string, opt
 	case !exists:
 		return nil
 	case template:
-		return d.errorf("restore into %q: it is a template database; %w", db, dump.ErrTargetUnchanged)
+		return dump.RefuseTarget(d.errorf("restore into %q: it is a template database; %w", db, dump.ErrTargetUnchanged))
 	case opts.Force:
 		return nil
 	}
