@@ -136,7 +136,7 @@ func (s *Server) buildOpenAPI() map[string]any {
 			description: "Who started, verified, drilled, restored, downloaded or deleted what, and who applied retention, with the outcome. Pages hold at most `limit` entries; pass `next_cursor` back as `cursor` for the next (older) page (`before`, its older name, is still accepted; both at once is a 400). An empty `next_cursor` marks the last page.",
 			params: []any{
 				qp("action", "Action.", map[string]any{"type": "string", "enum": catalog.AuditActions}),
-				qp("actor", "Actor: token name, web user, or daemon.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
+				qp("actor", "Actor: token name, web user, cli:<user> for the command line, daemon, or anonymous (no tokens configured).", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
 				qp("target", "Target, exactly: a backup ID, a job server/database/type (* for a part not given), or a storage.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
 				qp("since", "Recorded at or after (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
 				qp("until", "Recorded before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),

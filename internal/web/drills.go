@@ -126,7 +126,7 @@ func makeDrillRow(d backup.Drill) drillRow {
 	case d.Status == backup.DrillFailure:
 		r.Result = badge{"bad", "Failed"}
 	case d.Status == backup.DrillInterrupted:
-		r.Result, r.Note = badge{"muted", "Interrupted"}, "stopped before it finished (a shutdown); proves nothing either way"
+		r.Result, r.Note = badge{"muted", "Interrupted"}, "stopped before it finished (a shutdown, or the request that started it ended); proves nothing either way"
 	case d.Status == "running":
 		r.Result, r.IsRunning = badge{"info", "Running"}, true
 	default:

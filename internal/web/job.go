@@ -207,7 +207,7 @@ func sparkOf(list []*backup.Backup) jobSpark {
 		if sec := runSeconds(s.Last); !math.IsNaN(sec) {
 			s.Duration = duration.Human(time.Duration(sec * float64(time.Second)))
 		}
-		label := fmt.Sprintf("Stored size of the last %d backups, oldest to newest; the latest is %s", len(sizes), humanBytes(s.Last.StoredBytes))
+		label := fmt.Sprintf("Stored size of the last %s, oldest to newest; the latest is %s", plural(len(sizes), "backup", "backups"), humanBytes(s.Last.StoredBytes))
 		s.Spark = svgchart.Sparkline(sizes, 80, 22, label)
 	}
 	return s
