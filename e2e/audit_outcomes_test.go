@@ -244,6 +244,7 @@ func TestAuditDrillCanceledWithItsCaller(t *testing.T) {
 if [ -e "`+marker+`" ]; then touch "`+marker+`.reached"; sleep 120; fi
 exec "$REAL" "$@"`)
 	id := backupID(t, s.mustRun(t, "backup"))
+	queued := backupID(t, s.mustRun(t, "backup"))
 	drillsBefore := pgDrillDatabases(t)
 	scratch := func() []string {
 		return pgStrings(t, pgAdmin(t, "postgres"), `SELECT datname FROM pg_database WHERE datname LIKE 'gosqlguard\_scratch\_%' ORDER BY 1`)
@@ -273,6 +274,47 @@ exec "$REAL" "$@"`)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the drill never reached pg_restore\n%s", d.log())
+		}
+	}
+	// A drill of another backup on the same server waits for the slot, and
+	// shows as queued meanwhile; its caller leaving ends the wait.
+	qctx, qcancel := context.WithCancel(t.Context())
+	qanswered := make(chan string, 1)
+	go func() {
+		_, body := post(qctx, base+"/api/v1/backups/"+queued+"/drill", "")
+		qanswered <- body
+	}()
+	phases := func() map[string]string {
+		var st struct {
+			Operations []struct {
+				BackupID string `json:"backup_id"`
+				Phase    string `json:"phase"`
+			} `json:"operations"`
+		}
+		json.Unmarshal([]byte(httpGet(t, base+"/api/v1/status")), &st)
+		out := map[string]string{}
+		for _, o := range st.Operations {
+			out[o.BackupID] = o.Phase
+		}
+		return out
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		p := phases()
+		if p[queued] == "queued" && p[id] == "restore" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("operations %v, want %s restoring and %s queued\n%s", p, id, queued, d.log())
+		}
+	}
+	qcancel()
+	<-qanswered
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, ok := phases()[queued]; !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued drill whose caller left is still listed\n%s", d.log())
 		}
 	}
 	cancel()

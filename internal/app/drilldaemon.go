@@ -69,7 +69,10 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 	if _, loaded := d.drills.claims.LoadOrStore(b.ID, struct{}{}); loaded {
 		return startedDrill{}, errDrillBusy
 	}
+	// Listed from here, so that a drill waiting for its slot shows too.
+	op := d.ops.start("drill", b, req.Server, "queued", d.opts.Clock.Now)
 	if !d.drills.slots.acquire(wait, req.Server) {
+		op.end()
 		d.drills.claims.Delete(b.ID)
 		return startedDrill{}, context.Cause(wait)
 	}
@@ -77,6 +80,7 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 	var once sync.Once
 	done := func(res runner.DrillResult, err error) {
 		once.Do(func() {
+			op.end()
 			d.drills.slots.release(req.Server)
 			d.drills.claims.Delete(b.ID)
 			ch <- drillOutcome{res, err}
@@ -102,14 +106,14 @@ func (d *daemon) startDrill(serve, wait context.Context, a *App, b *backup.Backu
 				}
 			})
 			defer stopWait()
-			ctx, untrack := d.ops.track(ctx, "drill", b, req.Server, d.opts.Clock.Now)
-			defer untrack()
-			res, err := a.Runner.Drill(ctx, req)
+			op.setPhase("")
+			res, err := a.Runner.Drill(op.watch(ctx), req)
 			done(res, err)
 		},
 		GaveUp: func() { done(runner.DrillResult{}, errDrillGaveUp) },
 	}
 	if err := d.sched.Submit(task, nil); err != nil {
+		op.end()
 		d.drills.slots.release(req.Server)
 		d.drills.claims.Delete(b.ID)
 		if errors.Is(err, scheduler.ErrBusy) {

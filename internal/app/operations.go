@@ -26,26 +26,45 @@ type operation struct {
 	view service.Operation // fixed fields; Phase and PhaseStartedAt under mu
 	mu   sync.Mutex
 	read atomic.Int64
+	now  func() time.Time
+	end  func() // removes it from the list
 }
 
-// track registers a restore or drill ("restore", "drill") of b into target
-// (times from now) and returns a copy of ctx whose runner calls report their reads to it,
-// and a func that ends the tracking.
-func (o *operations) track(ctx context.Context, kind string, b *backup.Backup, target string, now func() time.Time) (context.Context, func()) {
-	op := &operation{view: service.Operation{Kind: kind, BackupID: b.ID, Server: b.Server, Database: b.Database,
-		Type: b.Type, Target: target, StartedAt: now(), TotalBytes: b.StoredBytes}}
+// start registers a restore or drill ("restore", "drill") of b into target,
+// in phase ("queued" for a drill waiting for its slot, "" once it runs),
+// with times from now. Its end removes it again.
+func (o *operations) start(kind string, b *backup.Backup, target, phase string, now func() time.Time) *operation {
+	at := now()
+	op := &operation{now: now, view: service.Operation{Kind: kind, BackupID: b.ID, Server: b.Server, Database: b.Database,
+		Type: b.Type, Target: target, StartedAt: at, Phase: phase, TotalBytes: b.StoredBytes}}
+	if phase != "" {
+		op.view.PhaseStartedAt = at
+	}
 	key := strconv.FormatUint(o.seq.Add(1), 10)
 	o.m.Store(key, op)
-	ctx = runner.WithReadWatch(ctx, runner.ReadWatch{
-		Phase: func(phase string) {
-			op.mu.Lock()
-			op.view.Phase, op.view.PhaseStartedAt = phase, now()
-			op.read.Store(0)
-			op.mu.Unlock()
-		},
-		Progress: op.read.Store,
-	})
-	return ctx, func() { o.m.Delete(key) }
+	op.end = func() { o.m.Delete(key) }
+	return op
+}
+
+// track starts an operation (see start) that runs now and returns a copy of
+// ctx whose runner calls report their reads to it, and its end.
+func (o *operations) track(ctx context.Context, kind string, b *backup.Backup, target string, now func() time.Time) (context.Context, func()) {
+	op := o.start(kind, b, target, "", now)
+	return op.watch(ctx), op.end
+}
+
+// setPhase moves op to phase; the read count starts again.
+func (op *operation) setPhase(phase string) {
+	op.mu.Lock()
+	op.view.Phase, op.view.PhaseStartedAt = phase, op.now()
+	op.read.Store(0)
+	op.mu.Unlock()
+}
+
+// watch returns a copy of ctx whose verify, restore and drill calls report
+// their passes and reads to op.
+func (op *operation) watch(ctx context.Context) context.Context {
+	return runner.WithReadWatch(ctx, runner.ReadWatch{Phase: op.setPhase, Progress: op.read.Store})
 }
 
 // list returns the running operations, oldest first.

@@ -52,6 +52,8 @@ func (v operationView) What() string {
 // Step says which pass runs, in words.
 func (v operationView) Step() string {
 	switch {
+	case v.Phase == "queued":
+		return "waiting for a free drill slot"
 	case v.Phase == "":
 		return "checking the target"
 	case isVerifyPhase(v.Phase):

@@ -22,6 +22,7 @@ func TestOperationView(t *testing.T) {
 		percent    int
 	}{
 		{name: "checking", phase: "", step: "checking the target", percent: -1},
+		{name: "queued", phase: "queued", step: "waiting for a free drill slot", percent: -1},
 		{name: "verify half", phase: "verify local", read: 50 * mib, since: 10 * time.Second, step: "verifying the copy in local", percent: 50, done: "50% of 100 MiB, ~10s left"},
 		{name: "restore start", phase: "restore", step: "restoring", percent: 0, done: "0% of 100 MiB"},
 		{name: "restore read all", phase: "restore", read: 100 * mib, since: 20 * time.Second, step: "restoring: all data read, finishing (indexes, constraints, swap)", percent: 100, done: "all of 100 MiB read"},
