@@ -88,7 +88,12 @@ func (r *Runner) Restore(ctx context.Context, req RestoreRequest) error {
 		return req.Dumper.Restore(ctx, db, content, opts)
 	})
 	if err != nil {
-		log.Error("restore failed", "error", err)
+		if ctx.Err() != nil {
+			// Stopped from outside (Ctrl-C, a client that left): not a fault.
+			log.Warn("restore canceled", "error", err)
+		} else {
+			log.Error("restore failed", "error", err)
+		}
 		return fmt.Errorf("restore %s into %s: %w", b.ID, db, err)
 	}
 	log.Info("restore finished")
