@@ -54,6 +54,7 @@ type daemon struct {
 	pruneMu sync.Mutex // one retention pass at a time
 
 	progress sync.Map // backup ID -> *progress, while it runs
+	expected sync.Map // backup ID -> int64 ExpectedRawBytes, while it runs
 	ops      operations
 
 	drills   *drillState

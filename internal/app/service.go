@@ -420,9 +420,22 @@ func (s *daemonService) Progress(ctx context.Context) []service.Progress {
 	})
 	out := make([]service.Progress, 0, len(byID))
 	for _, p := range byID {
-		p.ExpectedBytes = s.d.current().ExpectedRawBytes(ctx, runner.Job{Server: p.Server, Database: p.Database, Type: p.Type})
+		// A backup's estimate does not change while it runs: read from the
+		// catalog once per backup, not on every refresh of every page.
+		if v, ok := s.d.expected.Load(p.ID); ok {
+			p.ExpectedBytes = v.(int64)
+		} else {
+			p.ExpectedBytes = s.d.current().ExpectedRawBytes(ctx, runner.Job{Server: p.Server, Database: p.Database, Type: p.Type})
+			s.d.expected.Store(p.ID, p.ExpectedBytes)
+		}
 		out = append(out, p)
 	}
+	s.d.expected.Range(func(id, _ any) bool {
+		if _, running := byID[id.(string)]; !running {
+			s.d.expected.Delete(id)
+		}
+		return true
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
