@@ -184,9 +184,8 @@ func (p *progress) line(now time.Time) string {
 	}
 	pct := min(100, float64(n)*100/float64(p.total))
 	eta := "ETA --"
-	if n > 0 && rate > 0 && (!p.estimate || n < p.total) {
-		left := time.Duration(float64(max(p.total-n, 0)) / rate * float64(time.Second))
-		eta = "ETA " + duration.Format(left.Round(time.Second))
+	if left, ok := duration.Left(n, p.total, rate); ok && n > 0 && (!p.estimate || n < p.total) {
+		eta = "ETA " + duration.Format(left)
 	}
 	if p.estimate {
 		if n >= p.total {

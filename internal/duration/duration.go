@@ -125,3 +125,14 @@ func pair(a int, au string, b int, bu string) string {
 	}
 	return fmt.Sprintf("%d %s %d %s", a, au, b, bu)
 }
+
+// Left estimates the time a transfer needs for the bytes from done to total
+// at rate bytes per second, rounded to the second; 0 when done has reached
+// total, and false when rate is not positive (nothing to go by yet).
+func Left(done, total int64, rate float64) (time.Duration, bool) {
+	if !(rate > 0) {
+		return 0, false
+	}
+	left := time.Duration(float64(max(total-done, 0)) / rate * float64(time.Second))
+	return left.Round(time.Second), true
+}

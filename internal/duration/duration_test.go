@@ -93,3 +93,21 @@ func TestHuman(t *testing.T) {
 		}
 	}
 }
+
+func TestLeft(t *testing.T) {
+	for _, tc := range []struct {
+		done, total int64
+		rate        float64
+		want        time.Duration
+		ok          bool
+	}{
+		{50, 100, 5, 10 * time.Second, true},
+		{0, 100, 0, 0, false},
+		{120, 100, 5, 0, true},
+		{1, 100, 1.5, 66 * time.Second, true},
+	} {
+		if got, ok := Left(tc.done, tc.total, tc.rate); got != tc.want || ok != tc.ok {
+			t.Errorf("Left(%d, %d, %v) = %v, %v; want %v, %v", tc.done, tc.total, tc.rate, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -110,9 +110,8 @@ func (p progressView) Estimate() string {
 		return "more than last time (" + humanBytes(p.Expected) + ")"
 	}
 	s := fmt.Sprintf("~%d%% of ~%s", min(p.Bytes*100/p.Expected, 99), humanBytes(p.Expected))
-	if p.Rate > 0 && p.Bytes > 0 {
-		left := time.Duration(float64(p.Expected-p.Bytes) / p.Rate * float64(time.Second))
-		s += ", ~" + duration.Format(left.Round(time.Second)) + " left"
+	if left, ok := duration.Left(p.Bytes, p.Expected, p.Rate); ok && p.Bytes > 0 {
+		s += ", ~" + duration.Format(left) + " left"
 	}
 	return s
 }

@@ -33,8 +33,8 @@ func newOperationView(op service.Operation, now time.Time) operationView {
 	}
 	if secs := now.Sub(op.PhaseStartedAt).Seconds(); secs > 0 && op.ReadBytes > 0 {
 		v.Rate = float64(op.ReadBytes) / secs
-		left := time.Duration(float64(max(op.TotalBytes-op.ReadBytes, 0)) / v.Rate * float64(time.Second))
-		v.Left = duration.Format(left.Round(time.Second))
+		left, _ := duration.Left(op.ReadBytes, op.TotalBytes, v.Rate)
+		v.Left = duration.Format(left)
 	}
 	return v
 }
