@@ -3,8 +3,6 @@ package metrics
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,14 +32,8 @@ var scrapeSeries = []string{"up", "scrape_duration_seconds", "scrape_samples_scr
 // (populate), and which of them are histograms.
 func expositionFamilies(t *testing.T) (families, histograms []string) {
 	t.Helper()
-	m := New()
-	populate(m)
-	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	if rec.Code != http.StatusOK {
-		t.Fatalf("GET /metrics: status %d", rec.Code)
-	}
-	for line := range strings.Lines(rec.Body.String()) {
+	body := populatedExposition(t)
+	for line := range strings.Lines(body) {
 		f := strings.Fields(line)
 		if len(f) != 4 || f[0] != "#" || f[1] != "TYPE" {
 			continue
@@ -52,7 +44,7 @@ func expositionFamilies(t *testing.T) (families, histograms []string) {
 		}
 	}
 	if !slices.Contains(families, "gosqlguard_backup_runs_total") {
-		t.Fatalf("exposition lacks gosqlguard_backup_runs_total:\n%s", rec.Body.String())
+		t.Fatalf("exposition lacks gosqlguard_backup_runs_total:\n%s", body)
 	}
 	return families, histograms
 }
