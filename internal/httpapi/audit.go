@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -64,11 +65,7 @@ func auditFilter(r *http.Request) (catalog.AuditFilter, error) {
 		return f, err
 	}
 	if v, ok := q["action"]; ok {
-		found := false
-		for _, a := range catalog.AuditActions {
-			found = found || a == v
-		}
-		if !found {
+		if !slices.Contains(catalog.AuditActions, v) {
 			return f, badRequest("invalid action: want one of %s", strings.Join(catalog.AuditActions, ", "))
 		}
 		f.Action = v
@@ -87,13 +84,8 @@ func auditFilter(r *http.Request) (catalog.AuditFilter, error) {
 	if err := timeRange(q, &f.Since, &f.Until); err != nil {
 		return f, err
 	}
-	f.Limit = defaultLimit
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return f, badRequest("invalid limit: want an integer from 1 to %d", maxLimit)
-		}
-		f.Limit = n
+	if f.Limit, err = pageLimit(q); err != nil {
+		return f, err
 	}
 	_, hasCursor := q["cursor"]
 	_, hasBefore := q["before"]

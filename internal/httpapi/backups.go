@@ -90,13 +90,8 @@ func listFilter(r *http.Request) (catalog.Filter, string, error) {
 	if err := timeRange(q, &f.Since, &f.Until); err != nil {
 		return f, "", err
 	}
-	f.Limit = defaultLimit
-	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxLimit {
-			return f, "", badRequest("invalid limit: want an integer from 1 to %d", maxLimit)
-		}
-		f.Limit = n
+	if f.Limit, err = pageLimit(q); err != nil {
+		return f, "", err
 	}
 	if v, ok := q["cursor"]; ok {
 		id, err := decodeCursor(v)
@@ -291,4 +286,18 @@ func timeRange(q map[string]string, since, until *time.Time) error {
 		return badRequest("invalid since and until: since must be before until")
 	}
 	return nil
+}
+
+// pageLimit is the "limit" parameter of q: defaultLimit when absent, else an
+// integer from 1 to maxLimit; anything else is a 400.
+func pageLimit(q map[string]string) (int, error) {
+	v, ok := q["limit"]
+	if !ok {
+		return defaultLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxLimit {
+		return 0, badRequest("invalid limit: want an integer from 1 to %d", maxLimit)
+	}
+	return n, nil
 }
