@@ -10,8 +10,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
@@ -239,6 +242,14 @@ const (
 	MaxAuditWord   = 32   // action, outcome
 	MaxAuditDetail = 1000 // detail
 )
+
+// ValidAuditName reports whether v can be an actor or target the trail
+// holds, so that a filter on it may match: 1 to MaxAuditName characters of
+// UTF-8 without control characters.
+func ValidAuditName(v string) bool {
+	return v != "" && utf8.ValidString(v) && utf8.RuneCountInString(v) <= MaxAuditName &&
+		strings.IndexFunc(v, unicode.IsControl) < 0
+}
 
 // AuditFilter selects audit entries. Zero fields match everything.
 type AuditFilter struct {

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
@@ -50,8 +48,7 @@ func decodeAuditCursor(param, c string) (int64, error) {
 // checkAuditText validates an actor or target filter: 1-255 characters of
 // UTF-8 without control characters (what the trail holds).
 func checkAuditText(field, v string) error {
-	if !utf8.ValidString(v) || utf8.RuneCountInString(v) > catalog.MaxAuditName ||
-		strings.IndexFunc(v, unicode.IsControl) >= 0 {
+	if !catalog.ValidAuditName(v) {
 		return badRequest("invalid %s: want at most %d characters of UTF-8 without control characters", field, catalog.MaxAuditName)
 	}
 	return nil

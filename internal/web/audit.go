@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -83,8 +81,7 @@ func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 		if p.v == "" {
 			continue
 		}
-		if !utf8.ValidString(p.v) || utf8.RuneCountInString(p.v) > catalog.MaxAuditName ||
-			strings.IndexFunc(p.v, unicode.IsControl) >= 0 {
+		if !catalog.ValidAuditName(p.v) {
 			return af, f, "Invalid " + p.name + ": use at most " + strconv.Itoa(catalog.MaxAuditName) +
 				" characters, without control characters."
 		}
