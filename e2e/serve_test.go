@@ -3,6 +3,8 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -306,6 +308,18 @@ func TestServeRecordsUnreachableServer(t *testing.T) {
 	}
 	if out := s.mustRun(t, "list", "--database", "*", "-o", "json").stdout; !strings.Contains(out, failed[0].ID) {
 		t.Errorf("the failed run is not listed under database *: %s", out)
+	}
+	// "Back up now" of that server says which server does not answer and
+	// why (its socket path redacted), and which failed backup it recorded.
+	resp, err := http.Post("http://"+s.listen+"/api/v1/backups", "application/json", strings.NewReader(`{"server":"down"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(body), `"server_unavailable"`) || !strings.Contains(string(body), "server down: ") ||
+		!strings.Contains(string(body), "recorded as failed: ") || strings.Contains(string(body), "no.sock") {
+		t.Errorf("backup of the server that is down: %d %s", resp.StatusCode, body)
 	}
 	if err, _ := d.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("daemon exit: %v", err)

@@ -75,10 +75,16 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 			}
 			return nil, fmt.Errorf("%w: database %q is not among the databases to back up of %s", service.ErrInvalid, database, where)
 		}
-		if len(failed) > 0 {
-			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", service.ErrUnavailable, errors.Join(planErrs...), strings.Join(failed, ", "))
+		// A server that did not answer is for the person to see (which, and
+		// why); anything else is for the log.
+		kind := service.ErrUnavailable
+		if errors.As(errors.Join(planErrs...), &unreachable) {
+			kind = service.ErrServerDown
 		}
-		return nil, fmt.Errorf("%w: no database to back up (%v)", service.ErrUnavailable, errors.Join(planErrs...))
+		if len(failed) > 0 {
+			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", kind, errors.Join(planErrs...), strings.Join(failed, ", "))
+		}
+		return nil, fmt.Errorf("%w: no database to back up (%v)", kind, errors.Join(planErrs...))
 	}
 	ids, busy := failed, []string(nil)
 	runningWhere := "" // who runs the busy job, when another process does

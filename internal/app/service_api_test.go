@@ -75,8 +75,8 @@ func TestStartBackupsRecordsAServerThatIsDown(t *testing.T) {
 	a.Logger = slog.New(slog.DiscardHandler)
 	svc := &daemonService{d: &daemon{app: a}}
 	_, err := svc.StartBackups(t.Context(), "s1", "", "")
-	if !errors.Is(err, service.ErrUnavailable) || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("StartBackups = %v, want unavailable naming the cause", err)
+	if !errors.Is(err, service.ErrServerDown) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("StartBackups = %v, want a server that is down, naming the cause", err)
 	}
 	list, lerr := a.Catalog.List(t.Context(), catalog.Filter{Status: backup.StatusFailed})
 	if lerr != nil {

@@ -84,6 +84,9 @@ func classify(err error, requestID string) classification {
 		// A restore that ran and failed is answered as a bad request, as
 		// it always was: the message says why.
 		return classification{status: http.StatusBadRequest, code: "bad_request", message: cmp.Or(text, "invalid request")}
+	case service.ServerDown:
+		return classification{status: http.StatusServiceUnavailable, code: "server_unavailable",
+			message: cmp.Or(text, "a database server does not answer")}
 	case service.Unavailable:
 		return classification{status: http.StatusServiceUnavailable, code: "unavailable",
 			message: "service unavailable (request " + requestID + ")", detail: true}

@@ -24,6 +24,7 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 		inLog   string // the log must hold the detail
 		level   string // ... at this level ("" : ERROR)
 		showsID bool   // the message names the request ID
+		message string // the message must hold this
 	}{
 		{name: "bad ID", req: req{method: "GET", target: "/api/v1/backups/%2Fvar%2Flib%2Fx"}, status: 400, code: "bad_request"},
 		{name: "bad JSON", req: req{method: "POST", target: "/api/v1/backups", body: `{"server": "/var/lib/x`}, status: 400, code: "bad_request"},
@@ -40,6 +41,13 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 		{
 			name: "unavailable", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrUnavailable, errSecret) },
 			req: req{method: "GET", target: "/api/v1/status"}, status: 503, code: "unavailable", inLog: "password=secret", level: "WARN", showsID: true,
+		},
+		{
+			name: "database server down, message redacted", setup: func(f *servicetest.Fake) {
+				f.Err = fmt.Errorf("%w: no database to back up (server my: listing databases: dial unix /run/mysqld/nope.sock: connect: no such file or directory; %w)", service.ErrServerDown, errSecret)
+			},
+			req: req{method: "POST", target: "/api/v1/backups"}, status: 503, code: "server_unavailable",
+			message: "no database to back up (server my: listing databases: dial unix <path>",
 		},
 		{
 			name: "invalid with a careless message", setup: func(f *servicetest.Fake) { f.Err = fmt.Errorf("%w: %w", service.ErrInvalid, errSecret) },
@@ -76,6 +84,9 @@ func TestErrorBodiesLeakNothing(t *testing.T) {
 			rid := w.Header().Get("X-Request-ID")
 			if rid == "" || d.RequestID != rid {
 				t.Errorf("request ID: header %q, body %q", rid, d.RequestID)
+			}
+			if !strings.Contains(d.Message, tt.message) {
+				t.Errorf("message %q lacks %q", d.Message, tt.message)
 			}
 			if tt.showsID && !strings.Contains(d.Message, rid) {
 				t.Errorf("message %q does not name the request ID %s", d.Message, rid)

@@ -30,6 +30,10 @@ var (
 	// ErrInvalid, with its text; the audit trail records it as failed,
 	// not refused.
 	ErrFailed = errors.New("action failed")
+	// ErrServerDown: a database server the action needs did not answer.
+	// Unlike ErrUnavailable its text, redacted, is for the client: it
+	// names the server and why, which the person can act on.
+	ErrServerDown = errors.New("database server unavailable")
 )
 
 // Kind is what kind of failure an error from the Service is.
@@ -47,6 +51,8 @@ const (
 	Canceled
 	// Failed: the action ran and failed (ErrFailed).
 	Failed
+	// ServerDown: a database server did not answer (ErrServerDown).
+	ServerDown
 )
 
 // Classify says what kind of failure err is and the text the Service meant
@@ -65,6 +71,8 @@ func Classify(err error) (Kind, string) {
 		return Invalid, clientText(err, ErrInvalid)
 	case errors.Is(err, ErrFailed):
 		return Failed, clientText(err, ErrFailed)
+	case errors.Is(err, ErrServerDown):
+		return ServerDown, clientText(err, ErrServerDown)
 	case errors.Is(err, ErrUnavailable), catalog.IsUnreachable(err):
 		return Unavailable, ""
 	case errors.Is(err, context.Canceled):

@@ -323,6 +323,9 @@ func buildTriggerForm(jobs []service.Job) triggerForm {
 		if !slices.Contains(f.Servers, j.Server) {
 			f.Servers = append(f.Servers, j.Server)
 		}
+		if j.Database == "*" {
+			continue // the failed listing of a server that did not answer, not a database
+		}
 		if !slices.Contains(dbs[j.Database], j.Server) {
 			dbs[j.Database] = append(dbs[j.Database], j.Server)
 		}

@@ -111,3 +111,16 @@ func TestErrText(t *testing.T) {
 		t.Errorf("no error: %+v", empty)
 	}
 }
+
+// The "Back up now" form offers the servers and databases of the jobs, not
+// the "*" of a server whose databases could not be listed.
+func TestTriggerFormLeavesOutFailedListings(t *testing.T) {
+	f := buildTriggerForm([]service.Job{
+		{Server: "down", Database: "*", Type: "hourly"},
+		{Server: "up", Database: "shop", Type: "hourly"},
+		{Server: "down", Database: "shop", Type: "manual"},
+	})
+	if strings.Join(f.Servers, ",") != "down,up" || len(f.Databases) != 1 || f.Databases[0] != (dbChoice{Name: "shop", Servers: "up down"}) {
+		t.Errorf("form = %+v", f)
+	}
+}

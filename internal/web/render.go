@@ -230,6 +230,8 @@ func (u *UI) describe(r *http.Request, rq *request, err error) problem {
 		return problem{http.StatusBadRequest, "Cannot do that", sentence(text, service.ErrInvalid), nil}
 	case service.Failed:
 		return problem{http.StatusBadRequest, "Cannot do that", sentence(text, service.ErrFailed), nil}
+	case service.ServerDown:
+		return problem{http.StatusServiceUnavailable, "Database server unavailable", sentence(text, service.ErrServerDown), nil}
 	case service.Canceled:
 		return problem{499, "Cancelled", "The request was cancelled.", nil}
 	case service.Unavailable:
