@@ -277,6 +277,9 @@ func TestIDPrefixesDownloadAndDelete(t *testing.T) {
 	if b := s.show(t, first); b.Status != "deleted" {
 		t.Errorf("after delete: %s", b.Status)
 	}
+	if res := s.mustRun(t, "delete", first); strings.TrimSpace(res.stdout) != "deleted\t"+first+"\t-" {
+		t.Errorf("a second delete, with no copy left, printed %q", res.stdout)
+	}
 	if _, err := os.Stat(s.objectPath(b.Locations[0].Key)); !os.IsNotExist(err) {
 		t.Errorf("object still stored after delete: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gosqlguard/gosqlguard/internal/audit"
-	"github.com/gosqlguard/gosqlguard/internal/backup"
 )
 
 func newDeleteCommand(g *globals) *cobra.Command {
@@ -20,7 +19,8 @@ and manifest are removed from every storage holding a copy, and its
 catalog row becomes deleted, with when and why. ID is a backup ID or a
 unique prefix of one (at least 4 characters).
 
-Prints "deleted<TAB>ID<TAB>STORAGES" and exits 0; exits 1 when the backup is
+Prints "deleted<TAB>ID<TAB>STORAGES" (the storages it deleted a copy from;
+"-" when every copy was gone already) and exits 0; exits 1 when the backup is
 unknown, still running, or a storage failed (the copies that could be
 removed are gone and recorded so; run it again to retry the rest).`,
 		Args: cobra.ExactArgs(1),
@@ -41,13 +41,8 @@ removed are gone and recorded so; run it again to retry the rest).`,
 			if err != nil {
 				return &exitError{code: exitFailure, err: err}
 			}
-			var names []string
-			for _, l := range b.Locations {
-				if l.Status == backup.LocationDeleted {
-					names = append(names, l.Storage)
-				}
-			}
-			if len(names) == 0 {
+			names := audit.DeletedFrom(before, b.Locations)
+			if len(names) == 0 { // every copy was gone already
 				names = []string{"-"}
 			}
 			fmt.Fprintf(g.stdout, "deleted\t%s\t%s\n", b.ID, strings.Join(names, ","))

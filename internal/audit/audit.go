@@ -356,6 +356,21 @@ func (a *audited) DeleteBackup(ctx context.Context, id string) error {
 // to delete" when every copy was gone already), also before the error of a
 // deletion that failed in another storage.
 func DeleteEntry(id string, before, after []backup.Location, err error) catalog.AuditEntry {
+	from := DeletedFrom(before, after)
+	deleted := "no copy left to delete"
+	if len(from) > 0 {
+		deleted = "from " + strings.Join(from, ", ")
+	}
+	e := Entry(catalog.AuditDelete, id, err, deleted)
+	if err != nil && len(from) > 0 {
+		e.Detail = Detail(deleted + "; then: " + e.Detail)
+	}
+	return e
+}
+
+// DeletedFrom lists the storages whose copy a deletion deleted: deleted in
+// after (the copies once it ended) and not already in before.
+func DeletedFrom(before, after []backup.Location) []string {
 	was := map[string]bool{}
 	for _, l := range before {
 		was[l.Storage] = l.Status == backup.LocationDeleted
@@ -366,15 +381,7 @@ func DeleteEntry(id string, before, after []backup.Location, err error) catalog.
 			from = append(from, l.Storage)
 		}
 	}
-	deleted := "no copy left to delete"
-	if len(from) > 0 {
-		deleted = "from " + strings.Join(from, ", ")
-	}
-	e := Entry(catalog.AuditDelete, id, err, deleted)
-	if err != nil && len(from) > 0 {
-		e.Detail = Detail(deleted + "; then: " + e.Detail)
-	}
-	return e
+	return from
 }
 
 func (a *audited) VerifyBackup(ctx context.Context, id string) ([]backup.VerifyResult, error) {
