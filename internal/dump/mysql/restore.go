@@ -19,7 +19,7 @@ import (
 // dump.Dumper.
 func (d *Dumper) CheckTarget(ctx context.Context, db string, opts dump.RestoreOptions) error {
 	if err := ValidateDatabaseName(db); err != nil {
-		return dump.RefuseTarget(d.errorf("restore: %w", err))
+		return dump.RefuseTarget(d.errorf("restore: %w; %w", err, dump.ErrTargetUnchanged))
 	}
 	if err := checkTargetName(db, opts); err != nil {
 		return dump.RefuseTarget(d.errorf("restore into %q: %w; %w", db, err, dump.ErrTargetUnchanged))
