@@ -253,6 +253,7 @@ func testReplicas(t *testing.T, driver string) {
 	cfg := fmt.Sprintf("catalog: {driver: %s, dsn_file: %q}\n", driver, dsnFile) + rest
 
 	var replicas []*replica
+	launched := time.Now()
 	for i := range 3 {
 		r := *s
 		r.listen = freeAddr(t)
@@ -403,7 +404,7 @@ func testReplicas(t *testing.T, driver string) {
 	}
 	claims := cat.claims(t, job)
 	checkReplicaRun(t, replicaRun{all: all, claims: claims, victim: victim, victimRow: victimRow,
-		killedAt: killedAt, stopAt: stopAt, apiStarted: apiStarted})
+		killedAt: killedAt, launched: launched, stopAt: stopAt, apiStarted: apiStarted})
 
 	if seenRemote == 0 {
 		t.Errorf("no replica's /api/v1/status listed a backup another replica ran")
@@ -443,6 +444,7 @@ type replicaRun struct {
 	victim     *replica
 	victimRow  storedBackup // its backup when it was killed
 	killedAt   time.Time
+	launched   time.Time // just before the first replica was started
 	stopAt     time.Time // the survivors were sent SIGTERM
 	apiStarted map[string]bool
 }
@@ -493,8 +495,29 @@ func checkReplicaRun(t *testing.T, run replicaRun) {
 		}
 	}
 
+	// A backup's finished_at is stamped before its manifests are written
+	// and its row updated: the catalog shows it running a little longer
+	// (a few ms, more under load), and a claim in that gap finds the job
+	// running.
+	const endRecorded = 500 * time.Millisecond
+	runningAt := func(at time.Time) (storedBackup, bool) {
+		for _, b := range run.all {
+			if !b.started.After(at.Add(500*time.Millisecond)) && (b.finished.IsZero() || b.finished.Add(endRecorded).After(at)) {
+				return b, true
+			}
+		}
+		return storedBackup{}, false
+	}
+
 	// Every slot from the first to the last was claimed, once (the
-	// primary key sees to that), on the 2 s grid of "@every 2s".
+	// primary key sees to that), on the 2 s grid of "@every 2s". The one
+	// exception is at start: each replica's catch-up run claims the slot
+	// before its start, and a replica whose catch-up is still under way at
+	// the next slot skips that slot without a claim (its scheduler runs one
+	// task per job). When all of them start just before a slot boundary,
+	// nobody claims it; the catch-up backup, running then, stands for it.
+	firstAfterLaunch := run.launched.Truncate(slotLen).Add(slotLen)
+	catchUp := len(run.claims) > 0 && run.claims[0].slot.Before(run.launched)
 	if len(run.claims) < 30 {
 		t.Errorf("%d slots claimed, want at least 30", len(run.claims))
 	}
@@ -502,8 +525,15 @@ func checkReplicaRun(t *testing.T, run replicaRun) {
 		if !c.slot.Equal(c.slot.Truncate(slotLen)) {
 			t.Errorf("slot %s is off the %s grid", c.slot, slotLen)
 		}
-		if i > 0 && c.slot.Sub(run.claims[i-1].slot) != slotLen {
-			t.Errorf("slots %s to %s were not claimed", run.claims[i-1].slot.Add(slotLen), c.slot.Add(-slotLen))
+		if i == 0 {
+			continue
+		}
+		for missing := run.claims[i-1].slot.Add(slotLen); missing.Before(c.slot); missing = missing.Add(slotLen) {
+			if b, busy := runningAt(missing); i == 1 && catchUp && !missing.After(firstAfterLaunch) && busy {
+				t.Logf("slot %s was not claimed: every replica was still in its catch-up run (%v)", missing, b)
+				continue
+			}
+			t.Errorf("slot %s was not claimed", missing)
 		}
 		if c.holder == victimHolder && c.claimed.After(run.killedAt) {
 			t.Errorf("the killed replica claimed slot %s after it was killed", c.slot)
@@ -544,20 +574,7 @@ func checkReplicaRun(t *testing.T, run replicaRun) {
 
 	// A claim without a backup is one whose replica found the job running
 	// (the previous run, or the killed replica's until its lease lapsed),
-	// or one the survivors made as they were told to stop.
-	// A backup's finished_at is stamped before its manifests are written
-	// and its row updated: the catalog shows it running a little longer
-	// (a few ms, more under load), and a claim in that gap finds the job
-	// running.
-	const endRecorded = 500 * time.Millisecond
-	runningAt := func(at time.Time) (storedBackup, bool) {
-		for _, b := range run.all {
-			if !b.started.After(at.Add(500*time.Millisecond)) && (b.finished.IsZero() || b.finished.Add(endRecorded).After(at)) {
-				return b, true
-			}
-		}
-		return storedBackup{}, false
-	}
+	// or one the survivors made as they were told to stop (see endRecorded).
 	skipped, skippedAfterLapse := 0, 0
 	for i, c := range run.claims {
 		if _, ok := runOf[i]; ok || !c.claimed.Before(run.stopAt) {
