@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/backup"
+	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/duration"
 	"github.com/gosqlguard/gosqlguard/internal/httpserve"
 	"github.com/gosqlguard/gosqlguard/internal/redact"
@@ -78,6 +80,24 @@ func (u *UI) loadBackup(w http.ResponseWriter, r *http.Request, rq *request) (*b
 }
 
 func (u *UI) backupPage(w http.ResponseWriter, r *http.Request, rq *request) {
+	if id := r.PathValue("id"); !backup.ValidID(id) && id != "" {
+		// A unique prefix of an ID, as the CLI and the API take: send the
+		// browser to the backup's own address (an error page otherwise:
+		// too short, ambiguous or unknown, in the lookup's words).
+		b, err := u.svc.GetBackup(r.Context(), id)
+		if kind, _ := service.Classify(err); kind == service.NotFound {
+			u.errorPage(w, r, rq, http.StatusNotFound, "Backup not found",
+				fmt.Sprintf("No backup's ID starts with %q. IDs look like 20240501T020304.000Z-0123456789ab; "+
+					"any unique start of one (%d characters or more) will do.", id, catalog.MinIDPrefix))
+			return
+		}
+		if err != nil {
+			u.fail(w, r, rq, err)
+			return
+		}
+		http.Redirect(w, r, "/backups/"+url.PathEscape(b.ID), http.StatusFound)
+		return
+	}
 	b, ok := u.loadBackup(w, r, rq)
 	if !ok {
 		return

@@ -390,7 +390,7 @@ func TestPagesAndErrorsAreReadable(t *testing.T) {
 		{"/retention", 200, "to delete"},
 		{"/status", 200, "1.4.0"},
 		{"/backups/20240101T000000.000Z-000000000000", 404, "Backup not found"},
-		{"/backups/not-an-id", 404, "That is not a backup ID"},
+		{"/backups/not-an-id", 404, "No backup&#39;s ID starts with &#34;not-an-id&#34;"},
 		{"/nowhere", 404, "Page not found"},
 		{"/static/app.css", 200, "--bg"},
 		{"/static/nope.js", 404, "Page not found"},
@@ -487,5 +487,20 @@ func TestAnomalyBadgeAndWarnings(t *testing.T) {
 	list := c.get("/backups").body
 	if strings.Count(list, "Size anomaly</span>") != 1 {
 		t.Errorf("the list shows %d anomaly badges, want 1", strings.Count(list, "Size anomaly</span>"))
+	}
+}
+
+// A unique start of an ID, as the CLI and the API take, leads to the
+// backup's page; one that several IDs share is refused with their count.
+func TestBackupPageTakesAnIDPrefix(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.loggedIn(t, viewerToken)
+	id := e.backupID(t, func(_, db, _, st string) bool { return db == "shop" && st == "success" })
+	r := c.get("/backups/" + id[:len(id)-1])
+	if r.status != http.StatusFound || r.header.Get("Location") != "/backups/"+id {
+		t.Fatalf("GET /backups/<prefix>: status %d, Location %q, want 302 to /backups/%s", r.status, r.header.Get("Location"), id)
+	}
+	if r := c.get("/backups/20"); r.status != http.StatusBadRequest || !strings.Contains(r.body, "give more of the ID") {
+		t.Errorf("GET /backups/20 (shared by several IDs): status %d, want 400 asking for more of the ID\n%s", r.status, r.body)
 	}
 }
