@@ -29,8 +29,11 @@ type JobSummary struct {
 	// LastDrill is the newest (by Drill.At; on a tie, of the newer backup)
 	// of the drills that count: each backup's newest finished drill (not
 	// running, not interrupted, which proves nothing either way), deleted
-	// backups left out. A backup whose newest drill failed no longer counts
-	// as proven, whatever an earlier drill of it found.
+	// backups included: a drill proves the job's backups restorable when it
+	// ran, and retention soon deletes the backup a weekly drill restored
+	// (the last-drill-success metric, too, outlives it). A backup whose
+	// newest drill failed no longer counts as proven, whatever an earlier
+	// drill of it found.
 	LastDrill *JobDrill
 	// LastDrillSuccess is the newest of the drills that count whose status
 	// is success ("last proven restorable").

@@ -27,7 +27,7 @@ type Job struct {
 	RunningID        string     `json:"running_id,omitempty"`
 	// The job's restore drills, from each of its backups' latest finished
 	// drill (a backup whose latest drill failed no longer counts as proven;
-	// deleted backups do not count). LastDrillSuccess is when the newest
+	// backups deleted since still count). LastDrillSuccess is when the newest
 	// successful drill ran ("last proven restorable"), of backup
 	// LastDrillSuccessID; null when none did. LastDrill is the newest drill
 	// whatever its outcome.

@@ -42,7 +42,7 @@ func FoldJobs(all []*backup.Backup) []catalog.JobSummary {
 			j.Running = jb
 		}
 		d := b.Drill
-		if d == nil || b.Status == backup.StatusDeleted || d.Status == backup.DrillInterrupted {
+		if d == nil || d.Status == backup.DrillInterrupted {
 			continue
 		}
 		jd := &catalog.JobDrill{BackupID: b.ID, Drill: *d}
@@ -113,8 +113,8 @@ func testJobsOutcomes(t *testing.T, s catalog.Store) {
 }
 
 // testJobsDrills: only each backup's newest finished drill counts, deleted
-// backups do not, running and interrupted drills prove nothing, and on a
-// tie the newer backup's drill wins.
+// backups' too, running and interrupted drills prove nothing, and on a tie
+// the newer backup's drill wins.
 func testJobsDrills(t *testing.T, s catalog.Store) {
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 	b1 := NewBackup(at(0), 1, "srv", "shop", "daily", backup.StatusSuccess)
@@ -131,7 +131,7 @@ func testJobsDrills(t *testing.T, s catalog.Store) {
 	drill(t, s, b2.ID, at(12), backup.DrillFailure, "table t: 1 rows, want 2") // ...but no longer
 	drill(t, s, b2.ID, at(13), backup.DrillInterrupted)                        // proves nothing
 	drill(t, s, b2.ID, at(14), catalog.DrillRunning)                           // not finished
-	drill(t, s, b3.ID, at(15), backup.DrillSuccess)                            // deleted since
+	drill(t, s, b3.ID, at(15), backup.DrillFailure, "table u: missing")        // deleted since: still counts
 	drill(t, s, b4.ID, at(9), backup.DrillSuccess)                             // older than b1's drill
 	drill(t, s, c1.ID, at(10), backup.DrillFailure)                            // a tie: c2's wins
 	drill(t, s, c2.ID, at(10), backup.DrillSuccess)
@@ -154,7 +154,7 @@ func testJobsDrills(t *testing.T, s catalog.Store) {
 	// got is ordered crm, erp, shop.
 	check(got[0], jd(c2, 10, backup.DrillSuccess), jd(c2, 10, backup.DrillSuccess))
 	check(got[1], nil, nil)
-	check(got[2], jd(b2, 12, backup.DrillFailure, "table t: 1 rows, want 2"), jd(b1, 10, backup.DrillSuccess))
+	check(got[2], jd(b3, 15, backup.DrillFailure, "table u: missing"), jd(b1, 10, backup.DrillSuccess))
 	if d := got[2].LastDrill; d != nil && (d.Seconds != 2.5 || !d.Compared || d.Server != "drill-target") {
 		t.Errorf("LastDrill lacks the drill's details: %+v", d)
 	}

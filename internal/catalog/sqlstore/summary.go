@@ -84,14 +84,14 @@ const newestOf = `SELECT x.id FROM backups x
 			ORDER BY x.id DESC LIMIT 1`
 
 // jobDrillsQuery returns, per job, the newest of the drills that count
-// (each backup's newest finished drill, deleted backups left out; see
+// (each backup's newest finished drill, deleted backups included; see
 // catalog.JobSummary) and the newest of those that succeeded: a row with
 // newest = 1 is the job's last drill, a row of status success with
 // newest_success = 1 its last successful one (one row can be both). It reads
 // every drill once, and the backup of each counted drill by primary key:
 // drills are few next to backups (one per drilled backup and drill run).
 //
-// Parameters: running, interrupted, success, deleted, success.
+// Parameters: running, interrupted, success, success.
 const jobDrillsQuery = `WITH counted AS (
 	SELECT MAX(id) AS id FROM drills WHERE status NOT IN (?, ?) GROUP BY backup_id
 ), ranked AS (
@@ -101,7 +101,6 @@ const jobDrillsQuery = `WITH counted AS (
 		ROW_NUMBER() OVER (PARTITION BY b.server, b."database", b.type, d.status = ?
 			ORDER BY d.started_at DESC, d.backup_id DESC) AS newest_success
 	FROM counted c JOIN drills d ON d.id = c.id JOIN backups b ON b.id = d.backup_id
-	WHERE b.status <> ?
 )
 SELECT job_server, job_database, job_type, newest, newest_success, ` + drillColumns + `
 FROM ranked WHERE newest = 1 OR (newest_success = 1 AND status = ?)`
@@ -181,7 +180,7 @@ func (s *Store) jobDrills(ctx context.Context, js []catalog.JobSummary) error {
 		byKey[[3]string{js[i].Server, js[i].Database, js[i].Type}] = &js[i]
 	}
 	rows, err := s.queryRows(ctx, s.db, jobDrillsQuery, string(catalog.DrillRunning), string(backup.DrillInterrupted),
-		string(backup.DrillSuccess), string(backup.StatusDeleted), string(backup.DrillSuccess))
+		string(backup.DrillSuccess), string(backup.DrillSuccess))
 	if err != nil {
 		return err
 	}
