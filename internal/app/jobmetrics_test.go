@@ -344,8 +344,32 @@ func TestDaemonReloadJobMetrics(t *testing.T) {
 			}
 			return int64(f)
 		}
+		// The API's jobs say the same: a job whose type the config lost is
+		// removed, with no next run.
+		jobs := func(when string, wantRemoved ...string) {
+			t.Helper()
+			js, err := (&daemonService{d: dt.d}).Jobs(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var removed []string
+			for _, j := range js {
+				if j.Removed {
+					removed = append(removed, j.Database+"/"+j.Type)
+					if j.NextRun != nil {
+						t.Errorf("%s, removed job %s/%s has a next run %s", when, j.Database, j.Type, j.NextRun)
+					}
+				} else if j.Type != "manual" && j.NextRun == nil {
+					t.Errorf("%s, scheduled job %s/%s has no next run", when, j.Database, j.Type)
+				}
+			}
+			if !slices.Equal(removed, wantRemoved) {
+				t.Errorf("%s, removed jobs %q, want %q", when, removed, wantRemoved)
+			}
+		}
 		check("at start", lastFail, "app/weekly", "app/manual")
 		check("at start", last, "app/daily", "app/weekly")
+		jobs("at start", "app/monthly")
 		if v := check("at start", since, "app/daily", "app/weekly"); unix(v[jobSeries(since, "db1/app/weekly")[0]]) != start.Unix() {
 			t.Errorf("at start, weekly scheduled since %s, want the start %d", v[jobSeries(since, "db1/app/weekly")[0]], start.Unix())
 		}
@@ -357,6 +381,7 @@ func TestDaemonReloadJobMetrics(t *testing.T) {
 		check("after dropping weekly", lastFail, "app/manual")
 		check("after dropping weekly", last, "app/daily")
 		check("after dropping weekly", since, "app/daily")
+		jobs("after dropping weekly", "app/monthly", "app/weekly")
 
 		time.Sleep(time.Hour)
 		back := time.Now()
@@ -369,6 +394,7 @@ func TestDaemonReloadJobMetrics(t *testing.T) {
 		if v := check("after weekly is back", last, "app/daily", "app/weekly"); unix(v[jobSeries(last, "db1/app/weekly")[0]]) != start.Add(-140*time.Hour).Unix() {
 			t.Errorf("after weekly is back, its last success = %s, want the catalog's", v[jobSeries(last, "db1/app/weekly")[0]])
 		}
+		jobs("after weekly is back", "app/monthly")
 		v := check("after weekly is back", since, "app/daily", "app/weekly")
 		if got := unix(v[jobSeries(since, "db1/app/weekly")[0]]); got != back.Unix() {
 			t.Errorf("weekly scheduled since %d, want the reload that brought it back %d", got, back.Unix())

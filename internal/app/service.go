@@ -16,6 +16,7 @@ import (
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
 	"github.com/gosqlguard/gosqlguard/internal/config"
 	"github.com/gosqlguard/gosqlguard/internal/dump"
+	"github.com/gosqlguard/gosqlguard/internal/metrics"
 	"github.com/gosqlguard/gosqlguard/internal/retention"
 	"github.com/gosqlguard/gosqlguard/internal/runner"
 	"github.com/gosqlguard/gosqlguard/internal/scheduler"
@@ -303,9 +304,24 @@ func (s *daemonService) Jobs(ctx context.Context) ([]service.Job, error) {
 		}
 	}
 	next := s.d.sched.NextRuns()
+	keep := keepJob(a, s.d.discovered.all())
+	now := s.d.opts.Clock.Now()
 	out := make([]service.Job, 0, len(jobs))
 	for _, j := range jobs {
-		if t, ok := next[j.Type]; ok && !t.IsZero() {
+		// As for the metrics: a job is kept by its newest outcome's time
+		// (a discovered database the last listing missed is gone unless
+		// it was backed up since); a running one is kept.
+		at := now
+		if !j.Running {
+			at = time.Time{}
+			for _, t := range []*time.Time{j.LastSuccess, j.LastFailure} {
+				if t != nil && t.After(at) {
+					at = *t
+				}
+			}
+		}
+		j.Removed = !keep(metrics.Job{Server: j.Server, Database: j.Database, Type: j.Type}, at)
+		if t, ok := next[j.Type]; ok && !t.IsZero() && !j.Removed {
 			j.NextRun = &t
 		}
 		out = append(out, *j)

@@ -25,6 +25,12 @@ type Job struct {
 	NextRun          *time.Time `json:"next_run"` // null for manual-only jobs
 	Running          bool       `json:"running"`
 	RunningID        string     `json:"running_id,omitempty"`
+	// Removed: the config no longer has this job (its server or backup
+	// type was removed, its database taken out of the server's list or
+	// excluded, or a discovered database was gone from the server's last
+	// listing). Its backups stay in the catalog; it has no next run, and
+	// its outcomes no longer raise alarms (the metrics drop its series).
+	Removed bool `json:"removed"`
 	// The job's restore drills, from each of its backups' latest finished
 	// drill (a backup whose latest drill failed no longer counts as proven;
 	// backups deleted since still count). LastDrillSuccess is when the newest

@@ -77,12 +77,20 @@ func (r jobRow) Problem() bool {
 	return r.Attn || r.Drill.Failed || r.History.Anomalous
 }
 
-// visibleJobs leaves out idle manual jobs and, with problemsOnly, every job
-// without a problem. It keeps the order of rows.
+// removedIdle reports whether the config no longer has the job and it
+// does not run now: the dashboard leaves it out (its backups stay under
+// Backups and on its job page), as the metrics drop its series.
+func (r jobRow) removedIdle() bool {
+	return r.Removed && !r.Running
+}
+
+// visibleJobs leaves out idle manual jobs, jobs removed from the config
+// that do not run and, with problemsOnly, every job without a problem. It
+// keeps the order of rows.
 func visibleJobs(rows []jobRow, problemsOnly bool) []jobRow {
 	out := make([]jobRow, 0, len(rows))
 	for _, r := range rows {
-		if r.idle() || (problemsOnly && !r.Problem()) {
+		if r.idle() || r.removedIdle() || (problemsOnly && !r.Problem()) {
 			continue
 		}
 		out = append(out, r)
@@ -192,12 +200,15 @@ type dashboardData struct {
 	// Hidden is how many shown jobs that filter hides.
 	ProblemsOnly bool
 	Hidden       int
-	Running      []progressView
-	Operations   []operationView // restores and drills running in this process
-	Storages     []service.StorageStatus
-	StatusErr    string
-	Totals       totals
-	Form         triggerForm
+	// Removed is how many jobs the config no longer has are left out (see
+	// jobRow.removedIdle).
+	Removed    int
+	Running    []progressView
+	Operations []operationView // restores and drills running in this process
+	Storages   []service.StorageStatus
+	StatusErr  string
+	Totals     totals
+	Form       triggerForm
 }
 
 // triggerForm lists the choices of the "Back up now" form.
@@ -219,7 +230,13 @@ func (u *UI) dashboardData(r *http.Request, rq *request) (*dashboardData, error)
 		return nil, err
 	}
 	now := u.now()
-	d := &dashboardData{Jobs: visibleJobs(classifyJobs(jobs, now), false), ProblemsOnly: problemsOnly(r)}
+	all := classifyJobs(jobs, now)
+	d := &dashboardData{Jobs: visibleJobs(all, false), ProblemsOnly: problemsOnly(r)}
+	for _, j := range all {
+		if j.removedIdle() {
+			d.Removed++
+		}
+	}
 	progress := u.svc.Progress(ctx)
 	rates := u.rates.observe(now, progress)
 	byID := map[string]*progressView{}
@@ -310,9 +327,14 @@ func (u *UI) addHistory(r *http.Request, rq *request, rows []jobRow) {
 }
 
 // problemsOnly reports whether the request asks for jobs with a problem
-// only: the query parameter problems=1, on the page and its live updates.
+// only: the query parameter problems=1 (or true, yes, on), on the page and
+// its live updates.
 func problemsOnly(r *http.Request) bool {
-	return r.URL.Query().Get("problems") == "1"
+	switch strings.ToLower(strings.TrimSpace(r.URL.Query().Get("problems"))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }
 
 func buildTriggerForm(jobs []service.Job) triggerForm {
@@ -320,6 +342,9 @@ func buildTriggerForm(jobs []service.Job) triggerForm {
 	dbs := map[string][]string{}
 	types := []string{manualType}
 	for _, j := range jobs {
+		if j.Removed {
+			continue // the config no longer has it: a backup of it is refused
+		}
 		if !slices.Contains(f.Servers, j.Server) {
 			f.Servers = append(f.Servers, j.Server)
 		}

@@ -100,12 +100,40 @@ func TestDashboardProblemsFilter(t *testing.T) {
 		t.Errorf("the jobs tile changes with the filter: %q vs %q", tile(all), tile(body))
 	}
 
+	// problems=true (or yes, on) filters as problems=1 does.
+	for _, v := range []string{"true", "yes", "On"} {
+		if b := c.get("/?problems=" + v).body; strings.Contains(b, `data-job="main-mysql/crm/hourly"`) || !strings.Contains(b, `data-job="pg-main/analytics/daily"`) {
+			t.Errorf("?problems=%s does not filter", v)
+		}
+	}
+
 	healthy := newEnv(t, envOptions{})
 	healthy.svc.Clear()
 	healthy.svc.Types = map[string][]string{} // no backup and no job: nothing wrong
 	hc := healthy.loggedIn(t, viewerToken)
 	if b := hc.get("/?problems=1").body; !strings.Contains(b, `id="no-problems"`) {
 		t.Error("with no problem the filtered page does not say so")
+	}
+}
+
+// A job the config no longer has leaves the dashboard, whatever its last
+// outcome (the metrics drop it too), and the page says how many are left
+// out; the "Back up now" form no longer offers it.
+func TestDashboardLeavesOutRemovedJobs(t *testing.T) {
+	e := manualEnv(t)
+	e.svc.Removed = map[string]bool{"pg-main/analytics/daily": true} // it failed last
+	c := e.loggedIn(t, viewerToken)
+	for _, path := range []string{"/", "/?problems=1"} {
+		body := c.get(path).body
+		if strings.Contains(body, `data-job="pg-main/analytics/daily"`) {
+			t.Errorf("%s shows a job the config no longer has", path)
+		}
+		if !strings.Contains(body, `id="removed-jobs"`) || !strings.Contains(body, "Not shown: 1 job no longer in the configuration") {
+			t.Errorf("%s does not say a removed job is left out", path)
+		}
+	}
+	if body := c.get("/").body; !strings.Contains(body, `data-job="pg-main/billing/daily"`) {
+		t.Error("the other jobs are gone too")
 	}
 }
 

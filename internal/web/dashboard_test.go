@@ -79,6 +79,8 @@ func TestVisibleJobs(t *testing.T) {
 		{Server: "s", Database: "drill-failed", Type: "daily", LastSuccess: at(-h), NextRun: at(23 * h), LastDrill: at(-h), LastDrillStatus: backup.DrillFailure, LastDrillError: "restore failed"},
 		{Server: "s", Database: "overdue", Type: "daily", LastSuccess: at(-30 * h), NextRun: at(-6 * h)},
 		{Server: "s", Database: "empty-scheduled-manual", Type: "manual", NextRun: at(h)},
+		{Server: "s", Database: "removed-failed", Type: "daily", LastFailure: at(-h), Removed: true},
+		{Server: "s", Database: "removed-running", Type: "daily", Running: true, RunningID: "q", Removed: true},
 	}
 	names := func(rows []jobRow) string {
 		var out []string
@@ -89,7 +91,7 @@ func TestVisibleJobs(t *testing.T) {
 	}
 	rows := classifyJobs(jobs, now)
 	rows[6].History.Anomalous = true // "unproven": its last backup is suspiciously small
-	if got, want := names(visibleJobs(rows, false)), "manual-ok,manual-partial,manual-running,manual-drilled,healthy,unproven,never,failed,drill-failed,overdue,empty-scheduled-manual"; got != want {
+	if got, want := names(visibleJobs(rows, false)), "manual-ok,manual-partial,manual-running,manual-drilled,healthy,unproven,never,failed,drill-failed,overdue,empty-scheduled-manual,removed-running"; got != want {
 		t.Errorf("shown jobs:\n got %s\nwant %s", got, want)
 	}
 	if got, want := names(visibleJobs(rows, true)), "manual-partial,unproven,failed,drill-failed,overdue"; got != want {
@@ -121,6 +123,19 @@ func TestTriggerFormLeavesOutFailedListings(t *testing.T) {
 		{Server: "down", Database: "shop", Type: "manual"},
 	})
 	if strings.Join(f.Servers, ",") != "down,up" || len(f.Databases) != 1 || f.Databases[0] != (dbChoice{Name: "shop", Servers: "up down"}) {
+		t.Errorf("form = %+v", f)
+	}
+}
+
+// Nor does it offer a job the config no longer has: a backup of it is
+// refused.
+func TestTriggerFormLeavesOutRemovedJobs(t *testing.T) {
+	f := buildTriggerForm([]service.Job{
+		{Server: "gone", Database: "old", Type: "manual", Removed: true},
+		{Server: "up", Database: "old", Type: "weekly", Removed: true},
+		{Server: "up", Database: "shop", Type: "hourly"},
+	})
+	if strings.Join(f.Servers, ",") != "up" || len(f.Databases) != 1 || f.Databases[0].Name != "shop" || strings.Join(f.Types, ",") != "manual,hourly" {
 		t.Errorf("form = %+v", f)
 	}
 }

@@ -57,6 +57,9 @@ type Fake struct {
 	Types map[string][]string
 	// NextRun is each backup type's next scheduled run.
 	NextRun map[string]time.Time
+	// Removed lists the jobs ("server/database/type") that Jobs reports
+	// as no longer configured, with no next run.
+	Removed map[string]bool
 	// Storages are the storage names; each backup has a copy in every one.
 	// The first is "local", the others are S3.
 	Storages []string
@@ -619,7 +622,10 @@ func (f *Fake) Jobs(_ context.Context) ([]service.Job, error) {
 		noteDrill(j, b)
 	}
 	out := make([]service.Job, 0, len(jobs))
-	for _, j := range jobs {
+	for k, j := range jobs {
+		if f.Removed[k] {
+			j.Removed, j.NextRun = true, nil
+		}
 		out = append(out, *j)
 	}
 	slices.SortFunc(out, func(a, b service.Job) int {
