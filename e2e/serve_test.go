@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -320,6 +321,21 @@ func TestServeRecordsUnreachableServer(t *testing.T) {
 	if resp.StatusCode != 503 || !strings.Contains(string(body), `"server_unavailable"`) || !strings.Contains(string(body), "server down: ") ||
 		!strings.Contains(string(body), "recorded as failed: ") || strings.Contains(string(body), "no.sock") {
 		t.Errorf("backup of the server that is down: %d %s", resp.StatusCode, body)
+	}
+	// The audit trail names that failed backup (its detail keeps the start
+	// of a long message: the ID comes before the server's error).
+	id := regexp.MustCompile(`recorded as failed: (\S+?)[ ,]`).FindStringSubmatch(string(body))
+	if id == nil {
+		t.Fatalf("no failed backup ID in %s", body)
+	}
+	resp, err = http.Get("http://" + s.listen + "/api/v1/audit?action=backup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(trail), id[1]) {
+		t.Errorf("the audit trail does not name the failed backup %s: %d %s", id[1], resp.StatusCode, trail)
 	}
 	if err, _ := d.stop(syscall.SIGTERM); err != nil {
 		t.Errorf("daemon exit: %v", err)

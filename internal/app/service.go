@@ -83,7 +83,8 @@ func (s *daemonService) StartBackups(ctx context.Context, server, database, typ 
 			kind = service.ErrServerDown
 		}
 		if len(failed) > 0 {
-			return nil, fmt.Errorf("%w: no database to back up (%v); recorded as failed: %s", kind, errors.Join(planErrs...), strings.Join(failed, ", "))
+			// The IDs first: the audit trail keeps the start of a long message.
+			return nil, fmt.Errorf("%w: no database to back up; recorded as failed: %s (%v)", kind, strings.Join(failed, ", "), errors.Join(planErrs...))
 		}
 		return nil, fmt.Errorf("%w: no database to back up (%v)", kind, errors.Join(planErrs...))
 	}
