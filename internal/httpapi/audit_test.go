@@ -154,6 +154,15 @@ func TestAuditFiltersAndPages(t *testing.T) {
 	if got := env.auditList(t, "?action=verify&since="+since).Entries; len(got) != 2 {
 		t.Errorf("since=%s: %v, want the last two verifications", since, keys(got))
 	}
+	// A date as since and until: that whole day (UTC), both ends included.
+	day := env.clock.Now().UTC().Format(time.DateOnly)
+	all := env.auditList(t, "?action=verify").Entries
+	if got := env.auditList(t, "?action=verify&since="+day+"&until="+day).Entries; len(all) < 2 || len(got) != len(all) {
+		t.Errorf("since=until=%s: %v, want every verification %v", day, keys(got), keys(all))
+	}
+	if got := env.auditList(t, "?action=verify&until="+env.clock.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)).Entries; len(got) != 0 {
+		t.Errorf("until yesterday: %v, want none", keys(got))
+	}
 	// Pages of two: 6 entries, newest first, neither repeated nor skipped,
 	// with the cursor passed back as cursor or as its older name, before.
 	for _, param := range []string{"cursor", "before"} {

@@ -266,21 +266,34 @@ func deref(p *string) string {
 	return *p
 }
 
-// timeRange parses the "since" and "until" parameters of q (RFC 3339
-// times) into since and until, leaving each zero when absent; a bad time, or
-// since not before until, is a 400.
+// timeRange parses the "since" and "until" parameters of q into since and
+// until, leaving each zero when absent. Each is an RFC 3339 time or a date
+// (YYYY-MM-DD, UTC; a date as until includes its day, as in the web UI's
+// filters). A bad time, one before 1970 (the zero time would read as no
+// bound), or since not before until, is a 400.
 func timeRange(q map[string]string, since, until *time.Time) error {
 	for _, p := range []struct {
 		key string
 		dst *time.Time
 	}{{"since", since}, {"until", until}} {
-		if v, ok := q[p.key]; ok {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z", p.key)
-			}
-			*p.dst = t
+		v, ok := q[p.key]
+		if !ok {
+			continue
 		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			day, derr := time.Parse(time.DateOnly, v)
+			if derr != nil {
+				return badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z or a date like 2024-05-01", p.key)
+			}
+			if t = day; p.key == "until" {
+				t = day.AddDate(0, 0, 1)
+			}
+		}
+		if t.Before(time.Unix(0, 0)) {
+			return badRequest("invalid %s: %s is before 1970", p.key, v)
+		}
+		*p.dst = t
 	}
 	if !since.IsZero() && !until.IsZero() && !since.Before(*until) {
 		return badRequest("invalid since and until: since must be before until")

@@ -38,6 +38,8 @@ func (s *Server) buildOpenAPI() map[string]any {
 	idParam := map[string]any{"$ref": "#/components/parameters/id"}
 	nameSchema := map[string]any{"type": "string", "pattern": namePattern.String(), "maxLength": maxNameLen}
 	dbSchema := map[string]any{"type": "string", "minLength": 1, "maxLength": 128}
+	// A time filter: an RFC 3339 date-time or a full-date (see timeRange).
+	timeSchema := map[string]any{"type": "string", "anyOf": []any{map[string]any{"format": "date-time"}, map[string]any{"format": "date"}}}
 	qp := func(name, desc string, schema map[string]any) map[string]any {
 		return map[string]any{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
 	}
@@ -58,8 +60,8 @@ func (s *Server) buildOpenAPI() map[string]any {
 				qp("type", "Backup type.", nameSchema),
 				qp("status", "Backup status.", g.of(reflect.TypeFor[backup.Status]())),
 				qp("storage", "Only backups with a copy (in any state) in this storage.", nameSchema),
-				qp("since", "Started at or after (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
-				qp("until", "Started before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
+				qp("since", "Started at or after: an RFC 3339 time, or a date (UTC).", timeSchema),
+				qp("until", "Started before: an RFC 3339 time, or a date (UTC; its day included).", timeSchema),
 				qp("q", "Free text: case-insensitive substring of ID, server, database, type or error.", map[string]any{"type": "string", "maxLength": maxQueryLen}),
 				qp("limit", "Page size.", map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}),
 				qp("cursor", "Opaque cursor from a previous page's next_cursor.", map[string]any{"type": "string"}),
@@ -138,8 +140,8 @@ func (s *Server) buildOpenAPI() map[string]any {
 				qp("action", "Action.", map[string]any{"type": "string", "enum": catalog.AuditActions}),
 				qp("actor", "Actor: token name, web user, cli:<user> for the command line, daemon, or anonymous (no tokens configured).", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
 				qp("target", "Target, exactly: a backup ID, a job server/database/type (* for a part not given), or a storage.", map[string]any{"type": "string", "maxLength": catalog.MaxAuditName}),
-				qp("since", "Recorded at or after (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
-				qp("until", "Recorded before (RFC 3339).", map[string]any{"type": "string", "format": "date-time"}),
+				qp("since", "Recorded at or after: an RFC 3339 time, or a date (UTC).", timeSchema),
+				qp("until", "Recorded before: an RFC 3339 time, or a date (UTC; its day included).", timeSchema),
 				qp("limit", "Page size.", map[string]any{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}),
 				qp("cursor", "Opaque cursor from a previous page's next_cursor.", map[string]any{"type": "string"}),
 				deprecated(qp("before", "The older name of cursor, still accepted; not together with cursor.", map[string]any{"type": "string"})),
