@@ -13,6 +13,9 @@
 // client's IP (httpserve.ClientIP). A HEAD request asks for headers only:
 // it downloads nothing and is not recorded. Details are one line, redacted
 // (redact.Text), and short: an entry never holds a token, password or DSN.
+// The name of the job an entry is about is kept whole (SafeDetail): it is
+// a validated name, not a secret, and redaction alone would take a part of
+// "my/a\"b\"/daily" for a file path.
 package audit
 
 import (
@@ -23,6 +26,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,7 +77,7 @@ type Recorder struct {
 	Logger *slog.Logger // a failure to record is logged here; nil: discarded
 }
 
-// Record appends e, stamped now, with its detail made safe (Detail). It
+// Record appends e, stamped now, with its detail made safe (SafeDetail). It
 // waits at most a few seconds, and also when ctx has ended, so that an
 // action its caller canceled is recorded too. A failure to record is logged
 // at ERROR with attrs and e's fields; it never fails the action, so Record
@@ -83,7 +87,7 @@ func (r Recorder) Record(ctx context.Context, e catalog.AuditEntry, attrs ...any
 	if clk == nil {
 		clk = clock.System{}
 	}
-	e.At, e.Detail = clk.Now().UTC(), Detail(e.Detail)
+	e.At, e.Detail = clk.Now().UTC(), SafeDetail(e)
 	err := errors.New("audit trail: nowhere to record")
 	if r.Append != nil {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
@@ -129,12 +133,12 @@ func Actor(ctx context.Context) string {
 // record: AuditOK and "" for nil; AuditRefused for what the Service
 // refused (not found, conflict, invalid), AuditCanceled when the caller
 // went away, AuditFailed otherwise (service.ErrFailed: the action ran and
-// failed), each with err's text redacted.
+// failed), each with err's text, which an entry's detail redacts (Detail).
 func Outcome(err error) (outcome, detail string) {
 	if err == nil {
 		return catalog.AuditOK, ""
 	}
-	detail = redact.Text(err.Error())
+	detail = err.Error()
 	switch kind, _ := service.Classify(err); kind {
 	case service.NotFound, service.Conflict, service.Invalid:
 		return catalog.AuditRefused, detail
@@ -144,10 +148,11 @@ func Outcome(err error) (outcome, detail string) {
 	return catalog.AuditFailed, detail
 }
 
-// Detail is s as an entry's detail: redacted (redact.Text), its first line
-// only with the rest marked, at most maxDetail characters.
-func Detail(s string) string {
-	s = redact.Text(strings.TrimSpace(s))
+// Detail is s as an entry's detail: redacted (redact.Text) but for the
+// names in keep (redact.TextKeeping), its first line only with the rest
+// marked, at most maxDetail characters.
+func Detail(s string, keep ...string) string {
+	s = redact.TextKeeping(strings.TrimSpace(s), keep...)
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = strings.TrimSpace(s[:i]) + " …"
 	}
@@ -164,6 +169,43 @@ func Job(server, database, typ string) string {
 	return cmp.Or(server, "*") + "/" + cmp.Or(database, "*") + "/" + cmp.Or(typ, "*")
 }
 
+// jobName is a job's name as Job writes it: server and type are config
+// names, a database name holds no "/" (backup.CheckDatabaseName).
+const jobName = `(?:[a-z0-9][a-z0-9_-]*|\*)/[^/\r\n]+/(?:[a-z0-9][a-z0-9_-]*|\*)`
+
+var (
+	// jobTarget matches a target that is a job's name.
+	jobTarget = regexp.MustCompile(`^` + jobName + `$`)
+	// jobDetail matches the details of backup entries that name a job
+	// (group 1 or 2): StartedEntry's and BackupEntry's.
+	jobDetail = regexp.MustCompile(`^(?:started by a request for (` + jobName + `)$|(` + jobName +
+		`): (?:running|success|partial|failed|interrupted|deleted)(?:: |$))`)
+)
+
+// SafeDetail is e's detail as it is recorded and shown: Detail, keeping
+// whole the name of the job e is about (its target, or the job its detail
+// names, as BackupEntry and StartedEntry write it), which is no secret
+// and which redaction alone may cut: a database named `a"b"` makes
+// "my/a"b"/daily", and Text takes the "/daily" after a quote for a path.
+func SafeDetail(e catalog.AuditEntry) string {
+	var keep []string
+	if jobTarget.MatchString(e.Target) {
+		keep = append(keep, e.Target)
+	}
+	if e.Action == catalog.AuditBackup {
+		if m := jobDetail.FindStringSubmatch(e.Detail); m != nil {
+			keep = append(keep, m[1]+m[2])
+		}
+	}
+	return Detail(e.Detail, keep...)
+}
+
+// safe is e with its detail made safe (SafeDetail).
+func safe(e catalog.AuditEntry) catalog.AuditEntry {
+	e.Detail = SafeDetail(e)
+	return e
+}
+
 // The entry builders below return an entry without time, actor or address
 // (a Recorder's caller adds those), its detail made safe.
 
@@ -174,7 +216,7 @@ func Entry(action, target string, err error, okDetail string) catalog.AuditEntry
 	if err == nil {
 		detail = okDetail
 	}
-	return catalog.AuditEntry{Action: action, Target: target, Outcome: outcome, Detail: Detail(detail)}
+	return safe(catalog.AuditEntry{Action: action, Target: target, Outcome: outcome, Detail: detail})
 }
 
 // BackupEntry is the entry of backup b that ran to its end while its caller
@@ -193,7 +235,15 @@ func BackupEntry(b *backup.Backup, err error) catalog.AuditEntry {
 	if why := cmp.Or(errText(err), b.Error); why != "" {
 		detail += ": " + why
 	}
-	return catalog.AuditEntry{Action: catalog.AuditBackup, Target: b.ID, Outcome: outcome, Detail: Detail(detail)}
+	return safe(catalog.AuditEntry{Action: catalog.AuditBackup, Target: b.ID, Outcome: outcome, Detail: detail})
+}
+
+// StartedEntry is the entry of backup id, started by a request for the
+// backups of job (Job: its parts may be "*"), which runs on without its
+// caller.
+func StartedEntry(id, job string) catalog.AuditEntry {
+	return safe(catalog.AuditEntry{Action: catalog.AuditBackup, Target: id, Outcome: catalog.AuditStarted,
+		Detail: "started by a request for " + job})
 }
 
 func errText(err error) string {
@@ -328,8 +378,7 @@ func (a *audited) StartBackups(ctx context.Context, server, database, typ string
 		return ids, err
 	}
 	for _, id := range ids {
-		a.record(ctx, catalog.AuditEntry{Action: catalog.AuditBackup, Target: id, Outcome: catalog.AuditStarted,
-			Detail: "started by a request for " + job})
+		a.record(ctx, StartedEntry(id, job))
 	}
 	return ids, err
 }

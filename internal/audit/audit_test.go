@@ -244,3 +244,43 @@ func TestDeleteEntry(t *testing.T) {
 		}
 	}
 }
+
+// A job's name is kept whole in a detail, as built, as recorded and as
+// shown again (SafeDetail), even when its database name ends with a quote,
+// after which redaction alone takes "/hourly" for a file path; the error
+// texts around it are still redacted.
+func TestJobNameSurvivesRedaction(t *testing.T) {
+	const db = `trial_dba<i>&amp;"x"`
+	const job = "my/" + db + "/hourly"
+	var stored []catalog.AuditEntry
+	rec := Recorder{Append: func(_ context.Context, e *catalog.AuditEntry) error { stored = append(stored, *e); return nil }}
+	b := &backup.Backup{ID: "20260101T000000.000Z-0123456789ab", Server: "my", Database: db, Type: "hourly", Status: backup.StatusSuccess}
+	failed := *b
+	failed.Status, failed.Error = backup.StatusFailed, "open /var/lib/gosqlguard/x.sql: password=hunter2 denied"
+	for _, tc := range []struct {
+		e    catalog.AuditEntry
+		want string
+	}{
+		{BackupEntry(b, nil), job + ": success"},
+		{BackupEntry(&failed, nil), job + ": failed: open <path>: password=<redacted> denied"},
+		{StartedEntry(b.ID, job), "started by a request for " + job},
+		{Entry(catalog.AuditBackup, job, fmt.Errorf("%w: the backup job %s is already running in /run/x", service.ErrConflict, job), ""),
+			"conflict: the backup job " + job + " is already running in <path>"},
+	} {
+		stored = nil
+		rec.Record(context.Background(), tc.e)
+		if tc.e.Detail != tc.want || len(stored) != 1 || stored[0].Detail != tc.want || SafeDetail(stored[0]) != tc.want {
+			t.Errorf("built %q, recorded %+v, want %q", tc.e.Detail, stored, tc.want)
+		}
+	}
+
+	// Through the API's and the web UI's Service.
+	f := servicetest.New(t, clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)))
+	f.Servers["my"] = []string{db}
+	if _, err := Wrap(f, nil, nil).StartBackups(context.Background(), "my", db, "hourly"); err != nil {
+		t.Fatal(err)
+	}
+	if es := f.Audit(); len(es) != 1 || es[0].Detail != "started by a request for "+job {
+		t.Errorf("entries = %+v", es)
+	}
+}

@@ -8,6 +8,8 @@ package redact
 
 import (
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -48,3 +50,33 @@ func Text(s string) string {
 	})
 	return Secrets(s)
 }
+
+// TextKeeping is Text of s, except that each occurrence of a string of keep
+// is left whole: names known to hold no secret that Text could take in part
+// for something to hide, such as a job's "server/database/type" whose
+// database name ends with a quote ("my/a\"b\"/daily" is no path). Text
+// still hides what surrounds them, and a kept name inside what it hides (a
+// secret's value, a URL) is hidden with it.
+func TextKeeping(s string, keep ...string) string {
+	keep = slices.DeleteFunc(slices.Clone(keep), func(k string) bool { return k == "" })
+	if len(keep) == 0 {
+		return Text(s)
+	}
+	// The longest first, so that a name holding another is kept whole.
+	slices.SortStableFunc(keep, func(a, b string) int { return len(b) - len(a) })
+	var hide, show []string
+	for i, k := range keep {
+		// A mark Text leaves alone where it stands alone: no space,
+		// slash, quote, colon or "@".
+		mark := keepOpen + strconv.Itoa(i) + keepClose
+		hide, show = append(hide, k, mark), append(show, mark, k)
+	}
+	s = strings.NewReplacer(hide...).Replace(s)
+	return strings.NewReplacer(show...).Replace(Text(s))
+}
+
+// The ends of TextKeeping's marks: private-use characters.
+const (
+	keepOpen  = "\uE000"
+	keepClose = "\uE001"
+)

@@ -70,3 +70,28 @@ func TestMySQLUsingPasswordSurvives(t *testing.T) {
 		}
 	}
 }
+
+// A job's name is no path, even when its database name ends with a quote,
+// which Text alone takes for the start of one; what surrounds it is still
+// redacted, and a kept name inside a secret is hidden with it.
+func TestTextKeeping(t *testing.T) {
+	const job = `my/trial_dba<i>&amp;"x"/hourly`
+	if got := Text("started by a request for " + job); got == "started by a request for "+job {
+		t.Fatalf("Text keeps %q: the test proves nothing", got)
+	}
+	for _, tc := range []struct {
+		in   string
+		keep []string
+		want string
+	}{
+		{"started by a request for " + job, []string{job}, "started by a request for " + job},
+		{job + ": failed: open /var/lib/gosqlguard/x: denied", []string{job}, job + ": failed: open <path>: denied"},
+		{"job " + job + " is already running; " + job, []string{"", job, "my"}, "job " + job + " is already running; " + job},
+		{"dump password=" + job + " failed", []string{job}, "dump password=<redacted> failed"},
+		{"open /etc/x", nil, "open <path>"},
+	} {
+		if got := TextKeeping(tc.in, tc.keep...); got != tc.want {
+			t.Errorf("TextKeeping(%q, %q)\n got %q\nwant %q", tc.in, tc.keep, got, tc.want)
+		}
+	}
+}
