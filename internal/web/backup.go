@@ -53,15 +53,65 @@ type verifyRow struct {
 	Error        string
 }
 
-// backupID returns the {id} path value when it is a valid backup ID.
+// backupID returns the {id} path value when it is a backup's full ID. A
+// unique start of one, as the CLI and the API take, sends a GET or HEAD to
+// the same address with the full ID (302, the query kept): the backup's
+// page, its download, its restore form. Another method (a form's POST) is
+// refused with an error page naming the full ID, and so is a start that
+// names no single backup (resolveBackup).
 func (u *UI) backupID(w http.ResponseWriter, r *http.Request, rq *request) (string, bool) {
 	id := r.PathValue("id")
-	if !backup.ValidID(id) {
-		u.errorPage(w, r, rq, http.StatusNotFound, "Backup not found",
-			"That is not a backup ID; IDs look like 20240501T020304.000Z-0123456789ab.")
+	if backup.ValidID(id) {
+		return id, true
+	}
+	b, ok := u.resolveBackup(w, r, rq, id)
+	if !ok {
 		return "", false
 	}
-	return id, true
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		u.errorPage(w, r, rq, http.StatusBadRequest, "Not a full backup ID",
+			fmt.Sprintf("Actions on a backup take its full ID; %q is the start of %s. Nothing was done: "+
+				"run the action again from that backup's page.", id, b.ID))
+		return "", false
+	}
+	http.Redirect(w, r, withBackupID(r, b.ID), http.StatusFound)
+	return "", false
+}
+
+// resolveBackup looks up the backup whose ID starts with prefix, showing an
+// error page when there is not exactly one: none (404), or, in the
+// lookup's words, a prefix too short or shared by several IDs (400).
+func (u *UI) resolveBackup(w http.ResponseWriter, r *http.Request, rq *request, prefix string) (*backup.Backup, bool) {
+	var b *backup.Backup
+	var err error
+	if prefix != "" {
+		b, err = u.svc.GetBackup(r.Context(), prefix)
+	}
+	if kind, _ := service.Classify(err); kind == service.NotFound || prefix == "" {
+		u.errorPage(w, r, rq, http.StatusNotFound, "Backup not found",
+			fmt.Sprintf("No backup's ID starts with %q. IDs look like 20240501T020304.000Z-0123456789ab; "+
+				"any unique start of one (%d characters or more) will do.", prefix, catalog.MinIDPrefix))
+		return nil, false
+	}
+	if err != nil {
+		u.fail(w, r, rq, err)
+		return nil, false
+	}
+	return b, true
+}
+
+// withBackupID is the address of r, under /backups/{id}, with id in place
+// of the {id} r has, and r's query.
+func withBackupID(r *http.Request, id string) string {
+	to := "/backups/" + url.PathEscape(id)
+	// "", "backups", {id}, the rest of the path.
+	if parts := strings.SplitN(r.URL.EscapedPath(), "/", 4); len(parts) == 4 {
+		to += "/" + parts[3]
+	}
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	return to
 }
 
 // loadBackup fetches the backup named by the path, showing an error page when
@@ -80,24 +130,7 @@ func (u *UI) loadBackup(w http.ResponseWriter, r *http.Request, rq *request) (*b
 }
 
 func (u *UI) backupPage(w http.ResponseWriter, r *http.Request, rq *request) {
-	if id := r.PathValue("id"); !backup.ValidID(id) && id != "" {
-		// A unique prefix of an ID, as the CLI and the API take: send the
-		// browser to the backup's own address (an error page otherwise:
-		// too short, ambiguous or unknown, in the lookup's words).
-		b, err := u.svc.GetBackup(r.Context(), id)
-		if kind, _ := service.Classify(err); kind == service.NotFound {
-			u.errorPage(w, r, rq, http.StatusNotFound, "Backup not found",
-				fmt.Sprintf("No backup's ID starts with %q. IDs look like 20240501T020304.000Z-0123456789ab; "+
-					"any unique start of one (%d characters or more) will do.", id, catalog.MinIDPrefix))
-			return
-		}
-		if err != nil {
-			u.fail(w, r, rq, err)
-			return
-		}
-		http.Redirect(w, r, "/backups/"+url.PathEscape(b.ID), http.StatusFound)
-		return
-	}
+	// A unique start of an ID leads to the backup's own address (backupID).
 	b, ok := u.loadBackup(w, r, rq)
 	if !ok {
 		return

@@ -504,3 +504,44 @@ func TestBackupPageTakesAnIDPrefix(t *testing.T) {
 		t.Errorf("GET /backups/20 (shared by several IDs): status %d, want 400 asking for more of the ID\n%s", r.status, r.body)
 	}
 }
+
+// The addresses under a backup's take a unique start of its ID as its page
+// does: a GET or HEAD goes to the same address with the full ID, query
+// kept; a form's POST is refused, naming the full ID, and does nothing; a
+// start that names no single backup gets the page's error.
+func TestBackupSubRoutesTakeAnIDPrefix(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.loggedIn(t, adminToken)
+	id := e.backupID(t, func(_, db, _, st string) bool { return db == "shop" && st == "success" })
+	prefix := id[:len(id)-1]
+	for _, path := range []string{"/download?storage=offsite", "/restore?to_database=shop_copy&step=confirm", "/delete"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			r := c.do(method, "/backups/"+prefix+path, nil)
+			if want := "/backups/" + id + path; r.status != http.StatusFound || r.header.Get("Location") != want {
+				t.Errorf("%s /backups/<prefix>%s: status %d, Location %q, want 302 to %s", method, path, r.status, r.header.Get("Location"), want)
+			}
+		}
+	}
+	if r := c.get("/backups/" + id + "/download?storage=offsite"); r.status != 200 || r.body != "fake dump of shop" {
+		t.Errorf("download with the full ID: status %d", r.status)
+	}
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   string
+	}{
+		{"/backups/zz-none/download", 404, "No backup&#39;s ID starts with &#34;zz-none&#34;"},
+		{"/backups/20/restore", 400, "give more of the ID"},
+	} {
+		if r := c.get(tc.path); r.status != tc.status || !strings.Contains(r.body, tc.want) {
+			t.Errorf("GET %s: status %d, want %d with %q\n%s", tc.path, r.status, tc.status, tc.want, r.body)
+		}
+	}
+	tok := c.csrf()
+	for _, action := range []string{"verify", "drill", "delete"} {
+		r := c.post("/backups/"+prefix+"/"+action, url.Values{"csrf": {tok}, "confirm": {"yes"}})
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "full ID") || !strings.Contains(r.body, id) || e.count(action) != 0 {
+			t.Errorf("POST /backups/<prefix>/%s: status %d, ran %d times; want 400 naming %s, nothing done\n%s", action, r.status, e.count(action), id, r.body)
+		}
+	}
+}
