@@ -48,6 +48,10 @@ type jobData struct {
 	Failures, Anomalies              int
 	DrillsOK, DrillsBad              int
 	Limit                            int
+	// NoCopy says, instead of the charts, that no backup of the job has a
+	// size or a duration to chart yet (none, or only failed or running
+	// ones); "" when one has.
+	NoCopy string
 }
 
 // jobBackup is one backup in the job page's table.
@@ -154,12 +158,26 @@ func buildJobData(server, database, typ string, list []*backup.Backup) *jobData 
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	switch {
+	case len(list) == 0:
+		d.NoCopy = "No backups of this job yet: nothing to chart."
+	case len(raw) == 0:
+		d.NoCopy = "No backup of this job produced a copy yet: no size or duration to chart."
+		if d.Failures > 0 {
+			d.NoCopy += " " + plural(d.Failures, "run", "runs") + " failed; see below."
+		}
+	}
 	name := server + " / " + database + " / " + typ
+	last, eachOfLast := "the last "+plural(len(list), "backup", "backups"), "each of the last "+plural(len(list), "backup", "backups")
+	if len(list) == 1 {
+		last, eachOfLast = "the last backup", "the last backup"
+	}
 	size := svgchart.Chart{
 		ID: "chart-size", Class: "chart-wide", Unit: svgchart.Bytes, Width: 900, Height: 260,
 		Title: "Backup size of " + name,
-		Desc: fmt.Sprintf("Raw (dump) and stored (compressed) size of the last %d backups, oldest to newest; %d failed runs, %d size anomalies, %d passed and %d failed restore drills marked.",
-			len(list), d.Failures, d.Anomalies, d.DrillsOK, d.DrillsBad),
+		Desc: fmt.Sprintf("Raw (dump) and stored (compressed) size of %s, oldest to newest; %s, %s, %s (%d passed, %d failed) marked.",
+			last, plural(d.Failures, "failed run", "failed runs"), plural(d.Anomalies, "size anomaly", "size anomalies"),
+			plural(d.DrillsOK+d.DrillsBad, "restore drill", "restore drills"), d.DrillsOK, d.DrillsBad),
 		Series: []svgchart.Series{
 			{Name: "Raw size", Class: "series-raw", Points: raw},
 			{Name: "Stored size", Class: "series-stored", Points: stored},
@@ -169,7 +187,7 @@ func buildJobData(server, database, typ string, list []*backup.Backup) *jobData 
 	dur := svgchart.Chart{
 		ID: "chart-duration", Class: "chart-wide", Unit: svgchart.Seconds, Width: 900, Height: 200,
 		Title: "Backup duration of " + name,
-		Desc:  fmt.Sprintf("How long each of the last %d backups ran, oldest to newest; %d failed runs marked.", len(list), d.Failures),
+		Desc:  fmt.Sprintf("How long %s ran, oldest to newest; %s marked.", eachOfLast, plural(d.Failures, "failed run", "failed runs")),
 		Series: []svgchart.Series{
 			{Name: "Duration", Class: "series-duration", Points: secs},
 		},

@@ -195,3 +195,55 @@ func TestJobPageShowsErrors(t *testing.T) {
 		t.Errorf("the job page shows a secret")
 	}
 }
+
+// The charts' captions count in words that agree with their numbers: one
+// backup, one failed run, one size anomaly, one restore drill.
+func TestJobPageCaptionsPluralise(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	now := time.Now().Add(-time.Hour)
+	e.svc.Add("main-mysql", "ledger", "daily", now.Add(-2*time.Hour), backup.StatusFailed, "boom")
+	b := e.svc.Add("main-mysql", "ledger", "daily", now, backup.StatusSuccess, "")
+	b.Manifest.SizeAnomaly = &backup.SizeAnomaly{RawBytes: 1 << 20, MedianRawBytes: 180 << 20, Compared: 5, MinPercent: 50}
+	b.Drill = &backup.Drill{At: now.Add(time.Minute), Status: backup.DrillSuccess}
+	c := e.loggedIn(t, viewerToken)
+	body := c.get("/jobs/main-mysql/ledger/daily").body
+	for _, want := range []string{"last 2 backups, oldest to newest",
+		"size of the last 2 backups, oldest to newest; 1 failed run, 1 size anomaly, 1 restore drill (1 passed, 0 failed) marked.",
+		"How long each of the last 2 backups ran, oldest to newest; 1 failed run marked."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the job page lacks %q", want)
+		}
+	}
+	e.svc.Add("main-mysql", "solo", "daily", now, backup.StatusSuccess, "")
+	body = c.get("/jobs/main-mysql/solo/daily").body
+	for _, want := range []string{"last 1 backup, oldest", "size of the last backup, oldest to newest; 0 failed runs, 0 size anomalies, 0 restore drills (0 passed, 0 failed) marked.",
+		"How long the last backup ran, oldest to newest; 0 failed runs marked."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the job page of one backup lacks %q", want)
+		}
+	}
+	for _, wrong := range []string{"1 backups", "1 failed runs", "1 size anomalies", "1 restore drills"} {
+		if strings.Contains(body, wrong) {
+			t.Errorf("the job page says %q", wrong)
+		}
+	}
+}
+
+// A job whose runs all failed has no size or duration to chart: its page
+// says so in a sentence instead of drawing empty axes.
+func TestJobPageWithoutACopyHasNoEmptyCharts(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-2*time.Hour), backup.StatusFailed, "boom")
+	e.svc.Add("main-mysql", "ledger", "daily", time.Now().Add(-time.Hour), backup.StatusFailed, "boom again")
+	c := e.loggedIn(t, viewerToken)
+	body := c.get("/jobs/main-mysql/ledger/daily").body
+	if !strings.Contains(body, "No backup of this job produced a copy yet: no size or duration to chart. 2 runs failed; see below.") {
+		t.Errorf("the job page does not say that no backup produced a copy")
+	}
+	if strings.Contains(body, `id="chart-size"`) || strings.Contains(body, `id="chart-duration"`) {
+		t.Errorf("the job page draws empty charts")
+	}
+	if !strings.Contains(body, "boom again") {
+		t.Errorf("the job page does not list the failed runs")
+	}
+}
