@@ -76,7 +76,7 @@ func (d *Dumper) planDatabase(ctx context.Context, conn *pgx.Conn, db string, op
 		}
 	}
 	if len(missing) > 0 {
-		return nil, missingRolesError(missing)
+		return nil, missingRolesError(missing, opts.Drill)
 	}
 	warn := func(msg string, args ...any) {
 		d.logger.Warn(msg, append([]any{"database", db}, args...)...)

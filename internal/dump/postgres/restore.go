@@ -252,7 +252,7 @@ func (d *Dumper) Restore(ctx context.Context, db string, r io.Reader, opts dump.
 		return err
 	})
 	if err != nil {
-		return unchanged("%w", explainRestoreError(err))
+		return unchanged("%w", explainRestoreError(err, opts.Drill))
 	}
 	if spooled == nil {
 		// pg_restore stops reading at the last block it needs; what it
