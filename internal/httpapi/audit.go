@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"encoding/base64"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
@@ -23,24 +21,11 @@ type auditList struct {
 // name, still accepted.
 var auditParams = []string{"action", "actor", "target", "since", "until", "limit", "cursor", "before"}
 
-// The audit cursor is the last entry ID of a page; the next page holds the
-// IDs below it. IDs only grow, so pages neither overlap nor skip while
-// entries are added. It is opaque to clients, and distinct from the
-// backups' cursor.
-const auditCursorPrefix = "a1:"
-
-func encodeAuditCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(auditCursorPrefix + strconv.FormatInt(id, 10)))
-}
-
-// decodeAuditCursor decodes c, the value of the query parameter param.
+// decodeAuditCursor decodes c, the value of the query parameter param (see
+// catalog.EncodeAuditCursor).
 func decodeAuditCursor(param, c string) (int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	s := string(raw)
-	if err == nil && strings.HasPrefix(s, auditCursorPrefix) {
-		if id, err := strconv.ParseInt(s[len(auditCursorPrefix):], 10, 64); err == nil && id > 0 {
-			return id, nil
-		}
+	if id, ok := catalog.DecodeAuditCursor(c); ok {
+		return id, nil
 	}
 	return 0, badRequest("invalid %s: want the next_cursor of a previous page of the audit trail, passed back unchanged", param)
 }
@@ -116,7 +101,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	out := auditList{Entries: make([]catalog.AuditEntry, 0, min(len(es), limit))}
 	for _, e := range es {
 		if len(out.Entries) == limit {
-			out.NextCursor = encodeAuditCursor(out.Entries[limit-1].ID)
+			out.NextCursor = catalog.EncodeAuditCursor(out.Entries[limit-1].ID)
 			break
 		}
 		// Recorded redacted; redacted again as every free text shown.

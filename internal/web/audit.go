@@ -59,8 +59,8 @@ type auditRow struct {
 // parseAuditForm turns the query into a catalog filter, or says what is
 // wrong with it. Actor and target match exactly (1-255 characters of UTF-8
 // without control characters); since and until are dates (YYYY-MM-DD, UTC;
-// until includes its day) or RFC 3339 times; before is the page cursor, an
-// entry ID.
+// until includes its day) or RFC 3339 times; cursor (or before) is the page
+// cursor.
 func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 	af := auditForm{
 		Action: strings.TrimSpace(q.Get("action")), Actor: strings.TrimSpace(q.Get("actor")),
@@ -97,23 +97,32 @@ func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return af, f, "The start date must not be after the end date."
 	}
-	if c := q.Get("before"); c != "" {
-		id, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || id < 1 {
-			return af, f, "Invalid before: it must be the entry number of an Older link (a whole number from 1). Start again from the first page."
+	// The page cursor is the API's (catalog.EncodeAuditCursor): a
+	// next_cursor of GET /api/v1/audit opens the same page here. before is
+	// its older name, as in the API.
+	c := q.Get("cursor")
+	if c == "" {
+		c = q.Get("before")
+	}
+	if c != "" {
+		id, ok := catalog.DecodeAuditCursor(c)
+		if !ok {
+			return af, f, "Invalid page link: the cursor must be the one of an Older link or of the API's next_cursor, unchanged. Start again from the first page."
 		}
 		f.Before = id
 	}
 	return af, f, ""
 }
 
+// auditURL is the audit page with filter and, when before > 0, the page of
+// the entries older than entry before.
 func auditURL(filter url.Values, before int64) string {
 	v := url.Values{}
 	for k, vs := range filter {
 		v[k] = vs
 	}
 	if before > 0 {
-		v.Set("before", strconv.FormatInt(before, 10))
+		v.Set("cursor", catalog.EncodeAuditCursor(before))
 	}
 	if len(v) == 0 {
 		return "/audit"

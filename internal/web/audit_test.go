@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,17 +163,18 @@ func TestAuditPageFilters(t *testing.T) {
 	}
 	// Bad values: a message and the form, never a 500.
 	for q, want := range map[string]string{
-		"action=drop-table":                  "Invalid action",
-		"action=%3Cscript%3E":                "Invalid action",
-		"since=yesterday":                    "Invalid start date",
-		"until=2026-13-01":                   "Invalid end date",
-		"since=2026-03-05&until=2026-03-01":  "must not be after",
-		"actor=a%00b":                        "Invalid actor",
-		"target=" + strings.Repeat("x", 256): "Invalid target",
-		"target=%FF%FE":                      "Invalid target",
-		"before=abc":                         "Invalid before: it must be the entry number",
-		"before=-3":                          "Invalid before: it must be the entry number",
-		"before=garbage":                     "a whole number from 1",
+		"action=drop-table":                      "Invalid action",
+		"action=%3Cscript%3E":                    "Invalid action",
+		"since=yesterday":                        "Invalid start date",
+		"until=2026-13-01":                       "Invalid end date",
+		"since=2026-03-05&until=2026-03-01":      "must not be after",
+		"actor=a%00b":                            "Invalid actor",
+		"target=" + strings.Repeat("x", 256):     "Invalid target",
+		"target=%FF%FE":                          "Invalid target",
+		"before=abc":                             "Invalid page link",
+		"cursor=-3":                              "Invalid page link",
+		"cursor=70":                              "Invalid page link",
+		"cursor=" + catalog.EncodeAuditCursor(0): "Invalid page link",
 	} {
 		r := c.get("/audit?" + q)
 		if r.status != http.StatusBadRequest || !strings.Contains(r.body, want) || !strings.Contains(r.body, `role="alert"`) {
@@ -265,11 +267,11 @@ func TestAuditPagePagesWithTheCursor(t *testing.T) {
 	if len(pages) != 2 || len(pages[0]) != auditPageSize || len(pages[1]) != 10 {
 		t.Fatalf("filtered pages of %d, want 50, 10", lens(pages))
 	}
-	if _, actions := auditRows(c.get("/audit?action=download&before=" + pages[1][0]).body); len(actions) != 9 ||
+	if _, actions := auditRows(c.get("/audit?action=download&cursor=" + catalog.EncodeAuditCursor(atoi(t, pages[1][0]))).body); len(actions) != 9 ||
 		strings.Trim(strings.Join(actions, ""), "download") != "" {
 		t.Errorf("a filtered older page: %v", actions)
 	}
-	if body := c.get("/audit?before=1").body; !strings.Contains(body, "No older entries") {
+	if body := c.get("/audit?before=" + catalog.EncodeAuditCursor(1)).body; !strings.Contains(body, "No older entries") {
 		t.Error("past the oldest entry the page does not say there are no older ones")
 	}
 }
@@ -305,4 +307,13 @@ func TestAuditHeadOnDownloadIsNotRecorded(t *testing.T) {
 	if len(es) != 1 || es[0].Actor != "oscar" || es[0].Target != id || es[0].Outcome != catalog.AuditOK {
 		t.Fatalf("after the GET: %+v, want one ok download by oscar", es)
 	}
+}
+
+func atoi(t *testing.T, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
