@@ -13,9 +13,9 @@
 // client's IP (httpserve.ClientIP). A HEAD request asks for headers only:
 // it downloads nothing and is not recorded. Details are one line, redacted
 // (redact.Text), and short: an entry never holds a token, password or DSN.
-// The name of the job an entry is about is kept whole (SafeDetail): it is
-// a validated name, not a secret, and redaction alone would take a part of
-// "my/a\"b\"/daily" for a file path.
+// The name of the job an entry is about is kept whole (SafeDetail,
+// ShownDetail): it is a validated name, not a secret, and redaction alone
+// would take a part of "my/a\"b\"/daily" for a file path.
 package audit
 
 import (
@@ -182,12 +182,25 @@ var (
 		`): (?:running|success|partial|failed|interrupted|deleted)(?:: |$))`)
 )
 
-// SafeDetail is e's detail as it is recorded and shown: Detail, keeping
-// whole the name of the job e is about (its target, or the job its detail
-// names, as BackupEntry and StartedEntry write it), which is no secret
-// and which redaction alone may cut: a database named `a"b"` makes
-// "my/a"b"/daily", and Text takes the "/daily" after a quote for a path.
+// SafeDetail is e's detail as it is recorded: Detail, keeping whole the
+// name of the job e is about (its target, or the job its detail names, as
+// BackupEntry and StartedEntry write it), which is no secret and which
+// redaction alone may cut: a database named `a"b"` makes "my/a"b"/daily",
+// and redact.Text takes the "/daily" after a quote for a path.
 func SafeDetail(e catalog.AuditEntry) string {
+	return Detail(e.Detail, jobNames(e)...)
+}
+
+// ShownDetail is e's detail redacted again, as every text shown is
+// (redact.Text), keeping whole the job's name as SafeDetail does; its
+// length and lines are left as they are.
+func ShownDetail(e catalog.AuditEntry) string {
+	return redact.TextKeeping(e.Detail, jobNames(e)...)
+}
+
+// jobNames are the names of the job e is about found in e: its target when
+// that is a job's, and the job its detail names (jobDetail).
+func jobNames(e catalog.AuditEntry) []string {
 	var keep []string
 	if jobTarget.MatchString(e.Target) {
 		keep = append(keep, e.Target)
@@ -197,7 +210,7 @@ func SafeDetail(e catalog.AuditEntry) string {
 			keep = append(keep, m[1]+m[2])
 		}
 	}
-	return Detail(e.Detail, keep...)
+	return keep
 }
 
 // safe is e with its detail made safe (SafeDetail).

@@ -269,7 +269,7 @@ func TestJobNameSurvivesRedaction(t *testing.T) {
 	} {
 		stored = nil
 		rec.Record(context.Background(), tc.e)
-		if tc.e.Detail != tc.want || len(stored) != 1 || stored[0].Detail != tc.want || SafeDetail(stored[0]) != tc.want {
+		if tc.e.Detail != tc.want || len(stored) != 1 || stored[0].Detail != tc.want || SafeDetail(stored[0]) != tc.want || ShownDetail(stored[0]) != tc.want {
 			t.Errorf("built %q, recorded %+v, want %q", tc.e.Detail, stored, tc.want)
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 // auditList is the answer of GET /audit.
@@ -104,8 +104,9 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 			out.NextCursor = catalog.EncodeAuditCursor(out.Entries[limit-1].ID)
 			break
 		}
-		// Recorded redacted; redacted again as every free text shown.
-		e.Detail = redact.Text(e.Detail)
+		// Recorded redacted; redacted again as every free text shown,
+		// the name of the job it is about kept whole as recorded.
+		e.Detail = audit.ShownDetail(e)
 		out.Entries = append(out.Entries, e)
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -257,5 +258,30 @@ func TestAuditBadCursorMessage(t *testing.T) {
 				t.Errorf("?%s=%s: %d %+v", param, c, w.Code, d)
 			}
 		}
+	}
+}
+
+// The job an entry names is shown whole, even when its database name ends
+// with a quote, after which redaction alone takes "/manual" for a path.
+func TestAuditShowsTheJobNameWhole(t *testing.T) {
+	env := newAuditEnv(t)
+	const db = `trial_dba<i>&amp;"x"`
+	env.svc.Servers["my"] = []string{db}
+	for _, server := range []string{"my", "busy"} {
+		body, _ := json.Marshal(map[string]string{"server": server, "database": db})
+		if w := env.do(t, req{method: "POST", target: "/api/v1/backups", body: string(body), token: operatorToken}); w.Code != 202 && w.Code != 409 {
+			t.Fatalf("POST /api/v1/backups for %s: %d %s", server, w.Code, w.Body)
+		}
+	}
+	env.svc.WaitIdle(t)
+	list := env.auditList(t, "")
+	if len(list.Entries) != 2 {
+		t.Fatalf("entries %+v, want 2", list.Entries)
+	}
+	if e := list.Entries[0]; e.Target != "busy/"+db+"/manual" || e.Detail != "conflict: the backup job busy/"+db+"/manual is already running" {
+		t.Errorf("refused entry %+v: want the job whole in its target and detail", e)
+	}
+	if e := list.Entries[1]; e.Detail != "started by a request for my/"+db+"/manual" {
+		t.Errorf("started entry detail %q, want the job whole", e.Detail)
 	}
 }

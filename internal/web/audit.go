@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gosqlguard/gosqlguard/internal/audit"
 	"github.com/gosqlguard/gosqlguard/internal/backup"
 	"github.com/gosqlguard/gosqlguard/internal/catalog"
-	"github.com/gosqlguard/gosqlguard/internal/redact"
 )
 
 const (
@@ -176,8 +176,9 @@ func (u *UI) auditPage(w http.ResponseWriter, r *http.Request, rq *request) {
 			AuditEntry: e,
 			BackupID:   backup.ValidID(e.Target),
 			Badge:      auditBadge(e.Outcome),
-			// Recorded redacted; redacted again as every free text shown.
-			Detail: newErrText(redact.Text(e.Detail), auditDetailRunes),
+			// Recorded redacted; redacted again as every free text
+			// shown, the name of the job it is about kept whole.
+			Detail: newErrText(audit.ShownDetail(e), auditDetailRunes),
 		})
 	}
 	u.render(w, r, rq, http.StatusOK, "audit", u.newView(rq, "Audit", "audit", d))

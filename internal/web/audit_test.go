@@ -317,3 +317,22 @@ func atoi(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+// The job an entry names is shown whole, even when its database name ends
+// with a quote, after which redaction alone takes "/hourly" for a path;
+// the error around it is still redacted.
+func TestAuditPageShowsTheJobNameWhole(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	const job = `my/trial_dba<i>&amp;"x"/hourly`
+	id := e.backupID(t, func(_, _, _, st string) bool { return st == "success" })
+	seedAudit(t, e,
+		catalog.AuditEntry{Actor: "ops", Action: catalog.AuditBackup, Target: id, Outcome: catalog.AuditStarted, Detail: "started by a request for " + job},
+		catalog.AuditEntry{Actor: "cli:alice", Action: catalog.AuditBackup, Target: id, Outcome: catalog.AuditFailed, Detail: job + ": failed: open /var/lib/x.sql: denied"},
+	)
+	body := e.loggedIn(t, adminToken).get("/audit").body
+	for _, want := range []string{"started by a request for " + html.EscapeString(job), html.EscapeString(job) + ": failed: open &lt;path&gt;: denied"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the audit page lacks %q", want)
+		}
+	}
+}
