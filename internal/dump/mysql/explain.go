@@ -54,7 +54,8 @@ func explainRestoreError(err error, f failure) error {
 			}
 		}
 		why = who + ": the restoring user lacks SET USER (or SUPER), which creating an object owned by another user needs; " +
-			"grant it (GRANT SET USER ON *.* TO <user>) or restore as that user"
+			"grant it to the restoring user, the one configured for the server restored onto (a drill's: its drill server's), " +
+			"with GRANT SET USER ON *.* TO <user>"
 	case code == 1449:
 		d := "of an object"
 		if m := reNoDefiner.FindStringSubmatch(msg); m != nil {

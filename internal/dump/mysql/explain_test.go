@@ -27,7 +27,7 @@ func TestExplainRestoreError(t *testing.T) {
 			name: "definer privilege, definer known",
 			err:  clientError("ERROR 1227 (42000) at line 3: Access denied; you need (at least one of) the SUPER, SET USER privilege(s) for this operation"),
 			f:    failure{definerAt: definers.at},
-			want: []string{"definer `app``x`@`%`: the restoring user lacks SET USER (or SUPER)", "GRANT SET USER", "ERROR 1227"},
+			want: []string{"definer `app``x`@`%`: the restoring user lacks SET USER (or SUPER)", "grant it to the restoring user, the one configured for the server restored onto", "GRANT SET USER", "ERROR 1227"},
 		},
 		{
 			name: "definer privilege, definer unknown",
