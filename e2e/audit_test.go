@@ -133,6 +133,19 @@ func TestAuditTrailOfRealDaemon(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("trail of ci-runner: %s", raw)
+	// Time filters as dates reach the real catalog: today's entries are in
+	// since=until=today, and the last day a catalog can store is a bound
+	// (not year 10000, which none stores).
+	today := time.Now().UTC().Format(time.DateOnly)
+	for _, q := range []string{"/audit?actor=ci-runner&since=" + today + "&until=" + today, "/audit?actor=ci-runner&until=9999-12-31"} {
+		var got struct{ Entries []auditEntry }
+		if code, body := admin.do("GET", q, ""); code != 200 || json.Unmarshal([]byte(body), &got) != nil || len(got.Entries) != len(list.Entries) {
+			t.Errorf("GET %s = %d, %d entries, want %d: %s", q, code, len(got.Entries), len(list.Entries), body)
+		}
+	}
+	if code, body := viewer.do("GET", "/backups?until=9999-12-31", ""); code != 200 || !strings.Contains(body, id) {
+		t.Errorf("GET /backups?until=9999-12-31 = %d %s", code, body)
+	}
 	bk, dl, failed := find("backup", id), find("download", id), find("backup", "bad/*/manual")
 	if bk == nil || bk.Outcome != "started" || bk.Actor != "ci-runner" || bk.Address != "127.0.0.1" {
 		t.Errorf("backup entry %+v, want started by ci-runner from 127.0.0.1; trail: %s", bk, raw)

@@ -267,10 +267,9 @@ func deref(p *string) string {
 }
 
 // timeRange parses the "since" and "until" parameters of q into since and
-// until, leaving each zero when absent. Each is an RFC 3339 time or a date
-// (YYYY-MM-DD, UTC; a date as until includes its day, as in the web UI's
-// filters). A bad time, one before 1970 (the zero time would read as no
-// bound), or since not before until, is a 400.
+// until (see catalog.ParseBound: an RFC 3339 time or a date, until
+// including its day), leaving each zero when absent. A bad time, one before
+// 1970, or since not before until, is a 400.
 func timeRange(q map[string]string, since, until *time.Time) error {
 	for _, p := range []struct {
 		key string
@@ -280,18 +279,9 @@ func timeRange(q map[string]string, since, until *time.Time) error {
 		if !ok {
 			continue
 		}
-		t, err := time.Parse(time.RFC3339Nano, v)
+		t, err := catalog.ParseBound(v, p.key == "until")
 		if err != nil {
-			day, derr := time.Parse(time.DateOnly, v)
-			if derr != nil {
-				return badRequest("invalid %s: want an RFC 3339 time like 2024-05-01T00:00:00Z or a date like 2024-05-01", p.key)
-			}
-			if t = day; p.key == "until" {
-				t = day.AddDate(0, 0, 1)
-			}
-		}
-		if t.Before(time.Unix(0, 0)) {
-			return badRequest("invalid %s: %s is before 1970", p.key, v)
+			return badRequest("invalid %s: %s", p.key, strings.TrimPrefix(err.Error(), catalog.ErrBadBound.Error()+": "))
 		}
 		*p.dst = t
 	}

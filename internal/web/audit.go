@@ -87,15 +87,9 @@ func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 		}
 		*p.dst = p.v
 	}
-	var ok bool
-	if f.Since, ok = parseDay(af.Since, false); !ok {
-		return af, f, "Invalid start date: use the form YYYY-MM-DD."
-	}
-	if f.Until, ok = parseDay(af.Until, true); !ok {
-		return af, f, "Invalid end date: use the form YYYY-MM-DD."
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return af, f, "The start date must not be after the end date."
+	var msg string
+	if f.Since, f.Until, msg = parseDates(af.Since, af.Until); msg != "" {
+		return af, f, msg
 	}
 	// The page cursor is the API's (catalog.EncodeAuditCursor): a
 	// next_cursor of GET /api/v1/audit opens the same page here. before is

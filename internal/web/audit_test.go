@@ -167,6 +167,7 @@ func TestAuditPageFilters(t *testing.T) {
 		"action=%3Cscript%3E":                    "Invalid action",
 		"since=yesterday":                        "Invalid start date",
 		"until=2026-13-01":                       "Invalid end date",
+		"since=1969-07-20":                       "Invalid start date: dates before 1970 are not taken",
 		"since=2026-03-05&until=2026-03-01":      "must not be after",
 		"actor=a%00b":                            "Invalid actor",
 		"target=" + strings.Repeat("x", 256):     "Invalid target",

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -84,15 +85,9 @@ func parseListFilter(q url.Values) (listFilter, catalog.Filter, string) {
 		}
 		f.Status = backup.Status(lf.Status)
 	}
-	var ok bool
-	if f.Since, ok = parseDay(lf.Since, false); !ok {
-		return lf, f, "Invalid start date: use the form YYYY-MM-DD."
-	}
-	if f.Until, ok = parseDay(lf.Until, true); !ok {
-		return lf, f, "Invalid end date: use the form YYYY-MM-DD."
-	}
-	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
-		return lf, f, "The start date must not be after the end date."
+	var msg string
+	if f.Since, f.Until, msg = parseDates(lf.Since, lf.Until); msg != "" {
+		return lf, f, msg
 	}
 	if len(lf.Q) > maxQuery {
 		return lf, f, "The search text is too long."
@@ -100,22 +95,28 @@ func parseListFilter(q url.Values) (listFilter, catalog.Filter, string) {
 	return lf, f, ""
 }
 
-// parseDay parses a date (YYYY-MM-DD, UTC) or an RFC 3339 time. With end set,
-// a date means the end of that day.
-func parseDay(s string, end bool) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, true
+// parseDates parses the start and end dates of a filter form (see
+// catalog.ParseBound: a date, YYYY-MM-DD in UTC, or an RFC 3339 time; the
+// end date is included), or says what is wrong with them.
+func parseDates(since, until string) (from, to time.Time, msg string) {
+	var err error
+	if from, err = catalog.ParseBound(since, false); err != nil {
+		return from, to, "Invalid start date: " + boundProblem(err)
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		if end {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t, true
+	if to, err = catalog.ParseBound(until, true); err != nil {
+		return from, to, "Invalid end date: " + boundProblem(err)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return from, to, "The start date must not be after the end date."
 	}
-	return time.Time{}, false
+	return from, to, ""
+}
+
+func boundProblem(err error) string {
+	if errors.Is(err, catalog.ErrBoundTooEarly) {
+		return "dates before 1970 are not taken."
+	}
+	return "use the form YYYY-MM-DD."
 }
 
 func (lf listFilter) values() url.Values {
