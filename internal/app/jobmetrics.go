@@ -216,14 +216,16 @@ func (d *daemon) reseedJobMetrics(ctx context.Context) {
 }
 
 // syncSharedMetrics brings the last-outcome metrics (last success and
-// failure times, sizes) up to what the shared catalog knows, so that each
-// replica's /metrics shows the backups the other replicas ran: a job whose
-// slots all ran elsewhere would otherwise look stale here. It reads the
+// failure times, sizes, and the last drill success, see
+// metrics.SyncDrills) up to what the catalog knows, so that each replica's
+// /metrics shows the backups the other replicas and one-shot commands ran:
+// a job whose slots all ran elsewhere would otherwise look stale here. It reads the
 // jobs' summary and each newest backup it has not seen yet (seen holds,
 // per job and outcome, the ID last read); counters (runs, durations) stay
 // per process, to be summed across replicas.
 func (d *daemon) syncSharedMetrics(ctx context.Context, seen map[[4]string]string) {
 	a := d.current()
+	readAt := time.Now()
 	jobs, err := a.Catalog.Jobs(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -247,4 +249,11 @@ func (d *daemon) syncSharedMetrics(ctx context.Context, seen map[[4]string]strin
 		}
 	}
 	d.metrics.Seed(fresh)
+	proven := map[metrics.Job]time.Time{}
+	for _, j := range jobs {
+		if p := j.LastDrillSuccess; p != nil {
+			proven[metrics.Job{Server: j.Server, Database: j.Database, Type: j.Type}] = p.At.Add(time.Duration(p.Seconds * float64(time.Second)))
+		}
+	}
+	d.metrics.SyncDrills(proven, readAt)
 }

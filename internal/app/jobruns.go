@@ -197,8 +197,8 @@ func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
 // died are ended as interrupted soon after its lease lapsed, and those of a
 // killed one-shot command beside an SQLite daemon soon after it died.
 //
-// With a shared catalog it also brings the last-outcome metrics up to what
-// the other replicas ran (syncSharedMetrics).
+// It also brings the last-outcome metrics up to what the other replicas
+// and one-shot commands ran (syncSharedMetrics).
 func (d *daemon) reclaimLoop(ctx context.Context) {
 	seen := map[[4]string]string{}
 	for {
@@ -214,9 +214,7 @@ func (d *daemon) reclaimLoop(ctx context.Context) {
 			continue // the catalog is away: the lease keeper says so, once
 		}
 		a.Reclaim(ctx)
-		if a.Shared() {
-			d.syncSharedMetrics(ctx, seen)
-		}
+		d.syncSharedMetrics(ctx, seen)
 	}
 }
 
