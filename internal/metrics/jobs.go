@@ -54,7 +54,8 @@ type JobConfig struct {
 // it never had one.
 //
 // The "last" gauges (last success and failure, sizes, last drill success)
-// of jobs that c.Keep no longer keeps are deleted, and Seed and the live
+// and the idle running gauge of jobs that c.Keep no longer keeps are
+// deleted (a running one's when its backup ends), and Seed and the live
 // outcomes of such jobs no longer set them: a job removed from the config
 // does not keep its last failure (an alert on it) for good.
 func (m *Metrics) SetJobs(c JobConfig) {
@@ -92,6 +93,11 @@ func (m *Metrics) SetJobs(c JobConfig) {
 		}
 		k.gauge.DeleteLabelValues(labels...)
 		delete(m.asOf, k)
+	}
+	for s, n := range m.runningCount {
+		if n == 0 && !m.kept(s, c.At) {
+			m.dropRunning(s)
+		}
 	}
 	m.serverInfo.Reset()
 	for _, srv := range c.Servers {

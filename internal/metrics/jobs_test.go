@@ -208,6 +208,26 @@ func TestSetJobsKeep(t *testing.T) {
 	}})
 	present(lastFailure, job("srv1", "db1", "manual", "", ""), false)
 	present(lastFailure, job("srv1", "db1", "daily", "", ""), true)
+
+	// The running gauge of a job the config no longer has goes too: at
+	// once when idle, when its backup ends when one runs.
+	const running = "gosqlguard_backups_running"
+	idle := at("db1", "weekly", backup.StatusRunning, t0.Add(6*time.Hour))
+	busy := at("db1", "hourly", backup.StatusRunning, t0.Add(6*time.Hour))
+	for _, b := range []*backup.Backup{idle, busy} {
+		m.BackupStarted(b)
+	}
+	idle.Status = backup.StatusSuccess
+	m.BackupFinished(idle)
+	present(running, job("srv1", "db1", "weekly", "", ""), true) // 0, still configured
+	m.SetJobs(JobConfig{At: t0.Add(7 * time.Hour), Scheduled: []Job{{"srv1", "db1", "daily"}}, Keep: func(j Job, when time.Time) bool {
+		return j.Type == "daily"
+	}})
+	present(running, job("srv1", "db1", "weekly", "", ""), false)
+	present(running, job("srv1", "db1", "hourly", "", ""), true) // still running
+	busy.Status = backup.StatusFailed
+	m.BackupFinished(busy)
+	present(running, job("srv1", "db1", "hourly", "", ""), false)
 }
 
 // Each configured server exports gosqlguard_server_info, replaced by each SetJobs.

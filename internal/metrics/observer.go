@@ -96,7 +96,17 @@ func (m *Metrics) stopRunning(b *backup.Backup, s series) {
 		return
 	}
 	m.runningCount[s]--
+	if m.runningCount[s] == 0 && !m.kept(s, time.Now()) {
+		m.dropRunning(s) // the config no longer has the job (SetJobs)
+		return
+	}
 	m.running.WithLabelValues(s.job()...).Set(float64(m.runningCount[s]))
+}
+
+// dropRunning deletes the running gauge of s. The caller holds m.mu.
+func (m *Metrics) dropRunning(s series) {
+	m.running.DeleteLabelValues(s.job()...)
+	delete(m.runningCount, s)
 }
 
 // recordOutcome moves the "last backup" gauges to b, finished at at, where b
