@@ -48,6 +48,9 @@ type jobData struct {
 	Failures, Anomalies              int
 	DrillsOK, DrillsBad              int
 	Limit                            int
+	// Removed: the config no longer has the job (service.Job.Removed); its
+	// history stays.
+	Removed bool
 	// NoCopy says, instead of the charts, that no backup of the job has a
 	// size or a duration to chart yet (none, or only failed or running
 	// ones); "" when one has.
@@ -75,9 +78,10 @@ func (u *UI) jobPage(w http.ResponseWriter, r *http.Request, rq *request) {
 		u.fail(w, r, rq, err)
 		return
 	}
-	if !slices.ContainsFunc(jobs, func(j service.Job) bool {
+	i := slices.IndexFunc(jobs, func(j service.Job) bool {
 		return j.Server == server && j.Database == database && j.Type == typ
-	}) {
+	})
+	if i < 0 {
 		u.jobNotFound(w, r, rq)
 		return
 	}
@@ -87,6 +91,7 @@ func (u *UI) jobPage(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	d := buildJobData(server, database, typ, list)
+	d.Removed = jobs[i].Removed
 	u.render(w, r, rq, http.StatusOK, "job", u.newView(rq, server+" / "+database+" / "+typ, "dashboard", d))
 }
 

@@ -247,3 +247,20 @@ func TestJobPageWithoutACopyHasNoEmptyCharts(t *testing.T) {
 		t.Errorf("the job page does not list the failed runs")
 	}
 }
+
+// The page of a job the config no longer has still shows its history, and
+// says the job is no longer configured; a configured job's page does not.
+func TestJobPageOfARemovedJob(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	oddJob(t, e)
+	c := e.loggedIn(t, viewerToken)
+	path := jobURL("main-mysql", oddDatabase, "daily")
+	if body := c.get(path).body; strings.Contains(body, `id="job-removed"`) {
+		t.Error("a configured job's page says it is no longer configured")
+	}
+	e.svc.Removed = map[string]bool{"main-mysql/" + oddDatabase + "/daily": true}
+	r := c.get(path)
+	if r.status != 200 || !strings.Contains(r.body, `id="job-removed"`) || !strings.Contains(r.body, "no longer in the configuration") || !strings.Contains(r.body, "<svg") {
+		t.Errorf("GET %s of a removed job: %d, want its history and the note:\n%s", path, r.status, r.body)
+	}
+}
