@@ -100,6 +100,11 @@ func parseAuditForm(q url.Values) (auditForm, catalog.AuditFilter, string) {
 	}
 	if c != "" {
 		id, ok := catalog.DecodeAuditCursor(c)
+		if n, err := strconv.ParseInt(c, 10, 64); !ok && c == q.Get("before") && err == nil && n > 0 {
+			// The page's older links carried the entry number itself
+			// (before=123); a cursor is never all digits.
+			id, ok = n, true
+		}
 		if !ok {
 			return af, f, "Invalid page link: the cursor must be the one of an Older link or of the API's next_cursor, unchanged. Start again from the first page."
 		}

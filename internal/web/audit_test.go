@@ -173,6 +173,7 @@ func TestAuditPageFilters(t *testing.T) {
 		"target=" + strings.Repeat("x", 256):     "Invalid target",
 		"target=%FF%FE":                          "Invalid target",
 		"before=abc":                             "Invalid page link",
+		"before=0":                               "Invalid page link",
 		"cursor=-3":                              "Invalid page link",
 		"cursor=70":                              "Invalid page link",
 		"cursor=" + catalog.EncodeAuditCursor(0): "Invalid page link",
@@ -272,6 +273,10 @@ func TestAuditPagePagesWithTheCursor(t *testing.T) {
 		strings.Trim(strings.Join(actions, ""), "download") != "" {
 		t.Errorf("a filtered older page: %v", actions)
 	}
+	// An older link of earlier versions, before=<entry number>, still opens its page.
+	if _, actions := auditRows(c.get("/audit?action=download&before=" + pages[1][0]).body); len(actions) != 9 {
+		t.Errorf("an old-style older link: %v", actions)
+	}
 	if body := c.get("/audit?before=" + catalog.EncodeAuditCursor(1)).body; !strings.Contains(body, "No older entries") {
 		t.Error("past the oldest entry the page does not say there are no older ones")
 	}
@@ -334,6 +339,19 @@ func TestAuditPageShowsTheJobNameWhole(t *testing.T) {
 	for _, want := range []string{"started by a request for " + html.EscapeString(job), html.EscapeString(job) + ": failed: open &lt;path&gt;: denied"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the audit page lacks %q", want)
+		}
+	}
+}
+
+// A filter given as an RFC 3339 time (a link, a script) keeps its field a
+// text field, which shows it and sends it again; a date keeps the date field.
+func TestDateFieldsKeepATime(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	c := e.loggedIn(t, adminToken)
+	for _, page := range []string{"/backups", "/audit"} {
+		body := c.get(page + "?since=2026-11-30T19:02:00Z&until=2026-12-01").body
+		if !strings.Contains(body, `name="since" type="text" value="2026-11-30T19:02:00Z"`) || !strings.Contains(body, `name="until" type="date" value="2026-12-01"`) {
+			t.Errorf("%s: the date fields do not keep the filter as given", page)
 		}
 	}
 }

@@ -124,6 +124,7 @@ func (u *UI) funcs() template.FuncMap {
 		"shorten":       shorten,
 		"redact":        redact.Text,
 		"plural":        plural,
+		"dateInputType": dateInputType,
 		"errTextOf": func(key, what string, t errText) errTextView {
 			return errTextView{Key: key + "/" + what, Text: t}
 		},
@@ -307,4 +308,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// dateInputType is the type of a filter form's date field holding v: "date",
+// unless v is an RFC 3339 time (from a link or a script), which a date field
+// would show as empty and drop when the form is sent again: "text" then.
+func dateInputType(v string) string {
+	if _, err := time.Parse(time.DateOnly, v); v != "" && err != nil {
+		return "text"
+	}
+	return "date"
 }
