@@ -249,11 +249,42 @@ func (d *daemon) syncSharedMetrics(ctx context.Context, seen map[[4]string]strin
 		}
 	}
 	d.metrics.Seed(fresh)
+	d.metrics.SyncDrills(drillProofs(jobs), readAt)
+}
+
+// drillProofs is, per job of jobs, when its newest drill that still counts
+// (catalog.JobSummary.LastDrillSuccess) finished.
+func drillProofs(jobs []catalog.JobSummary) map[metrics.Job]time.Time {
 	proven := map[metrics.Job]time.Time{}
 	for _, j := range jobs {
 		if p := j.LastDrillSuccess; p != nil {
 			proven[metrics.Job{Server: j.Server, Database: j.Database, Type: j.Type}] = p.At.Add(time.Duration(p.Seconds * float64(time.Second)))
 		}
 	}
-	d.metrics.SyncDrills(proven, readAt)
+	return proven
+}
+
+// drillObserver is the daemon's metrics as a runner observer, and after a
+// drill that failed it reads the jobs' drill proofs back from the catalog
+// at once: the failure may have taken back the proof the gauge shows,
+// which the periodic read (syncSharedMetrics) would only see later.
+type drillObserver struct {
+	*metrics.Metrics
+	d *daemon
+}
+
+func (o drillObserver) DrillFinished(b *backup.Backup, dr backup.Drill, restore time.Duration) {
+	o.Metrics.DrillFinished(b, dr, restore)
+	if dr.Status != backup.DrillFailure {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	readAt := time.Now()
+	jobs, err := o.d.current().Catalog.Jobs(ctx)
+	if err != nil {
+		o.d.logger.Warn("cannot read the catalog to update the drill metrics", "error", err)
+		return
+	}
+	o.Metrics.SyncDrills(drillProofs(jobs), readAt)
 }

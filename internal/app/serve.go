@@ -108,7 +108,7 @@ func (a *App) newDaemon(ctx context.Context, o ServeOptions) (*daemon, []schedul
 	}
 	bo := a.opts
 	bo.Clock = o.Clock
-	bo.Observers = append(slices.Clone(bo.Observers), d.metrics)
+	bo.Observers = append(slices.Clone(bo.Observers), drillObserver{d.metrics, d})
 	bo.Notify = true
 	if d.app, err = build(ctx, a.Config, a.Catalog, bo); err != nil {
 		return nil, nil, err
