@@ -212,10 +212,10 @@ func catalogDatabases(ctx context.Context, a *App, server string) []string {
 // brought back into the config (whose outcomes an earlier one deleted)
 // show them again, as after a restart.
 func (d *daemon) reseedJobMetrics(ctx context.Context) {
-	d.syncSharedMetrics(ctx, map[[4]string]string{})
+	d.syncCatalogMetrics(ctx, map[[4]string]string{})
 }
 
-// syncSharedMetrics brings the last-outcome metrics (last success and
+// syncCatalogMetrics brings the last-outcome metrics (last success and
 // failure times, sizes, and the last drill success, see
 // metrics.SyncDrills) up to what the catalog knows, so that each replica's
 // /metrics shows the backups the other replicas and one-shot commands ran:
@@ -223,7 +223,7 @@ func (d *daemon) reseedJobMetrics(ctx context.Context) {
 // jobs' summary and each newest backup it has not seen yet (seen holds,
 // per job and outcome, the ID last read); counters (runs, durations) stay
 // per process, to be summed across replicas.
-func (d *daemon) syncSharedMetrics(ctx context.Context, seen map[[4]string]string) {
+func (d *daemon) syncCatalogMetrics(ctx context.Context, seen map[[4]string]string) {
 	a := d.current()
 	readAt := time.Now()
 	jobs, err := a.Catalog.Jobs(ctx)
@@ -267,7 +267,7 @@ func drillProofs(jobs []catalog.JobSummary) map[metrics.Job]time.Time {
 // drillObserver is the daemon's metrics as a runner observer, and after a
 // drill that failed it reads the jobs' drill proofs back from the catalog
 // at once: the failure may have taken back the proof the gauge shows,
-// which the periodic read (syncSharedMetrics) would only see later.
+// which the periodic read (syncCatalogMetrics) would only see later.
 type drillObserver struct {
 	*metrics.Metrics
 	d *daemon

@@ -281,7 +281,7 @@ func TestSyncSharedMetrics(t *testing.T) {
 		return int64(f)
 	}
 	seen := map[[4]string]string{}
-	d.syncSharedMetrics(ctx, seen)
+	d.syncCatalogMetrics(ctx, seen)
 	if got, want := at(last), t0.Add(time.Minute).Unix(); got != want {
 		t.Fatalf("last success after sync = %d, want the other replica's backup's end %d", got, want)
 	}
@@ -289,7 +289,7 @@ func TestSyncSharedMetrics(t *testing.T) {
 		t.Fatalf("last failure after sync = %d, want %d", got, want)
 	}
 	insert(t0.Add(10*time.Minute), "a", backup.StatusSuccess)
-	d.syncSharedMetrics(ctx, seen)
+	d.syncCatalogMetrics(ctx, seen)
 	if got, want := at(last), t0.Add(11*time.Minute).Unix(); got != want {
 		t.Fatalf("last success after a newer one = %d, want %d", got, want)
 	}

@@ -198,7 +198,7 @@ func (d *daemon) lastSuccess(typ string) (time.Time, bool) {
 // killed one-shot command beside an SQLite daemon soon after it died.
 //
 // It also brings the last-outcome metrics up to what the other replicas
-// and one-shot commands ran (syncSharedMetrics).
+// and one-shot commands ran (syncCatalogMetrics).
 func (d *daemon) reclaimLoop(ctx context.Context) {
 	seen := map[[4]string]string{}
 	for {
@@ -214,7 +214,7 @@ func (d *daemon) reclaimLoop(ctx context.Context) {
 			continue // the catalog is away: the lease keeper says so, once
 		}
 		a.Reclaim(ctx)
-		d.syncSharedMetrics(ctx, seen)
+		d.syncCatalogMetrics(ctx, seen)
 	}
 }
 
