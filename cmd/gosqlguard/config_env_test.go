@@ -143,7 +143,8 @@ func TestConfigValidateNoConfig(t *testing.T) {
 	t.Chdir(t.TempDir())
 	setEnv(t, nil)
 	_, stderr, code := runCLI(t, "config", "validate")
-	if code != exitUsage || !strings.Contains(stderr, "read config: open ./gosqlguard.yaml: no such file or directory") {
+	if code != exitUsage || !strings.Contains(stderr, "read config: open ./gosqlguard.yaml: no such file or directory") ||
+		!strings.Contains(stderr, "--config FILE or GOSQLGUARD_CONFIG") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }

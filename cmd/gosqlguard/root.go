@@ -143,6 +143,10 @@ func (g *globals) loadSettings() (*config.Config, []config.Setting, error) {
 		if path := g.configFile(); path != "" {
 			from = filepath.Clean(path)
 		}
+		if errors.Is(err, fs.ErrNotExist) && !g.configGiven() && os.Getenv(config.ConfigPathVar) == "" {
+			// The default file: say how to name another.
+			err = fmt.Errorf("%w\n(name the config file with --config FILE or GOSQLGUARD_CONFIG)", err)
+		}
 		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("config %s:\n%w", from, err)}
 	}
 	for _, w := range cfg.Warnings {
